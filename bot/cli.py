@@ -1,0 +1,180 @@
+"""The `storybot` command: ask, chat, check and eval in the terminal; run and webhook for Telegram."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.engine.answering import answer_question
+from bot.engine.evaluation import evaluate, load_cases
+from bot.engine.loader import coverage_gaps, load, validate
+from bot.engine.model import Answer, KnowledgeError, Outcome, Snapshot
+from bot.settings import Settings, SettingsError
+
+
+def format_answer(answer: Answer) -> str:
+    """An answer as plain terminal text: answer, citation, suggestions."""
+    lines: list[str] = []
+    if answer.outcome is Outcome.ANSWERED:
+        lines.append(answer.text or "")
+        for citation in answer.citations:
+            lines.append(f'  "{citation.quote}"')
+            where = f"{citation.title}, {citation.publisher}, {citation.date}"
+            lines.append(f"  Source: {where}" + (f" <{citation.url}>" if citation.url else ""))
+        if answer.related:
+            lines.append("Related: " + " | ".join(s.question for s in answer.related))
+    elif answer.outcome is Outcome.SUGGESTED:
+        lines.append("Did you mean:")
+        lines.extend(f"  - {s.question}  [{s.entry}]" for s in answer.suggestions)
+    else:
+        lines.append("The story doesn't say.")
+        if answer.suggestions:
+            lines.append("Closest topics it covers:")
+            lines.extend(f"  - {s.question}  [{s.entry}]" for s in answer.suggestions)
+    lines.append(f"(confidence {answer.confidence:.2f})")
+    return "\n".join(lines)
+
+
+def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, Settings]:
+    settings = Settings.from_env(knowledge_dir=args.knowledge)
+    return load(settings.knowledge_dir), settings
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer questions from the command line or stdin."""
+    snapshot, settings = _snapshot(args)
+    questions = args.question or [line.strip() for line in sys.stdin if line.strip()]
+    for question in questions:
+        answer = answer_question(snapshot, question, settings.bands)
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(format_answer(answer), end="\n\n" if len(questions) > 1 else "\n", flush=True)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """An interactive session with readline history."""
+    snapshot, settings = _snapshot(args)
+    try:
+        import readline  # noqa: F401  (imported for its side effect: line editing and history)
+    except ImportError:  # pragma: no cover - Windows
+        pass
+    print(f"storybot: {len(snapshot.entries)} topics loaded. Ask a question; Ctrl-D to quit.")
+    while True:
+        try:
+            question = input("? ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question:
+            print(format_answer(answer_question(snapshot, question, settings.bands)) + "\n")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate a knowledge directory and report coverage gaps."""
+    settings = Settings.from_env(knowledge_dir=args.knowledge)
+    snapshot, problems = validate(settings.knowledge_dir)
+    for problem in problems:
+        print(problem)
+    if snapshot is None:
+        print(f"{len(problems)} problem(s) found in {settings.knowledge_dir}", file=sys.stderr)
+        return 1
+    gaps = coverage_gaps(snapshot)
+    for source, sentence in gaps:
+        print(f"{source.file}: not quoted by any fact: {sentence!r}")
+    print(
+        f"ok: {len(snapshot.sources)} sources, {len(snapshot.facts)} facts, "
+        f"{len(snapshot.entries)} entries, {snapshot.phrasing_count} phrasings; "
+        f"{len(gaps)} uncovered sentence(s); version {snapshot.version}"
+    )
+    return 1 if gaps and args.strict else 0
+
+
+def _target(text: str) -> tuple[str, float]:
+    group, _, rate = text.partition("=")
+    try:
+        value = float(rate.rstrip("%")) / (100 if rate.endswith("%") else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected KIND=RATE, e.g. nearmiss=0.8: {text!r}")
+    return group, value
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run a question file and print accuracy per kind."""
+    snapshot, settings = _snapshot(args)
+    cases = load_cases(args.file)
+    report = evaluate(snapshot, cases, settings.bands)
+    if args.show_fails:
+        for case, answer in report.misses():
+            got = answer.entry.id if answer.entry else answer.outcome.value
+            print(f"MISS [{case.kind}] {case.question!r}: expected {case.expect}, got {got} "
+                  f"({answer.confidence:.2f})")
+    failed = False
+    targets = dict(args.target or ())
+    for group in report.groups():
+        correct, total = report.rate(group)
+        if not total:
+            continue
+        rate = correct / total
+        target = targets.get(group)
+        verdict = "" if target is None else (" ok" if rate >= target else f" MISSED {target:.0%}")
+        failed |= target is not None and rate < target
+        print(f"{group:>12}: {correct:3d}/{total:<3d} {rate:6.1%}{verdict}")
+    unknown = set(targets) - set(report.groups())
+    if unknown:
+        print(f"no questions of kind(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        failed = True
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="storybot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def knowledge(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--knowledge", type=Path, metavar="DIR",
+                         help="knowledge directory (default: $STORYBOT_KNOWLEDGE or bundled)")
+
+    ask = commands.add_parser("ask", help="answer questions (arguments or one per stdin line)")
+    knowledge(ask)
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("question", nargs="*", help="questions (each argument is one question)")
+    ask.set_defaults(handler=cmd_ask)
+
+    chat = commands.add_parser("chat", help="interactive terminal session")
+    knowledge(chat)
+    chat.set_defaults(handler=cmd_chat)
+
+    check = commands.add_parser("check", help="validate the knowledge; exit 1 on problems")
+    knowledge(check)
+    check.add_argument("--strict", action="store_true", help="uncovered sentences fail too")
+    check.set_defaults(handler=cmd_check)
+
+    run_eval = commands.add_parser("eval", help="accuracy on a question file")
+    knowledge(run_eval)
+    run_eval.add_argument("file", type=Path, help="questions in the dev_questions.yaml format")
+    run_eval.add_argument("--show-fails", action="store_true", help="print every miss")
+    run_eval.add_argument("--target", type=_target, action="append", metavar="KIND=RATE",
+                          help="fail unless KIND (or answerable/abstain) reaches RATE")
+    run_eval.set_defaults(handler=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KnowledgeError as exc:
+        print(f"storybot: {exc}", file=sys.stderr)
+        return 1
+    except (SettingsError, ValueError, OSError) as exc:
+        print(f"storybot: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # pragma: no cover - `storybot ask ... | head`
+        return 0

@@ -1,0 +1,77 @@
+"""Snapshot + question -> Answer: the three confidence bands, citations and suggestions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.engine.matcher import Match
+from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
+
+MAX_QUESTION_CHARS = 1000  # longer text is cut before matching: nobody asks in essays
+
+
+@dataclass(frozen=True, slots=True)
+class Bands:
+    """Confidence thresholds. At or above ``answer``: answer; above ``suggest``: "did you mean"."""
+
+    answer: float = 0.62
+    suggest: float = 0.42
+    # The best match must beat the runner-up by this much, or the bot asks which was meant.
+    margin: float = 0.04
+    # Abstentions list the closest topics only when they are at least this close.
+    closest: float = 0.2
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.suggest <= self.answer <= 1:
+            raise ValueError("thresholds must satisfy 0 <= suggest <= answer <= 1")
+
+
+DEFAULT_BANDS = Bands()
+
+
+def answer_question(
+    snapshot: Snapshot, question: str, bands: Bands = DEFAULT_BANDS, max_suggestions: int = 3
+) -> Answer:
+    """Match one question against the snapshot and decide what to say."""
+    question = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    matches = snapshot.index.search(question, limit=max_suggestions + 1)
+    if not matches:
+        return Answer(question, Outcome.ABSTAINED, 0.0)
+    top = matches[0]
+    runner_up = matches[1].confidence if len(matches) > 1 else 0.0
+    if top.confidence >= bands.answer and top.confidence - runner_up >= bands.margin:
+        return answer_entry(snapshot, top.entry.id, question, top.confidence)
+    if top.confidence >= bands.suggest:  # includes a top answer too close to the runner-up
+        close = [m for m in matches if m.confidence >= bands.suggest][:max_suggestions]
+        return Answer(
+            question,
+            Outcome.SUGGESTED,
+            top.confidence,
+            suggestions=_suggestions(close),
+        )
+    close = [m for m in matches if m.confidence >= bands.closest][:max_suggestions]
+    return Answer(question, Outcome.ABSTAINED, top.confidence, suggestions=_suggestions(close))
+
+
+def answer_entry(
+    snapshot: Snapshot, entry_id: str, question: str | None = None, confidence: float = 1.0
+) -> Answer:
+    """The answer of one entry by id (buttons, deep links); KeyError for an unknown id."""
+    entry = snapshot.entries[entry_id]
+    related = tuple(
+        Suggestion(rid, snapshot.entries[rid].question)
+        for rid in entry.related
+        if rid in snapshot.entries
+    )
+    return Answer(
+        question if question is not None else entry.question,
+        Outcome.ANSWERED,
+        confidence,
+        entry=entry,
+        citations=snapshot.citations_for(entry),
+        related=related,
+    )
+
+
+def _suggestions(matches: list[Match]) -> tuple[Suggestion, ...]:
+    return tuple(Suggestion(m.entry.id, m.entry.question) for m in matches)

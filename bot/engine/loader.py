@@ -1,0 +1,429 @@
+"""Knowledge directory -> validated, immutable Snapshot; every problem with file and line."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from rapidfuzz import process
+
+from bot.engine.matcher import MatchIndex
+from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source
+from bot.engine.text import Synonyms, analyse, stem, words
+from bot.engine.yamlfile import YamlList, YamlMap, read_yaml
+
+SOURCES_FILE = "sources.yaml"
+FACTS_FILE = "facts.yaml"
+FAQ_FILE = "faq.yaml"
+SYNONYMS_FILE = "synonyms.yaml"
+KNOWLEDGE_FILES = (SOURCES_FILE, FACTS_FILE, FAQ_FILE, SYNONYMS_FILE)
+
+# An answer and its citations must fit one Telegram message (4096 characters) with room for
+# the HTML markup and the "Source:" line; the renderer trims quotes, never the answer.
+MAX_ANSWER_CHARS = 3000
+MAX_QUESTION_CHARS = 300
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_QUOTE_MARKS = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "`": "'"})
+
+
+@dataclass
+class _Checker:
+    """Collects problems while walking the YAML of one file."""
+
+    file: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.file, line, message))
+
+    def items(self, data: Any, key: str) -> list[YamlMap]:
+        """The list under the top-level ``key``, keeping only well-formed mappings."""
+        if data is None:
+            self.add(None, f"file is empty: expected a top-level '{key}:' list")
+            return []
+        if not isinstance(data, YamlMap):
+            self.add(getattr(data, "line", 1), f"expected a mapping with a '{key}:' list")
+            return []
+        for extra in sorted(set(data) - {key}):
+            self.add(data.line_of(extra), f"unknown top-level key {extra!r}")
+        value = data.get(key)
+        if not isinstance(value, YamlList):
+            self.add(data.line_of(key), f"'{key}' must be a list")
+            return []
+        result = []
+        for item, line in zip(value, value.item_lines, strict=True):
+            if isinstance(item, YamlMap):
+                result.append(item)
+            else:
+                self.add(line, f"each item of '{key}' must be a mapping, not {_kind(item)}")
+        return result
+
+    def fields(
+        self, item: YamlMap, what: str, required: Iterable[str], optional: Iterable[str] = ()
+    ) -> bool:
+        """Report missing and unknown keys; False when a required key is missing."""
+        required, allowed = list(required), {*required, *optional}
+        ok = True
+        for name in required:
+            if name not in item:
+                self.add(item.line, f"{what}: missing required field '{name}'")
+                ok = False
+        for name in item:
+            if name not in allowed:
+                hint = process.extractOne(name, sorted(allowed), score_cutoff=70)
+                tip = f" (did you mean '{hint[0]}'?)" if hint else ""
+                self.add(item.line_of(name), f"{what}: unknown field {name!r}{tip}")
+        return ok
+
+    def text(self, item: YamlMap, name: str, what: str, *, limit: int = 1000) -> str | None:
+        """A non-empty string field, or None after reporting what is wrong with it."""
+        value = item.get(name)
+        if not isinstance(value, str):
+            self.add(item.line_of(name), f"{what}: '{name}' must be text, not {_kind(value)}")
+            return None
+        value = value.strip()
+        if not value:
+            self.add(item.line_of(name), f"{what}: '{name}' is empty")
+            return None
+        if len(value) > limit:
+            self.add(
+                item.line_of(name),
+                f"{what}: '{name}' is {len(value)} characters, longer than {limit}",
+            )
+            return None
+        return value
+
+    def text_list(self, item: YamlMap, name: str, what: str, *, limit: int = 1000) -> list[str]:
+        """A list of non-empty strings (may be empty), reporting bad items by line."""
+        value = item.get(name, YamlList())
+        if not isinstance(value, YamlList):
+            self.add(item.line_of(name), f"{what}: '{name}' must be a list, not {_kind(value)}")
+            return []
+        result = []
+        for element, line in zip(value, getattr(value, "item_lines", []), strict=False):
+            if not isinstance(element, str) or not element.strip():
+                self.add(line, f"{what}: items of '{name}' must be non-empty text")
+            elif len(element) > limit:
+                self.add(line, f"{what}: an item of '{name}' is longer than {limit} characters")
+            else:
+                result.append(element.strip())
+        return result
+
+    def ident(self, item: YamlMap, what: str, seen: dict[str, int]) -> str | None:
+        """The item's id, checked for shape and uniqueness within the file."""
+        value = self.text(item, "id", what, limit=48)
+        if value is None:
+            return None
+        line = item.line_of("id")
+        if not _ID.match(value):
+            self.add(line, f"{what}: id {value!r} must be lowercase letters, digits, '-' or '_'")
+            return None
+        if value in seen:
+            self.add(line, f"{what}: duplicate id {value!r} (first on line {seen[value]})")
+            return None
+        seen[value] = line
+        return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {str: "text", int: "a number", float: "a number", bool: "true/false"}.get(
+        type(value), "a list" if isinstance(value, list) else "a mapping"
+    )
+
+
+class _QuoteFinder:
+    """Finds a quote in a source text ignoring whitespace and quote-mark style."""
+
+    def __init__(self, text: str) -> None:
+        folded, positions = [], []
+        previous_space = True
+        for i, char in enumerate(text.translate(_QUOTE_MARKS)):
+            if char.isspace():
+                if previous_space:
+                    continue
+                char, previous_space = " ", True
+            else:
+                previous_space = False
+            folded.append(char)
+            positions.append(i)
+        self._text, self._folded, self._positions = text, "".join(folded), positions
+
+    def find(self, quote: str) -> str | None:
+        """The exact text of the source that the quote stands for, or None."""
+        needle = " ".join(quote.translate(_QUOTE_MARKS).split())
+        start = self._folded.find(needle) if needle else -1
+        if start < 0:
+            return None
+        end = self._positions[start + len(needle) - 1] + 1
+        return self._text[self._positions[start] : end]
+
+    def sentences(self) -> list[str]:
+        """The source's sentences and lines, for the coverage report."""
+        pieces = re.split(r"(?<=[.!?])\s+|\n+", self._text)
+        return [p.strip(" -–—•\t") for p in pieces if len(p.strip(" -–—•\t")) > 3]
+
+
+def _load_sources(directory: Path, check: _Checker) -> dict[str, Source]:
+    data, check.problems[:0] = read_yaml(directory / SOURCES_FILE, SOURCES_FILE)
+    sources: dict[str, Source] = {}
+    seen: dict[str, int] = {}
+    for item in check.items(data, "sources"):
+        what = f"source {item.get('id', '?')!s}"
+        required = ("id", "title", "publisher", "date", "language", "file")
+        if not check.fields(item, what, required, ("url", "uncovered_ok")):
+            continue
+        source_id = check.ident(item, what, seen)
+        title, publisher = check.text(item, "title", what), check.text(item, "publisher", what)
+        language = check.text(item, "language", what, limit=16)
+        date, file = check.text(item, "date", what, limit=10), check.text(item, "file", what)
+        if date and not _DATE.match(date):
+            check.add(item.line_of("date"), f"{what}: date {date!r} must be YYYY-MM-DD")
+            date = None
+        url = item.get("url")
+        if url is not None and (not isinstance(url, str) or not url.startswith("https://")):
+            check.add(item.line_of("url"), f"{what}: url must be an https:// link or null")
+            url = None
+        text = None
+        if file:
+            path = (directory / file).resolve()
+            if not path.is_relative_to(directory.resolve()):
+                check.add(item.line_of("file"), f"{what}: file {file!r} is outside the folder")
+            else:
+                try:
+                    text = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    check.add(item.line_of("file"), f"{what}: cannot read {file!r}: {exc}")
+        uncovered = check.text_list(item, "uncovered_ok", what)
+        if None not in (source_id, title, publisher, date, language, file, text):
+            sources[source_id] = Source(
+                source_id, title, publisher, date, url, language, file, text, tuple(uncovered)
+            )
+    return sources
+
+
+def _load_facts(
+    directory: Path, check: _Checker, sources: dict[str, Source], source_ids: set[str]
+) -> dict[str, Fact]:
+    data, check.problems[:0] = read_yaml(directory / FACTS_FILE, FACTS_FILE)
+    finders = {sid: _QuoteFinder(s.text) for sid, s in sources.items()}
+    facts: dict[str, Fact] = {}
+    seen: dict[str, int] = {}
+    for item in check.items(data, "facts"):
+        what = f"fact {item.get('id', '?')!s}"
+        if not check.fields(item, what, ("id", "source", "statement", "quote")):
+            continue
+        fact_id = check.ident(item, what, seen)
+        statement = check.text(item, "statement", what)
+        quote = check.text(item, "quote", what)
+        source_id = check.text(item, "source", what, limit=48)
+        if source_id and source_id not in source_ids:
+            check.add(item.line_of("source"), f"{what}: unknown source {source_id!r}")
+            continue
+        if not (fact_id and statement and quote and source_id in finders):
+            continue
+        exact = finders[source_id].find(quote)
+        if exact is None:
+            check.add(
+                item.line_of("quote"),
+                f"{what}: quote not found word for word in source {source_id!r}: "
+                f"{_shorten(quote)!r}",
+            )
+            continue
+        facts[fact_id] = Fact(fact_id, source_id, statement, exact)
+    return facts
+
+
+def _load_entries(
+    directory: Path, check: _Checker, facts: dict[str, Fact], fact_ids: set[str]
+) -> dict[str, Entry]:
+    data, check.problems[:0] = read_yaml(directory / FAQ_FILE, FAQ_FILE)
+    items = check.items(data, "entries")
+    all_ids = {i["id"] for i in items if isinstance(i.get("id"), str)}
+    entries: dict[str, Entry] = {}
+    seen: dict[str, int] = {}
+    phrasing_owner: dict[str, tuple[str, int]] = {}
+    for item in items:
+        what = f"entry {item.get('id', '?')!s}"
+        required = ("id", "question", "phrasings", "answer", "facts")
+        if not check.fields(item, what, required, ("related",)):
+            continue
+        entry_id = check.ident(item, what, seen)
+        question = check.text(item, "question", what, limit=MAX_QUESTION_CHARS)
+        answer = check.text(item, "answer", what, limit=MAX_ANSWER_CHARS)
+        phrasings = check.text_list(item, "phrasings", what, limit=MAX_QUESTION_CHARS)
+        cited = check.text_list(item, "facts", what, limit=48)
+        related = check.text_list(item, "related", what, limit=48)
+        if "phrasings" in item and not phrasings:
+            check.add(item.line_of("phrasings"), f"{what}: needs at least one phrasing")
+        if "facts" in item and not cited:
+            check.add(item.line_of("facts"), f"{what}: must cite at least one fact")
+        for name, ids, known, kind in (
+            ("facts", cited, fact_ids, "fact"),
+            ("related", related, all_ids, "entry"),
+        ):
+            for ref in ids:
+                if ref not in known:
+                    check.add(item.line_of(name), f"{what}: unknown {kind} {ref!r} in '{name}'")
+        if entry_id and entry_id in related:
+            check.add(item.line_of("related"), f"{what}: an entry cannot be related to itself")
+        lines = dict(zip(phrasings, item.get("phrasings", YamlList()).item_lines, strict=False))
+        for phrasing in [question, *phrasings] if question else phrasings:
+            key = " ".join(words(phrasing))
+            owner = phrasing_owner.get(key)
+            line = lines.get(phrasing, item.line_of("question"))
+            if owner and owner[0] != entry_id:
+                check.add(
+                    line, f"{what}: phrasing {phrasing!r} is also in entry {owner[0]!r} "
+                    f"(line {owner[1]})"
+                )
+            elif owner is None:
+                phrasing_owner[key] = (entry_id or "?", line)
+        if entry_id and question and answer and phrasings and cited:
+            if any(ref not in facts for ref in cited):
+                continue  # already reported: unknown or broken fact
+            entries[entry_id] = Entry(
+                entry_id, question, tuple(phrasings), answer, tuple(cited), tuple(related)
+            )
+    return entries
+
+
+def _load_synonyms(directory: Path, check: _Checker) -> Synonyms:
+    path = directory / SYNONYMS_FILE
+    if not path.exists():
+        return Synonyms.build(())
+    data, check.problems[:0] = read_yaml(path, SYNONYMS_FILE)
+    groups: list[tuple[str, list[str]]] = []
+    owner: dict[tuple[str, ...], tuple[str, int]] = {}
+    for item in check.items(data, "synonyms"):
+        what = f"synonym group {item.get('canonical', '?')!s}"
+        if not check.fields(item, what, ("canonical", "aliases")):
+            continue
+        canonical = check.text(item, "canonical", what, limit=60)
+        aliases = check.text_list(item, "aliases", what, limit=60)
+        if not canonical:
+            continue
+        for alias in aliases:
+            key = tuple(stem(w) for w in words(alias))
+            if not key:
+                check.add(item.line_of("aliases"), f"{what}: alias {alias!r} has no words")
+            elif key in owner and owner[key][0] != canonical:
+                check.add(
+                    item.line_of("aliases"),
+                    f"{what}: alias {alias!r} is also in group {owner[key][0]!r} "
+                    f"(line {owner[key][1]})",
+                )
+            else:
+                owner[key] = (canonical, item.line_of("aliases"))
+        groups.append((canonical, aliases))
+    return Synonyms.build(groups)
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def content_hash(directory: Path, sources: Iterable[Source] = ()) -> str:
+    """A short hash of every knowledge file's bytes: the knowledge version."""
+    digest = hashlib.sha256()
+    names = [*KNOWLEDGE_FILES, *sorted({s.file for s in sources})]
+    for name in names:
+        path = directory / name
+        digest.update(name.encode() + b"\0")
+        if path.is_file():
+            digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:12]
+
+
+def validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
+    """Load and check a knowledge directory: the snapshot when clean, and all problems."""
+    started = time.perf_counter()
+    directory = Path(directory)
+    if not directory.is_dir():
+        return None, [Problem(str(directory), None, "knowledge directory not found")]
+    checks = {name: _Checker(name) for name in KNOWLEDGE_FILES}
+    sources = _load_sources(directory, checks[SOURCES_FILE])
+    source_ids = set(sources)
+    facts = _load_facts(directory, checks[FACTS_FILE], sources, source_ids)
+    entries = _load_entries(directory, checks[FAQ_FILE], facts, _declared_ids(directory))
+    synonyms = _load_synonyms(directory, checks[SYNONYMS_FILE])
+    problems = [p for c in checks.values() for p in c.problems]
+    if not problems and not entries:
+        problems.append(Problem(FAQ_FILE, None, "no entries: the bot would know nothing"))
+    if problems:
+        return None, problems
+    index = MatchIndex.build(entries.values(), synonyms)
+    snapshot = Snapshot(
+        directory=directory,
+        sources=MappingProxyType(sources),
+        facts=MappingProxyType(facts),
+        entries=MappingProxyType(entries),
+        index=index,
+        version=content_hash(directory, sources.values()),
+        load_seconds=time.perf_counter() - started,
+    )
+    return snapshot, []
+
+
+def _declared_ids(directory: Path) -> set[str]:
+    """Fact ids declared in facts.yaml, broken or not, so entries don't repeat their errors."""
+    data, _ = read_yaml(directory / FACTS_FILE, FACTS_FILE)
+    items = data.get("facts") if isinstance(data, dict) else None
+    return {i["id"] for i in items or () if isinstance(i, dict) and isinstance(i.get("id"), str)}
+
+
+def load(directory: Path) -> Snapshot:
+    """Load a knowledge directory, refusing it with KnowledgeError if it has any problem."""
+    snapshot, problems = validate(directory)
+    if snapshot is None:
+        raise KnowledgeError(problems)
+    return snapshot
+
+
+def coverage_gaps(snapshot: Snapshot) -> list[tuple[Source, str]]:
+    """Sentences of each source that no fact quotes (and that are not marked uncovered_ok)."""
+    gaps = []
+    for source in snapshot.sources.values():
+        quotes = [" ".join(f.quote.translate(_QUOTE_MARKS).split()) for f in _facts_of(snapshot, source)]
+        skipped = {" ".join(s.translate(_QUOTE_MARKS).split()) for s in source.uncovered_ok}
+        for sentence in _QuoteFinder(source.text).sentences():
+            folded = " ".join(sentence.translate(_QUOTE_MARKS).split())
+            if folded in skipped or _covered(folded, quotes):
+                continue
+            gaps.append((source, sentence))
+    return gaps
+
+
+def _facts_of(snapshot: Snapshot, source: Source) -> list[Fact]:
+    return [f for f in snapshot.facts.values() if f.source_id == source.id]
+
+
+def _covered(sentence: str, quotes: list[str]) -> bool:
+    """True when quotes together span at least 60% of the sentence's words."""
+    tokens = sentence.split()
+    covered = [False] * len(tokens)
+    for quote in quotes:
+        start = sentence.find(quote)
+        if start < 0:
+            if sentence in quote:
+                return True
+            continue
+        first = len(sentence[:start].split())
+        for i in range(first, min(len(tokens), first + len(quote.split()))):
+            covered[i] = True
+    return sum(covered) >= 0.6 * len(tokens)
+
+
+def analysed_phrasings(snapshot: Snapshot) -> Callable[[str], list[str]]:
+    """A question analyser bound to a snapshot's synonyms and vocabulary (for tools)."""
+    index = snapshot.index
+    return lambda text: analyse(text, index.synonyms, index.vocabulary)

@@ -1,0 +1,185 @@
+"""The knowledge and answers as immutable values, shared freely across asyncio tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.engine.matcher import MatchIndex
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the knowledge, located as precisely as we can."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """Raised when a knowledge set has problems; carries all of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in the knowledge:\n{lines}")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A published text facts are quoted from."""
+
+    id: str
+    title: str
+    publisher: str
+    date: str
+    url: str | None
+    language: str
+    file: str
+    text: str
+    uncovered_ok: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One statement and the exact words of its source that prove it."""
+
+    id: str
+    source_id: str
+    statement: str
+    quote: str  # as it stands in the source text, whatever quote marks the YAML used
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An FAQ entry: the questions it answers, the answer, and the facts behind it."""
+
+    id: str
+    question: str
+    phrasings: tuple[str, ...]
+    answer: str
+    fact_ids: tuple[str, ...]
+    related: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Where an answer comes from, in the shape of the `--json` contract."""
+
+    source: str
+    title: str
+    publisher: str
+    date: str
+    url: str | None
+    quote: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The citation as a JSON-ready dict (stable contract)."""
+        return {
+            "source": self.source,
+            "title": self.title,
+            "publisher": self.publisher,
+            "date": self.date,
+            "url": self.url,
+            "quote": self.quote,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """An entry offered as "did you mean" or as a related question."""
+
+    entry: str
+    question: str
+
+    def to_json(self) -> dict[str, str]:
+        """The suggestion as a JSON-ready dict (stable contract)."""
+        return {"entry": self.entry, "question": self.question}
+
+
+class Outcome(StrEnum):
+    """The three confidence bands."""
+
+    ANSWERED = "answered"
+    SUGGESTED = "suggested"
+    ABSTAINED = "abstained"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the engine says to one question; rendered by the CLI and the bot alike."""
+
+    question: str
+    outcome: Outcome
+    confidence: float
+    entry: Entry | None = None
+    citations: tuple[Citation, ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
+    related: tuple[Suggestion, ...] = ()
+
+    @property
+    def answered(self) -> bool:
+        """True when the answer text is given (the top band)."""
+        return self.outcome is Outcome.ANSWERED
+
+    @property
+    def text(self) -> str | None:
+        """The answer text, or None unless answered."""
+        return self.entry.answer if self.answered and self.entry else None
+
+    def to_json(self) -> dict[str, Any]:
+        """One line of `storybot ask --json` (stable contract)."""
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "answer": self.text,
+            "confidence": round(self.confidence, 4),
+            "entry": self.entry.id if self.answered and self.entry else None,
+            "citations": [c.to_json() for c in self.citations],
+            "suggestions": [s.to_json() for s in self.suggestions],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One loaded, validated knowledge set with its match index; replaced whole on reload."""
+
+    directory: Path
+    sources: Mapping[str, Source]
+    facts: Mapping[str, Fact]
+    entries: Mapping[str, Entry]
+    index: MatchIndex = field(repr=False)
+    version: str  # short content hash of the knowledge files
+    load_seconds: float
+
+    @property
+    def phrasing_count(self) -> int:
+        """How many phrasings (canonical questions included) the index holds."""
+        return sum(1 + len(e.phrasings) for e in self.entries.values())
+
+    def citations_for(self, entry: Entry) -> tuple[Citation, ...]:
+        """The citations of an entry's facts, in the order the entry lists them."""
+        citations = []
+        for fact_id in entry.fact_ids:
+            fact = self.facts[fact_id]
+            source = self.sources[fact.source_id]
+            citations.append(
+                Citation(
+                    source=source.id,
+                    title=source.title,
+                    publisher=source.publisher,
+                    date=source.date,
+                    url=source.url,
+                    quote=fact.quote,
+                )
+            )
+        return tuple(citations)

@@ -1,0 +1,187 @@
+"""Text normalisation shared by questions and curated phrasings.
+
+Both sides go through the same pipeline, so a question matches a phrasing whenever they mean
+the same words: Unicode and case folding, quote marks, possessives, digit grouping, question
+focus ("how many" -> ``@count``), stemming, synonyms and (for questions) typo correction
+against the knowledge vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+# The question's focus: what kind of answer it asks for. Kept as tokens of their own so that
+# "How many planes flew over?" does not match an entry that only says planes flew over.
+_FOCUS_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), token)
+    for pattern, token in (
+        (r"\bhow long (?:is|are|was the train\b|were)\b", " @length "),
+        (r"\bhow long\b", " @duration "),
+        (r"\bhow (?:many|much)\b|\bnumber of\b|\bamount of\b", " @count "),
+        (r"\bhow (?:heavy|big|large|tall|wide|high)\b", " @size "),
+        (r"\b(?:what|which) (?:day|date|time|weekday)\b|\bwhen\b", " @when "),
+        (r"\b(?:what|which) (?:city|place|country)\b|\bwhere\b", " @where "),
+        (r"\bwho(?:m|se)?\b", " @who "),
+        (r"\bwhy\b|\bfor what reason\b|\bwhat for\b", " @why "),
+    )
+)
+
+# Function words, light verbs and chat filler: they carry no topic. Question words are not
+# here; they become focus tokens above.
+STOPWORDS: frozenset[str] = frozenset(
+    """
+    a about above after again all also am an and any are aren as at be been before being below
+    between both but by can could did didn do does doesn doing don down during each either else
+    ever for from further had has have having he her here hers herself him himself his how i if
+    in into is isn it its itself just let me more most my myself no nor not now of off on once
+    only or other our ours ourselves out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under until up
+    upon us very was wasn we were weren what whatever which while will with won would you your
+    yours yourself yourselves s t ll re ve d m o y
+    go goes going gone went come comes coming came get gets getting got gotten make makes made
+    making take takes taking took taken happen happens happened happening say says said saying
+    tell telling told know knows knew known think thought want wanted like likes please pls plz
+    thanks thank hey hi hello ok okay yes yeah yep really actually exactly basically anyway
+    wonder wondering wondered curious kind sort type bit lot thing things stuff something anything
+    famous whole entire mean means meant guess maybe perhaps probably quite rather just even
+    bot storybot dear explain describe give show need needs needed can't cannot someone anyone
+    somebody anybody one ones dont didnt doesnt isnt wasnt arent werent cant wont im ive
+    """.split()
+)
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "`": "'", "´": "'", "“": '"', "”": '"'})
+_POSSESSIVE = re.compile(r"(\w)'s?\b")
+_DIGIT_GROUP = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
+_NON_WORD = re.compile(r"[^\w@]+")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball stem of one lowercase word; focus tokens and numbers pass unchanged."""
+    if word.startswith("@") or word.isdigit():
+        return word
+    return _stemmer.stemWord(word)
+
+
+def fold(text: str) -> str:
+    """Unicode NFKC, case folding, straight quotes, no possessives, no digit grouping."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _ZERO_WIDTH.sub("", text).translate(_QUOTES).casefold()
+    text = _POSSESSIVE.sub(r"\1", text)
+    return _DIGIT_GROUP.sub("", text)
+
+
+def words(text: str) -> list[str]:
+    """Folded words of ``text`` with question focus tokens, punctuation dropped."""
+    text = fold(text)
+    for pattern, token in _FOCUS_PATTERNS:
+        text = pattern.sub(token, text)
+    return [w for w in _NON_WORD.sub(" ", text).split() if w != "@"]
+
+
+@dataclass(frozen=True, slots=True)
+class Synonyms:
+    """Alias phrases (as stem tuples) mapped to a canonical stem, longest alias first."""
+
+    phrases: Mapping[tuple[str, ...], str]
+    longest: int
+
+    @classmethod
+    def build(cls, groups: Iterable[tuple[str, Iterable[str]]]) -> Synonyms:
+        """Build from ``(canonical, aliases)`` pairs as written by curators."""
+        phrases: dict[tuple[str, ...], str] = {}
+        for canonical, aliases in groups:
+            canonical_stems = tuple(stem(w) for w in words(canonical))
+            target = "_".join(canonical_stems)
+            for alias in (canonical, *aliases):
+                key = tuple(stem(w) for w in words(alias))
+                if key:
+                    phrases[key] = target
+        return cls(phrases, max((len(k) for k in phrases), default=0))
+
+    def apply(self, stems: list[str]) -> list[str]:
+        """Replace every alias phrase in ``stems`` by its canonical stem (greedy, longest)."""
+        if not self.phrases:
+            return stems
+        out: list[str] = []
+        i = 0
+        while i < len(stems):
+            for size in range(min(self.longest, len(stems) - i), 0, -1):
+                canonical = self.phrases.get(tuple(stems[i : i + size]))
+                if canonical is not None:
+                    out.append(canonical)
+                    i += size
+                    break
+            else:
+                out.append(stems[i])
+                i += 1
+        return out
+
+
+EMPTY_SYNONYMS = Synonyms({}, 0)
+
+
+class Vocabulary:
+    """Surface words of the knowledge with their counts, bucketed for typo lookup."""
+
+    __slots__ = ("_buckets", "_counts")
+
+    def __init__(self, counts: Mapping[str, int]) -> None:
+        self._counts = dict(counts)
+        buckets: dict[str, list[str]] = {}
+        for word in self._counts:
+            buckets.setdefault(word[0], []).append(word)
+        self._buckets = buckets
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._counts
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def correct(self, word: str) -> str:
+        """The known word one typo away from ``word`` (same first letter), else ``word``.
+
+        Ties go to the commoner word. Short words are left alone: at three letters nearly
+        everything is one typo from something, and real words are rarely misspelt at the start.
+        """
+        if len(word) < 4 or word in self._counts or not word.isalpha():
+            return word
+        limit = 1 if len(word) < 7 else 2
+        found = process.extract(
+            word,
+            self._buckets.get(word[0], ()),
+            scorer=OSA.distance,
+            score_cutoff=limit,
+            limit=None,
+        )
+        if not found:
+            return word
+        return min(found, key=lambda hit: (hit[1], -self._counts[hit[0]], hit[0]))[0]
+
+
+def analyse(
+    text: str,
+    synonyms: Synonyms = EMPTY_SYNONYMS,
+    vocabulary: Vocabulary | None = None,
+) -> list[str]:
+    """Content stems of ``text``: stopwords dropped, typos fixed, synonyms applied."""
+    tokens = words(text)
+    if vocabulary is not None:
+        tokens = [vocabulary.correct(w) for w in tokens]
+    stems = synonyms.apply([stem(w) for w in tokens])
+    return [s for s in stems if s not in _STOP_STEMS and s not in STOPWORDS]
+
+
+_STOP_STEMS: frozenset[str] = frozenset(stem(w) for w in STOPWORDS)

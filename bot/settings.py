@@ -1,0 +1,132 @@
+"""Every setting in one place: environment variables, their defaults and what they mean.
+
+Command-line flags override the environment; `SETTINGS` is the single table the README, the
+`.env.example` file and the deployment files are checked against.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bot.engine.answering import Bands
+
+PUBLIC_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message says which and what to set."""
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One environment variable."""
+
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("TELEGRAM_BOT_TOKEN", "", "Bot token from @BotFather (or use --token-file)."),
+    Setting("STORYBOT_ADMINS", "", "Comma-separated numeric Telegram user ids allowed /reload."),
+    Setting("STORYBOT_KNOWLEDGE", "", "Knowledge directory (default: the bundled knowledge)."),
+    Setting("STORYBOT_API_BASE_URL", PUBLIC_API_BASE_URL, "Bot API server base URL."),
+    Setting("STORYBOT_ANSWER_THRESHOLD", "0.62", "Confidence at or above which the bot answers."),
+    Setting("STORYBOT_SUGGEST_THRESHOLD", "0.42", "Confidence above which it offers choices."),
+    Setting("STORYBOT_WEBHOOK_URL", "", "Public https URL Telegram posts updates to."),
+    Setting("STORYBOT_WEBHOOK_SECRET", "", "Secret token Telegram sends with each update."),
+    Setting("STORYBOT_WEBHOOK_LISTEN", "127.0.0.1", "Address the webhook server listens on."),
+    Setting("STORYBOT_WEBHOOK_PORT", "8443", "Port the webhook server listens on."),
+    Setting("STORYBOT_WEBHOOK_PATH", "telegram", "URL path of the webhook endpoint."),
+    Setting("STORYBOT_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING, ERROR."),
+    Setting("STORYBOT_LOG_FORMAT", "text", "Log line format: text or json."),
+)
+
+
+def bundled_knowledge() -> Path:
+    """The project's knowledge/: beside the package in a checkout, inside it in a wheel."""
+    checkout = Path(__file__).resolve().parent.parent / "knowledge"
+    if (checkout / "faq.yaml").is_file():
+        return checkout
+    return Path(str(resources.files("bot") / "_knowledge"))
+
+
+def _float(env: Mapping[str, str], name: str) -> float:
+    raw = env.get(name) or next(s.default for s in SETTINGS if s.env == name)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number between 0 and 1, not {raw!r}") from None
+    if not 0 <= value <= 1:
+        raise SettingsError(f"{name} must be between 0 and 1, not {raw!r}")
+    return value
+
+
+def _admins(raw: str) -> frozenset[int]:
+    ids = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise SettingsError(
+                f"STORYBOT_ADMINS must be comma-separated numeric user ids; {part!r} is not one"
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The resolved configuration of one process."""
+
+    knowledge_dir: Path = field(default_factory=bundled_knowledge)
+    token: str = field(default="", repr=False)
+    admins: frozenset[int] = frozenset()
+    api_base_url: str = PUBLIC_API_BASE_URL
+    bands: Bands = Bands()
+    webhook_url: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
+    log_level: str = "INFO"
+    log_format: str = "text"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read the environment (``os.environ`` by default); keyword overrides win."""
+        env = os.environ if env is None else env
+        knowledge = env.get("STORYBOT_KNOWLEDGE")
+        port = env.get("STORYBOT_WEBHOOK_PORT", "8443")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"STORYBOT_WEBHOOK_PORT must be a port number, not {port!r}")
+        answer = _float(env, "STORYBOT_ANSWER_THRESHOLD")
+        suggest = _float(env, "STORYBOT_SUGGEST_THRESHOLD")
+        if suggest > answer:
+            raise SettingsError(
+                "STORYBOT_SUGGEST_THRESHOLD must not be above STORYBOT_ANSWER_THRESHOLD"
+            )
+        log_format = env.get("STORYBOT_LOG_FORMAT", "text").lower()
+        if log_format not in ("text", "json"):
+            raise SettingsError(f"STORYBOT_LOG_FORMAT must be text or json, not {log_format!r}")
+        settings = cls(
+            knowledge_dir=Path(knowledge) if knowledge else bundled_knowledge(),
+            token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
+            admins=_admins(env.get("STORYBOT_ADMINS", "")),
+            api_base_url=env.get("STORYBOT_API_BASE_URL") or PUBLIC_API_BASE_URL,
+            bands=Bands(answer=answer, suggest=suggest),
+            webhook_url=env.get("STORYBOT_WEBHOOK_URL", ""),
+            webhook_secret=env.get("STORYBOT_WEBHOOK_SECRET", ""),
+            webhook_listen=env.get("STORYBOT_WEBHOOK_LISTEN", "127.0.0.1"),
+            webhook_port=int(port),
+            webhook_path=env.get("STORYBOT_WEBHOOK_PATH", "telegram").strip("/"),
+            log_level=env.get("STORYBOT_LOG_LEVEL", "INFO").upper(),
+            log_format=log_format,
+        )
+        return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
