@@ -111,8 +111,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.show_fails:
         for case, answer in report.misses():
             got = answer.entry.id if answer.entry else answer.outcome.value
-            print(f"MISS [{case.kind}] {case.question!r}: expected {case.expect}, got {got} "
-                  f"({answer.confidence:.2f})")
+            print(
+                f"MISS [{case.kind}] {case.question!r}: expected {case.expect}, got {got} "
+                f"({answer.confidence:.2f})"
+            )
     failed = False
     targets = dict(args.target or ())
     for group in report.groups():
@@ -137,8 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def knowledge(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--knowledge", type=Path, metavar="DIR",
-                         help="knowledge directory (default: $STORYBOT_KNOWLEDGE or bundled)")
+        sub.add_argument(
+            "--knowledge",
+            type=Path,
+            metavar="DIR",
+            help="knowledge directory (default: $STORYBOT_KNOWLEDGE or bundled)",
+        )
 
     ask = commands.add_parser("ask", help="answer questions (arguments or one per stdin line)")
     knowledge(ask)
@@ -159,8 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     knowledge(run_eval)
     run_eval.add_argument("file", type=Path, help="questions in the dev_questions.yaml format")
     run_eval.add_argument("--show-fails", action="store_true", help="print every miss")
-    run_eval.add_argument("--target", type=_target, action="append", metavar="KIND=RATE",
-                          help="fail unless KIND (or answerable/abstain) reaches RATE")
+    run_eval.add_argument(
+        "--target",
+        type=_target,
+        action="append",
+        metavar="KIND=RATE",
+        help="fail unless KIND (or answerable/abstain) reaches RATE",
+    )
     run_eval.set_defaults(handler=cmd_eval)
     return parser
 

@@ -16,8 +16,10 @@ class Bands:
 
     answer: float = 0.62
     suggest: float = 0.42
-    # The best match must beat the runner-up by this much, or the bot asks which was meant.
+    # Below ``sure``, the best match must beat the runner-up by ``margin``, or the bot asks
+    # which was meant; at or above it, both would be good answers and the best one is given.
     margin: float = 0.04
+    sure: float = 0.9
     # Abstentions list the closest topics only when they are at least this close.
     closest: float = 0.2
 
@@ -39,7 +41,8 @@ def answer_question(
         return Answer(question, Outcome.ABSTAINED, 0.0)
     top = matches[0]
     runner_up = matches[1].confidence if len(matches) > 1 else 0.0
-    if top.confidence >= bands.answer and top.confidence - runner_up >= bands.margin:
+    clear_winner = top.confidence >= bands.sure or top.confidence - runner_up >= bands.margin
+    if top.confidence >= bands.answer and clear_winner:
         return answer_entry(snapshot, top.entry.id, question, top.confidence)
     if top.confidence >= bands.suggest:  # includes a top answer too close to the runner-up
         close = [m for m in matches if m.confidence >= bands.suggest][:max_suggestions]

@@ -282,8 +282,9 @@ def _load_entries(
             line = lines.get(phrasing, item.line_of("question"))
             if owner and owner[0] != entry_id:
                 check.add(
-                    line, f"{what}: phrasing {phrasing!r} is also in entry {owner[0]!r} "
-                    f"(line {owner[1]})"
+                    line,
+                    f"{what}: phrasing {phrasing!r} is also in entry {owner[0]!r} "
+                    f"(line {owner[1]})",
                 )
             elif owner is None:
                 phrasing_owner[key] = (entry_id or "?", line)
@@ -393,7 +394,9 @@ def coverage_gaps(snapshot: Snapshot) -> list[tuple[Source, str]]:
     """Sentences of each source that no fact quotes (and that are not marked uncovered_ok)."""
     gaps = []
     for source in snapshot.sources.values():
-        quotes = [" ".join(f.quote.translate(_QUOTE_MARKS).split()) for f in _facts_of(snapshot, source)]
+        quotes = [
+            " ".join(f.quote.translate(_QUOTE_MARKS).split()) for f in _facts_of(snapshot, source)
+        ]
         skipped = {" ".join(s.translate(_QUOTE_MARKS).split()) for s in source.uncovered_ok}
         for sentence in _QuoteFinder(source.text).sentences():
             folded = " ".join(sentence.translate(_QUOTE_MARKS).split())

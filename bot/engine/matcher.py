@@ -3,15 +3,18 @@
 Confidence answers "how much of what this question asks does this entry account for?":
 
 * coverage: the share of the question's information (content words weighted by inverse entry
-  frequency, so "hwasong" counts far more than "kim") that the entry's phrasings cover; words
-  only in the entry's answer count three quarters. A word no entry knows ("payload", "heavy")
-  weighs as much as the rarest known word, so a question about something the story does not
-  say stays low even when its other words match well.
+  frequency, so "hwasong" counts far more than "kim") that the entry accounts for. A word
+  counts fully when it runs through the entry's phrasings, less when only one phrasing or only
+  the answer has it. A word no entry knows ("payload", "heavy") weighs as much as the rarest
+  known word, so a question about something the story does not say stays low even when its
+  other words match well.
 * closeness: how closely the question matches the entry's single best phrasing, by weighted
   word overlap and by rapidfuzz's token-sort ratio (which forgives leftover spelling slips).
 
-confidence = 0.6 * coverage + 0.25 * overlap + 0.15 * fuzzy.  Around 1.0 the question is one
-of the phrasings; at 0.5 half of what it asks is unaccounted for.
+confidence = 0.6 * coverage + 0.25 * overlap + 0.15 * fuzzy, times 0.8 when the question asks
+for a kind of answer (a count, a time, a place, a person...) that none of the entry's phrasings
+asks for. Around 1.0 the question is one of the phrasings; at 0.5 half of what it asks is
+unaccounted for.
 """
 
 from __future__ import annotations
@@ -24,9 +27,13 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.engine.model import Entry
-from bot.engine.text import Synonyms, Vocabulary, analyse, words
+from bot.engine.text import Synonyms, Vocabulary, analyse, question_clauses, words
 
-ANSWER_WORD_CREDIT = 0.75
+ANSWER_WORD_CREDIT = 0.6
+# A phrasing word gets full credit when at least this share of the entry's phrasings use it.
+CENTRAL_SHARE = 0.3
+FOCUS_MISMATCH = 0.8
+NUMBER_WEIGHT = 1.0
 FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a content word
 CANDIDATES = 12
 COVERAGE_SHARE, OVERLAP_SHARE, FUZZY_SHARE = 0.6, 0.25, 0.15
@@ -55,7 +62,7 @@ class MatchIndex:
         "_entries",
         "_phrasings",
         "_postings",
-        "_strong",
+        "_credits",
         "_unknown_weight",
         "_weights",
         "synonyms",
@@ -66,14 +73,14 @@ class MatchIndex:
         self,
         entries: list[Entry],
         phrasings: list[list[_Phrasing]],
-        strong: list[frozenset[str]],
+        credits: list[dict[str, float]],
         postings: dict[str, tuple[int, ...]],
         synonyms: Synonyms,
         vocabulary: Vocabulary,
     ) -> None:
         self._entries = entries
         self._phrasings = phrasings
-        self._strong = strong
+        self._credits = credits
         self._postings = postings
         self.synonyms = synonyms
         self.vocabulary = vocabulary
@@ -97,20 +104,25 @@ class MatchIndex:
         vocabulary = Vocabulary(surface)
 
         postings: dict[str, list[int]] = {}
-        strong_sets, phrasing_lists = [], []
+        credit_maps, phrasing_lists = [], []
         for number, entry in enumerate(entries):
             phrasings = []
             for text in (entry.question, *entry.phrasings):
                 tokens = analyse(text, synonyms)
                 phrasings.append(_Phrasing(frozenset(tokens), " ".join(sorted(tokens))))
-            strong = frozenset().union(*(p.tokens for p in phrasings))
-            weak = frozenset(analyse(entry.answer, synonyms)) - strong
-            for token in strong | weak:
+            uses = Counter(t for p in phrasings for t in p.tokens)
+            credits = dict.fromkeys(analyse(entry.answer, synonyms), ANSWER_WORD_CREDIT)
+            for token, count in uses.items():
+                share = count / len(phrasings)
+                credits[token] = 1.0 - (1.0 - ANSWER_WORD_CREDIT) * max(
+                    0.0, 1.0 - share / CENTRAL_SHARE
+                )
+            for token in credits:
                 postings.setdefault(token, []).append(number)
-            strong_sets.append(strong)
+            credit_maps.append(credits)
             phrasing_lists.append(phrasings)
         frozen = {token: tuple(ids) for token, ids in postings.items()}
-        return cls(entries, phrasing_lists, strong_sets, frozen, synonyms, vocabulary)
+        return cls(entries, phrasing_lists, credit_maps, frozen, synonyms, vocabulary)
 
     def analyse(self, question: str) -> list[str]:
         """The question's content stems, deduplicated, in order."""
@@ -118,11 +130,27 @@ class MatchIndex:
 
     def weight(self, token: str) -> float:
         """How much a stem says about which entry is meant (unknown stems weigh most)."""
-        return self._weights.get(token, self._unknown_weight)
+        weight = self._weights.get(token)
+        if weight is not None:
+            return weight
+        # An unknown number is usually a premise to check ("does it do 200 km/h?"), not a topic.
+        return NUMBER_WEIGHT if token.isdigit() else self._unknown_weight
 
     def search(self, question: str, limit: int = 5) -> list[Match]:
-        """Entries ranked by confidence, best first; empty when nothing overlaps."""
-        tokens = self.analyse(question)
+        """Entries ranked by confidence, best first; empty when nothing overlaps.
+
+        A chatty message is also scored clause by clause ("hey, quick one: when did he
+        leave?"), and each entry keeps its best score, so preambles do not drown the question.
+        """
+        best: dict[str, Match] = {}
+        for text in (question, *question_clauses(question)):
+            for match in self._score(self.analyse(text)):
+                known = best.get(match.entry.id)
+                if known is None or match.confidence > known.confidence:
+                    best[match.entry.id] = match
+        return sorted(best.values(), key=lambda m: -m.confidence)[:limit]
+
+    def _score(self, tokens: list[str]) -> list[Match]:
         if not tokens:
             return []
         weights = {t: self.weight(t) for t in tokens}
@@ -130,29 +158,32 @@ class MatchIndex:
         scores: dict[int, float] = {}
         for token, weight in weights.items():
             for number in self._postings.get(token, ()):
-                credit = 1.0 if token in self._strong[number] else ANSWER_WORD_CREDIT
-                scores[number] = scores.get(number, 0.0) + weight * credit
+                scores[number] = scores.get(number, 0.0) + weight * self._credits[number][token]
         best = sorted(scores.items(), key=lambda item: -item[1])[:CANDIDATES]
         query_set, query_text = frozenset(tokens), " ".join(sorted(tokens))
+        focus = {t for t in tokens if t.startswith("@")}
         matches = []
         for number, covered in best:
-            coverage = covered / total
+            phrasings = self._phrasings[number]
             overlap = max(
                 2 * self._sum(weights, query_set & p.tokens) / (total + self._sum_tokens(p.tokens))
-                for p in self._phrasings[number]
+                for p in phrasings
             )
-            fuzzy = process.extractOne(
-                query_text,
-                [p.sorted_text for p in self._phrasings[number]],
-                scorer=fuzz.ratio,
-            )[1] / 100
+            fuzzy = (
+                process.extractOne(
+                    query_text, [p.sorted_text for p in phrasings], scorer=fuzz.ratio
+                )[1]
+                / 100
+            )
             closeness = (OVERLAP_SHARE * overlap + FUZZY_SHARE * fuzzy) / (
                 OVERLAP_SHARE + FUZZY_SHARE
             )
+            coverage = covered / total
             confidence = COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * closeness
+            if focus - self._credits[number].keys():
+                confidence *= FOCUS_MISMATCH
             matches.append(Match(self._entries[number], min(confidence, 1.0), coverage, closeness))
-        matches.sort(key=lambda m: -m.confidence)
-        return matches[:limit]
+        return matches
 
     @staticmethod
     def _sum(weights: dict[str, float], tokens: Iterable[str]) -> float:

@@ -23,7 +23,12 @@ from rapidfuzz.distance import OSA
 _FOCUS_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), token)
     for pattern, token in (
-        (r"\bhow long (?:is|are|was the train\b|were)\b", " @length "),
+        # "how long is the train" asks a length, "how long was the ride" a duration.
+        (
+            r"\bhow long (?:is|are|was|were)\b(?!(?: \w+){0,4} (?:trip|journey|ride|travel|"
+            r"parade|visit|stay|event|drive|take|took|taken|last)\b)",
+            " @length ",
+        ),
         (r"\bhow long\b", " @duration "),
         (r"\bhow (?:many|much)\b|\bnumber of\b|\bamount of\b", " @count "),
         (r"\bhow (?:heavy|big|large|tall|wide|high)\b", " @size "),
@@ -52,10 +57,18 @@ STOPWORDS: frozenset[str] = frozenset(
     thanks thank hey hi hello ok okay yes yeah yep really actually exactly basically anyway
     wonder wondering wondered curious kind sort type bit lot thing things stuff something anything
     famous whole entire mean means meant guess maybe perhaps probably quite rather just even
-    bot storybot dear explain describe give show need needs needed can't cannot someone anyone
-    somebody anybody one ones dont didnt doesnt isnt wasnt arent werent cant wont im ive
+    bot storybot dear explain give show offer offers offered provide provides need needs needed can't cannot someone anyone
+    somebody anybody one ones lol haha hahaha af omg btw though ya yo mate guys folks
+    honestly seriously literally totally quick question wait hang dont didnt doesnt isnt wasnt arent werent cant wont im ive
     """.split()
 )
+
+# Chat spellings too short for typo correction.
+_CHAT_SPELLINGS = {
+    "wat": "what", "wut": "what", "wht": "what", "whats": "what", "wen": "when", "whn": "when",
+    "wher": "where", "whos": "who", "hw": "how", "u": "you", "ur": "your", "r": "are",
+    "gonna": "going", "wanna": "want", "gotta": "got", "tho": "though", "thx": "thanks",
+}  # fmt: skip
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "`": "'", "´": "'", "“": '"', "”": '"'})
 _POSSESSIVE = re.compile(r"(\w)'s?\b")
@@ -82,9 +95,15 @@ def fold(text: str) -> str:
     return _DIGIT_GROUP.sub("", text)
 
 
-def words(text: str) -> list[str]:
-    """Folded words of ``text`` with question focus tokens, punctuation dropped."""
-    text = fold(text)
+def words(text: str, vocabulary: Vocabulary | None = None) -> list[str]:
+    """Folded words of ``text`` with question focus tokens, punctuation dropped.
+
+    With a vocabulary, misspelt words are corrected first, so "wich city" still asks a place.
+    """
+    raw = [_CHAT_SPELLINGS.get(w, w) for w in _NON_WORD.sub(" ", fold(text)).split()]
+    if vocabulary is not None:
+        raw = [vocabulary.correct(w) for w in raw]
+    text = " ".join(raw)
     for pattern, token in _FOCUS_PATTERNS:
         text = pattern.sub(token, text)
     return [w for w in _NON_WORD.sub(" ", text).split() if w != "@"]
@@ -171,15 +190,35 @@ class Vocabulary:
         return min(found, key=lambda hit: (hit[1], -self._counts[hit[0]], hit[0]))[0]
 
 
+_CLAUSE_BREAK = re.compile(
+    r"[.?!;:,\n]+|\s[-–—]+\s|"
+    r"\s+(?:and|but|or|so)\s+(?=(?:what|when|where|who|why|how|which|is|are|was|were|did|"
+    r"does|do|will|can|could|has|have)\b)"
+)
+_QUESTION_START = re.compile(
+    r"^\s*(?:what|whats|when|where|who|whose|whom|why|how|which|is|are|was|were|did|does|do|"
+    r"will|would|can|could|has|have|had|should)\b"
+)
+
+
+def question_clauses(text: str) -> list[str]:
+    """The parts of a chatty message that ask something ("hey, so... when did he leave?").
+
+    Empty when the text is a single clause: then the whole text is the question.
+    """
+    parts = [p.strip() for p in _CLAUSE_BREAK.split(fold(text)) if p and p.strip()]
+    if len(parts) < 2:
+        return []
+    return [p for p in parts if _QUESTION_START.match(p)]
+
+
 def analyse(
     text: str,
     synonyms: Synonyms = EMPTY_SYNONYMS,
     vocabulary: Vocabulary | None = None,
 ) -> list[str]:
     """Content stems of ``text``: stopwords dropped, typos fixed, synonyms applied."""
-    tokens = words(text)
-    if vocabulary is not None:
-        tokens = [vocabulary.correct(w) for w in tokens]
+    tokens = words(text, vocabulary)
     stems = synonyms.apply([stem(w) for w in tokens])
     return [s for s in stems if s not in _STOP_STEMS and s not in STOPWORDS]
 
