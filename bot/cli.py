@@ -1,8 +1,9 @@
-"""The `storybot` command: ask, chat, check and eval in the terminal; run and webhook for Telegram."""
+"""The `storybot` command: ask, chat, check, eval in the terminal; run, webhook for Telegram."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -59,10 +60,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     """An interactive session with readline history."""
     snapshot, settings = _snapshot(args)
-    try:
+    with contextlib.suppress(ImportError):  # no readline on Windows
         import readline  # noqa: F401  (imported for its side effect: line editing and history)
-    except ImportError:  # pragma: no cover - Windows
-        pass
     print(f"storybot: {len(snapshot.entries)} topics loaded. Ask a question; Ctrl-D to quit.")
     while True:
         try:
@@ -99,7 +98,9 @@ def _target(text: str) -> tuple[str, float]:
     try:
         value = float(rate.rstrip("%")) / (100 if rate.endswith("%") else 1)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected KIND=RATE, e.g. nearmiss=0.8: {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected KIND=RATE, e.g. nearmiss=0.8: {text!r}"
+        ) from None
     return group, value
 
 

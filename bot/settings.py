@@ -89,7 +89,7 @@ class Settings:
     token: str = field(default="", repr=False)
     admins: frozenset[int] = frozenset()
     api_base_url: str = PUBLIC_API_BASE_URL
-    bands: Bands = Bands()
+    bands: Bands = field(default_factory=Bands)
     webhook_url: str = ""
     webhook_secret: str = field(default="", repr=False)
     webhook_listen: str = "127.0.0.1"

@@ -27,13 +27,22 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.engine.model import Entry
-from bot.engine.text import Synonyms, Vocabulary, analyse, question_clauses, words
+from bot.engine.text import (
+    PREMISE_WORDS,
+    Synonyms,
+    Vocabulary,
+    analyse,
+    question_clauses,
+    stem,
+    surface_words,
+)
 
 ANSWER_WORD_CREDIT = 0.6
 # A phrasing word gets full credit when at least this share of the entry's phrasings use it.
 CENTRAL_SHARE = 0.3
 FOCUS_MISMATCH = 0.8
-NUMBER_WEIGHT = 1.0
+PREMISE_WEIGHT = 1.0
+PREMISE_STEMS = frozenset(stem(w) for w in PREMISE_WORDS)
 FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a content word
 CANDIDATES = 12
 COVERAGE_SHARE, OVERLAP_SHARE, FUZZY_SHARE = 0.6, 0.25, 0.15
@@ -59,10 +68,10 @@ class MatchIndex:
     """Immutable inverted index from content stems to entries, with per-stem weights."""
 
     __slots__ = (
+        "_credits",
         "_entries",
         "_phrasings",
         "_postings",
-        "_credits",
         "_unknown_weight",
         "_weights",
         "synonyms",
@@ -98,7 +107,7 @@ class MatchIndex:
         surface: Counter[str] = Counter()
         for entry in entries:
             for text in (entry.question, *entry.phrasings, entry.answer):
-                surface.update(w for w in words(text) if not w.startswith("@"))
+                surface.update(surface_words(text))
         for phrase in synonyms.phrases:
             surface.update(phrase)
         vocabulary = Vocabulary(surface)
@@ -133,8 +142,11 @@ class MatchIndex:
         weight = self._weights.get(token)
         if weight is not None:
             return weight
-        # An unknown number is usually a premise to check ("does it do 200 km/h?"), not a topic.
-        return NUMBER_WEIGHT if token.isdigit() else self._unknown_weight
+        # An unknown number or weekday is usually a premise to check ("does it do 200 km/h?",
+        # "did he leave on Sunday?"), not a topic the story lacks.
+        if token.isdigit() or token in PREMISE_STEMS:
+            return PREMISE_WEIGHT
+        return self._unknown_weight
 
     def search(self, question: str, limit: int = 5) -> list[Match]:
         """Entries ranked by confidence, best first; empty when nothing overlaps.

@@ -31,7 +31,9 @@ _FOCUS_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"\bhow long\b", " @duration "),
         (r"\bhow (?:many|much)\b|\bnumber of\b|\bamount of\b", " @count "),
-        (r"\bhow (?:heavy|big|large|tall|wide|high)\b", " @size "),
+        (r"\bhow (?:heavy|big|large|tall|wide|high)\b|\bweigh\w*\b", " @size "),
+        (r"\bhow old\b|\bage of\b", " @age "),
+        (r"\bhow far\b|\bdistance\b", " @distance "),
         (r"\b(?:what|which) (?:day|date|time|weekday)\b|\bwhen\b", " @when "),
         (r"\b(?:what|which) (?:city|place|country)\b|\bwhere\b", " @where "),
         (r"\bwho(?:m|se)?\b", " @who "),
@@ -52,8 +54,8 @@ STOPWORDS: frozenset[str] = frozenset(
     upon us very was wasn we were weren what whatever which while will with won would you your
     yours yourself yourselves s t ll re ve d m o y
     go goes going gone went come comes coming came get gets getting got gotten make makes made
-    making take takes taking took taken happen happens happened happening say says said saying
-    tell telling told know knows knew known think thought want wanted like likes please pls plz
+    making take takes taking took taken happen happens happened happening
+    know knows knew known think thought want wanted like likes please pls plz
     thanks thank hey hi hello ok okay yes yeah yep really actually exactly basically anyway
     wonder wondering wondered curious kind sort type bit lot thing things stuff something anything
     famous whole entire mean means meant guess maybe perhaps probably quite rather just even
@@ -64,11 +66,13 @@ STOPWORDS: frozenset[str] = frozenset(
 )
 
 # Chat spellings too short for typo correction.
-_CHAT_SPELLINGS = {
-    "wat": "what", "wut": "what", "wht": "what", "whats": "what", "wen": "when", "whn": "when",
-    "wher": "where", "whos": "who", "hw": "how", "u": "you", "ur": "your", "r": "are",
-    "gonna": "going", "wanna": "want", "gotta": "got", "tho": "though", "thx": "thanks",
-}  # fmt: skip
+_CHAT_SPELLINGS = dict(
+    pair.split(":")
+    for pair in """
+    wat:what wut:what wht:what whats:what wen:when whn:when wher:where whos:who hw:how
+    u:you ur:your r:are gonna:going wanna:want gotta:got tho:though thx:thanks
+    """.split()
+)
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "`": "'", "´": "'", "“": '"', "”": '"'})
 _POSSESSIVE = re.compile(r"(\w)'s?\b")
@@ -95,12 +99,23 @@ def fold(text: str) -> str:
     return _DIGIT_GROUP.sub("", text)
 
 
+def surface_words(text: str) -> list[str]:
+    """Folded words as written, before focus detection: what typo correction compares to."""
+    return _NON_WORD.sub(" ", fold(text)).split()
+
+
+# Words never "corrected" into something else: function words and question words.
+COMMON_WORDS: frozenset[str] = STOPWORDS | frozenset(
+    "what when where who whom whose why how which many much long old far heavy".split()
+)
+
+
 def words(text: str, vocabulary: Vocabulary | None = None) -> list[str]:
     """Folded words of ``text`` with question focus tokens, punctuation dropped.
 
     With a vocabulary, misspelt words are corrected first, so "wich city" still asks a place.
     """
-    raw = [_CHAT_SPELLINGS.get(w, w) for w in _NON_WORD.sub(" ", fold(text)).split()]
+    raw = [_CHAT_SPELLINGS.get(w, w) for w in surface_words(text)]
     if vocabulary is not None:
         raw = [vocabulary.correct(w) for w in raw]
     text = " ".join(raw)
@@ -175,7 +190,7 @@ class Vocabulary:
         Ties go to the commoner word. Short words are left alone: at three letters nearly
         everything is one typo from something, and real words are rarely misspelt at the start.
         """
-        if len(word) < 4 or word in self._counts or not word.isalpha():
+        if len(word) < 4 or word in self._counts or word in COMMON_WORDS or not word.isalpha():
             return word
         limit = 1 if len(word) < 7 else 2
         found = process.extract(
@@ -198,6 +213,16 @@ _CLAUSE_BREAK = re.compile(
 _QUESTION_START = re.compile(
     r"^\s*(?:what|whats|when|where|who|whose|whom|why|how|which|is|are|was|were|did|does|do|"
     r"will|would|can|could|has|have|had|should)\b"
+)
+
+
+# Values a yes/no question may get wrong ("did he leave on Sunday?", "does it do 200 km/h?"):
+# unknown to the knowledge, they are a premise to check, not a topic the story lacks.
+PREMISE_WORDS: frozenset[str] = frozenset(
+    """
+    monday tuesday wednesday thursday friday saturday sunday weekend yesterday today tomorrow
+    january february march april may june july august september october november december
+    """.split()
 )
 
 
