@@ -59,9 +59,11 @@ STOPWORDS: frozenset[str] = frozenset(
     thanks thank hey hi hello ok okay yes yeah yep really actually exactly basically anyway
     wonder wondering wondered curious kind sort type bit lot thing things stuff something anything
     famous whole entire mean means meant guess maybe perhaps probably quite rather just even
-    bot storybot dear explain give show offer offers offered provide provides need needs needed can't cannot someone anyone
+    bot storybot dear explain give show offer offers offered provide provides need needs needed
+    can't cannot someone anyone
     somebody anybody one ones lol haha hahaha af omg btw though ya yo mate guys folks
-    honestly seriously literally totally quick question wait hang dont didnt doesnt isnt wasnt arent werent cant wont im ive
+    honestly seriously literally totally quick question wait hang dont didnt doesnt isnt wasnt
+    arent werent cant wont im ive
     """.split()
 )
 
