@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import secrets
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import coverage_gaps, load, validate
 from bot.engine.model import Answer, KnowledgeError, Outcome, Snapshot
+from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError
 
 
@@ -134,6 +137,59 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _bot_settings(args: argparse.Namespace) -> Settings:
+    token = None
+    if args.token_file:
+        try:
+            token = args.token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            message = f"cannot read --token-file {args.token_file}: {exc.strerror}"
+            raise SettingsError(message) from None
+    settings = Settings.from_env(
+        knowledge_dir=args.knowledge, token=token, api_base_url=args.api_base_url
+    )
+    settings.require_token()
+    setup_logging(
+        settings.log_level, settings.log_format, secrets=[settings.token, settings.webhook_secret]
+    )
+    return settings
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the Telegram bot with long polling."""
+    from bot.chat.app import run_polling  # Telegram imports only for the commands that need them
+
+    run_polling(_bot_settings(args))
+    return 0
+
+
+def cmd_webhook(args: argparse.Namespace) -> int:
+    """Run the Telegram bot behind a webhook."""
+    from bot.chat.app import run_webhook
+
+    settings = _bot_settings(args)
+    overrides = {
+        "webhook_url": args.url,
+        "webhook_listen": args.listen,
+        "webhook_port": args.port,
+        "webhook_path": args.path.strip("/") if args.path else None,
+    }
+    settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    if not settings.webhook_url.startswith("https://"):
+        raise SettingsError("webhook mode needs --url or STORYBOT_WEBHOOK_URL: an https:// URL")
+    if not settings.webhook_secret:
+        secret = secrets.token_urlsafe(32)
+        print(
+            "STORYBOT_WEBHOOK_SECRET is not set; generated one for this run (set it to keep "
+            f"it across restarts):\n{secret}",
+            file=sys.stderr,
+        )
+        settings = replace(settings, webhook_secret=secret)
+        setup_logging(settings.log_level, settings.log_format, [settings.token, secret])
+    run_webhook(settings)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="storybot", description=__doc__)
@@ -174,6 +230,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="fail unless KIND (or answerable/abstain) reaches RATE",
     )
     run_eval.set_defaults(handler=cmd_eval)
+
+    def telegram(sub: argparse.ArgumentParser) -> None:
+        knowledge(sub)
+        sub.add_argument(
+            "--token-file",
+            type=Path,
+            metavar="FILE",
+            help="read the bot token from FILE (default: $TELEGRAM_BOT_TOKEN)",
+        )
+        sub.add_argument(
+            "--api-base-url",
+            metavar="URL",
+            help="Bot API server, e.g. http://127.0.0.1:8081/bot "
+            "(default: $STORYBOT_API_BASE_URL or Telegram's)",
+        )
+
+    run = commands.add_parser("run", help="run the Telegram bot (long polling)")
+    telegram(run)
+    run.set_defaults(handler=cmd_run)
+
+    webhook = commands.add_parser("webhook", help="run the Telegram bot behind a webhook")
+    telegram(webhook)
+    webhook.add_argument("--url", help="public https URL (default: $STORYBOT_WEBHOOK_URL)")
+    webhook.add_argument("--listen", help="address to listen on (default 127.0.0.1)")
+    webhook.add_argument("--port", type=int, help="port to listen on (default 8443)")
+    webhook.add_argument("--path", help="URL path of the webhook (default: telegram)")
+    webhook.set_defaults(handler=cmd_webhook)
     return parser
 
 

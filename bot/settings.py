@@ -7,6 +7,7 @@ Command-line flags override the environment; `SETTINGS` is the single table the 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -16,6 +17,9 @@ from typing import Any
 from bot.engine.answering import Bands
 
 PUBLIC_API_BASE_URL = "https://api.telegram.org/bot"
+_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+_SWITCH = {"on": True, "true": True, "1": True, "yes": True, "off": False, "false": False,
+           "0": False, "no": False}  # fmt: skip
 
 
 class SettingsError(ValueError):
@@ -43,6 +47,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STORYBOT_WEBHOOK_LISTEN", "127.0.0.1", "Address the webhook server listens on."),
     Setting("STORYBOT_WEBHOOK_PORT", "8443", "Port the webhook server listens on."),
     Setting("STORYBOT_WEBHOOK_PATH", "telegram", "URL path of the webhook endpoint."),
+    Setting("STORYBOT_RATE_LIMIT", "on", "Apply Telegram's flood limits (off: own API server)."),
     Setting("STORYBOT_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING, ERROR."),
     Setting("STORYBOT_LOG_FORMAT", "text", "Log line format: text or json."),
 )
@@ -95,8 +100,20 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_path: str = "telegram"
+    rate_limit: bool = True
     log_level: str = "INFO"
     log_format: str = "text"
+
+    def require_token(self) -> str:
+        """The bot token, or SettingsError saying what to set (never echoing the value)."""
+        if not self.token:
+            raise SettingsError("no bot token: set TELEGRAM_BOT_TOKEN or pass --token-file FILE")
+        if not _TOKEN.match(self.token):
+            raise SettingsError(
+                "the bot token is malformed: expected <digits>:<letters> as @BotFather gives it "
+                "(check TELEGRAM_BOT_TOKEN or --token-file)"
+            )
+        return self.token
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -115,6 +132,9 @@ class Settings:
         log_format = env.get("STORYBOT_LOG_FORMAT", "text").lower()
         if log_format not in ("text", "json"):
             raise SettingsError(f"STORYBOT_LOG_FORMAT must be text or json, not {log_format!r}")
+        rate_limit = env.get("STORYBOT_RATE_LIMIT", "on").strip().lower()
+        if rate_limit not in _SWITCH:
+            raise SettingsError(f"STORYBOT_RATE_LIMIT must be on or off, not {rate_limit!r}")
         settings = cls(
             knowledge_dir=Path(knowledge) if knowledge else bundled_knowledge(),
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
@@ -126,6 +146,7 @@ class Settings:
             webhook_listen=env.get("STORYBOT_WEBHOOK_LISTEN", "127.0.0.1"),
             webhook_port=int(port),
             webhook_path=env.get("STORYBOT_WEBHOOK_PATH", "telegram").strip("/"),
+            rate_limit=_SWITCH[rate_limit],
             log_level=env.get("STORYBOT_LOG_LEVEL", "INFO").upper(),
             log_format=log_format,
         )

@@ -29,7 +29,7 @@ KNOWLEDGE_FILES = (SOURCES_FILE, FACTS_FILE, FAQ_FILE, SYNONYMS_FILE)
 MAX_ANSWER_CHARS = 3000
 MAX_QUESTION_CHARS = 300
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$")
 _QUOTE_MARKS = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "`": "'"})
 
 
@@ -275,7 +275,7 @@ def _load_entries(
                     check.add(item.line_of(name), f"{what}: unknown {kind} {ref!r} in '{name}'")
         if entry_id and entry_id in related:
             check.add(item.line_of("related"), f"{what}: an entry cannot be related to itself")
-        lines = dict(zip(phrasings, item.get("phrasings", YamlList()).item_lines, strict=False))
+        lines = dict(zip(phrasings, getattr(item.get("phrasings"), "item_lines", []), strict=False))
         for phrasing in [question, *phrasings] if question else phrasings:
             key = " ".join(words(phrasing))
             owner = phrasing_owner.get(key)

@@ -1,0 +1,383 @@
+"""Thin Telegram handlers: find the question, ask the engine, send what render.py makes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from telegram import (
+    ForceReply,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import ContextTypes, filters
+
+from bot.chat import render
+from bot.chat.holder import KnowledgeHolder
+from bot.engine.answering import answer_entry, answer_question
+from bot.engine.model import Answer, Suggestion
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.curation.store import QuestionLog
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_REMEMBERED_REPLIES = 500  # per chat: which bot message answered which question
+INLINE_RESULTS = 5
+SEND_ATTEMPTS = 3
+_DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass
+class Services:
+    """What handlers share, kept in ``application.bot_data['services']``."""
+
+    settings: Settings
+    holder: KnowledgeHolder
+    question_log: QuestionLog | None = None
+    replica: str = ""
+    popular: Counter[str] = field(default_factory=Counter)
+
+    async def record(self, answer: Answer, chat_type: str) -> int | None:
+        """Log the question (never raises); the row id lets 👍/👎 refer to it."""
+        if answer.answered and answer.entry:
+            self.popular[answer.entry.id] += 1
+        if self.question_log is None:
+            return None
+        return await self.question_log.record(
+            question=answer.question,
+            chat_type=chat_type,
+            outcome=answer.outcome.value,
+            entry=answer.entry.id if answer.entry else None,
+            confidence=answer.confidence,
+            knowledge_version=self.holder.snapshot.version,
+        )
+
+    def is_admin(self, update: Update) -> bool:
+        """True only for configured admin user ids (checked on every call)."""
+        user = update.effective_user
+        return user is not None and user.id in self.settings.admins
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    """The shared services of the running application."""
+    return context.bot_data["services"]
+
+
+async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
+    """Run a Bot API call, retrying network failures (RetryAfter is the rate limiter's job)."""
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            return await call()
+        except RetryAfter:
+            raise
+        except NetworkError as exc:
+            if isinstance(exc, BadRequest | Forbidden) or attempt == SEND_ATTEMPTS:
+                raise
+            log.warning("Bot API call failed (%s); retry %d", type(exc).__name__, attempt)
+            await asyncio.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
+
+
+# --- finding the question -------------------------------------------------------------------
+
+
+class AddressedToBot(filters.MessageFilter):
+    """Group messages meant for the bot: a mention of it, or a reply to one of its messages."""
+
+    def filter(self, message: Message) -> bool:
+        """True when the message mentions the bot or replies to it."""
+        bot = message.get_bot()
+        replied = message.reply_to_message
+        if replied and replied.from_user and replied.from_user.id == bot.id:
+            return True
+        return _mentions_bot(message)
+
+
+def _mentions_bot(message: Message) -> bool:
+    bot = message.get_bot()
+    handle = f"@{bot.username}".casefold()
+    for entity, text in message.parse_entities(
+        [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+    ).items():
+        if text.casefold() == handle or (entity.user and entity.user.id == bot.id):
+            return True
+    return False
+
+
+def question_text(message: Message) -> str | None:
+    """The question a message asks the bot, without the /ask command or the @mention."""
+    text = message.text or ""
+    username = message.get_bot().username
+    command = re.match(rf"^/ask(?:@{re.escape(username)})?(?:\s+|$)", text, re.IGNORECASE)
+    if command:
+        text = text[command.end() :]
+    elif text.startswith("/"):
+        return None
+    text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+    return " ".join(text.split()) or None
+
+
+def _remember(context: ContextTypes.DEFAULT_TYPE, question_id: int, reply_id: int) -> None:
+    if context.chat_data is None:
+        return
+    replies: OrderedDict[int, int] = context.chat_data.setdefault("replies", OrderedDict())
+    replies[question_id] = reply_id
+    while len(replies) > MAX_REMEMBERED_REPLIES:
+        replies.popitem(last=False)
+
+
+async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Answer ``question`` in reply to the message that asked it."""
+    message = update.effective_message
+    svc = services(context)
+    answer = answer_question(svc.holder.snapshot, question, svc.settings.bands)
+    row = await svc.record(answer, update.effective_chat.type if update.effective_chat else "")
+    reply = render.answer_reply(answer, feedback_row=row)
+    sent = await with_retries(
+        lambda: message.reply_html(reply.text, reply_markup=reply.keyboard, do_quote=True)
+    )
+    _remember(context, message.message_id, sent.message_id)
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+def _examples(svc: Services, count: int = 4) -> list[Suggestion]:
+    snapshot = svc.holder.snapshot
+    ids = [eid for eid, _ in svc.popular.most_common(count) if eid in snapshot.entries]
+    ids += [eid for eid in snapshot.entries if eid not in ids][: count - len(ids)]
+    return [Suggestion(eid, snapshot.entries[eid].question) for eid in ids]
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet, or answer the entry named by a deep link (/start <entry-id>)."""
+    svc = services(context)
+    message = update.effective_message
+    snapshot = svc.holder.snapshot
+    payload = context.args[0] if context.args else ""
+    if payload and _DEEP_LINK.match(payload) and payload in snapshot.entries:
+        reply = render.answer_reply(answer_entry(snapshot, payload))
+    else:
+        reply = render.start_reply(snapshot, _examples(svc))
+        if payload and payload != "help":
+            reply = render.Reply(
+                "That link points to a question I no longer have.\n\n" + reply.text,
+                reply.keyboard,
+            )
+    await message.reply_html(reply.text, reply_markup=reply.keyboard)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain how to ask in each kind of chat."""
+    reply = render.help_reply(context.bot.username)
+    await update.effective_message.reply_html(reply.text)
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the sources the knowledge comes from."""
+    reply = render.sources_reply(services(context).holder.snapshot)
+    await update.effective_message.reply_html(reply.text)
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask <question>; a bare /ask asks for the question."""
+    message = update.effective_message
+    question = question_text(message)
+    if question:
+        await respond(update, context, question)
+        return
+    await message.reply_html(
+        "What would you like to know about the story? Reply to this message with your "
+        "question, or send <code>/ask</code> followed by it.",
+        reply_markup=ForceReply(selective=True, input_field_placeholder="Your question"),
+        do_quote=True,
+    )
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat, any text is a question."""
+    question = question_text(update.effective_message)
+    if question:
+        await respond(update, context, question)
+
+
+async def addressed_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a group, answer a mention of the bot or a reply to it."""
+    question = question_text(update.effective_message)
+    if question:
+        await respond(update, context, question)
+
+
+async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a channel, answer posts that start with /ask or mention the bot."""
+    message = update.effective_message
+    text = message.text or ""
+    if not (text.lower().startswith("/ask") or _mentions_bot(message)):
+        return
+    question = question_text(message)
+    if question:
+        await respond(update, context, question)
+
+
+async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """When a question the bot answered is edited, edit the answer to match."""
+    message = update.effective_message
+    replies = (context.chat_data or {}).get("replies", {})
+    reply_id = replies.get(message.message_id)
+    question = question_text(message)
+    if reply_id is None or not question:
+        return
+    svc = services(context)
+    answer = answer_question(svc.holder.snapshot, question, svc.settings.bands)
+    row = await svc.record(answer, message.chat.type)
+    reply = render.answer_reply(answer, feedback_row=row)
+    try:
+        await with_retries(
+            lambda: context.bot.edit_message_text(
+                reply.text,
+                chat_id=message.chat_id,
+                message_id=reply_id,
+                reply_markup=reply.keyboard,
+            )
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Inline buttons: "did you mean" choices, related questions, 👍/👎."""
+    query = update.callback_query
+    parsed = render.parse_callback(query.data)
+    svc = services(context)
+    if parsed is None:
+        await query.answer("Sorry, that button is no longer valid.")
+        return
+    prefix, args = parsed
+    if prefix == render.FEEDBACK:
+        saved = svc.question_log is not None and await svc.question_log.feedback(
+            int(args[0]), args[1] == "1"
+        )
+        await query.answer("Thanks for the feedback!" if saved else "Thanks!")
+        return
+    snapshot = svc.holder.snapshot
+    if args[0] not in snapshot.entries:
+        await query.answer("Sorry, that question is no longer available.")
+        return
+    answer = answer_entry(snapshot, args[0])
+    chat_type = query.message.chat.type if query.message else ChatType.SENDER
+    row = await svc.record(answer, chat_type)
+    reply = render.answer_reply(answer, feedback_row=row)
+    await query.answer()
+    if prefix == render.ANSWER_NEW and isinstance(query.message, Message):
+        message = query.message
+        await with_retries(lambda: message.reply_html(reply.text, reply_markup=reply.keyboard))
+    else:
+        await with_retries(lambda: query.edit_message_text(reply.text, reply_markup=reply.keyboard))
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """@bot question: up to five answers as articles; an empty query shows popular topics."""
+    query = update.inline_query
+    svc = services(context)
+    snapshot = svc.holder.snapshot
+    text = query.query.strip()
+    if text:
+        matches = snapshot.index.search(text, limit=INLINE_RESULTS)
+        entry_ids = [m.entry.id for m in matches if m.confidence >= svc.settings.bands.suggest]
+    else:
+        entry_ids = [s.entry for s in _examples(svc, INLINE_RESULTS)]
+    results = []
+    for entry_id in entry_ids:
+        answer = answer_entry(snapshot, entry_id, text or None)
+        reply = render.answer_reply(answer)
+        results.append(
+            InlineQueryResultArticle(
+                id=entry_id,
+                title=answer.entry.question,
+                description=answer.entry.answer[:120],
+                input_message_content=InputTextMessageContent(
+                    reply.text,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                ),
+                reply_markup=reply.keyboard,
+            )
+        )
+    button_text = "The story doesn't say. Ask me in private" if text and not results else None
+    await query.answer(
+        results,
+        cache_time=60,
+        is_personal=False,
+        button=InlineQueryResultsButton(button_text, start_parameter="help")
+        if button_text
+        else None,
+    )
+
+
+# --- admin ---------------------------------------------------------------------------------
+
+
+async def refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Refuse and log when the caller is not an admin; True when refused."""
+    if services(context).is_admin(update):
+        return False
+    user = update.effective_user
+    command = (update.effective_message.text or "").split(maxsplit=1)[0][:40]
+    log.warning("refused %s from non-admin user id %s", command, user.id if user else None)
+    await update.effective_message.reply_text("Sorry, only the bot's admins can do that.")
+    return True
+
+
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Admins: re-read the knowledge; report counts and changes, or every problem."""
+    if await refuse_non_admin(update, context):
+        return
+    svc = services(context)
+    result = await svc.holder.reload()
+    for reply in render.reload_replies(result, svc.replica):
+        await update.effective_message.reply_html(reply.text)
+
+
+async def version(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the live knowledge version and when it was loaded."""
+    holder = services(context).holder
+    loaded = holder.loaded_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    reply = render.version_reply(holder.snapshot, loaded)
+    await update.effective_message.reply_html(reply.text)
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error with the update that caused it; tell the asker when we can."""
+    log.error("error while handling an update: %s", _describe(update), exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message and update.effective_chat:
+        if update.effective_chat.type == ChatType.CHANNEL:
+            return
+        try:
+            await update.effective_message.reply_text(
+                "Sorry, something went wrong while answering. Please try again."
+            )
+        except Exception:  # the error handler must never raise
+            log.warning("could not tell the user about the error", exc_info=True)
+
+
+def _describe(update: object) -> Any:
+    if isinstance(update, Update):
+        kind = next((k for k in Update.ALL_TYPES if getattr(update, k, None)), "unknown")
+        return f"update {update.update_id} ({kind})"
+    return repr(update)[:200]

@@ -1,0 +1,91 @@
+"""The live knowledge: one Snapshot, replaced whole and atomically on reload.
+
+Readers take ``holder.snapshot`` once per question and use that object throughout, so a question
+being answered while a reload runs finishes on the old snapshot. Reloads parse and index off the
+event loop and are serialised by a lock; a broken knowledge set never replaces a good one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.engine.loader import validate
+from bot.engine.model import Problem, Snapshot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a reload changed, by entry id."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+
+    @classmethod
+    def between(cls, old: Snapshot, new: Snapshot) -> Changes:
+        """Entries added, removed, or changed (text, phrasings or cited quotes) from old to new."""
+        added = sorted(new.entries.keys() - old.entries.keys())
+        removed = sorted(old.entries.keys() - new.entries.keys())
+        changed = sorted(
+            entry_id
+            for entry_id in old.entries.keys() & new.entries.keys()
+            if old.entries[entry_id] != new.entries[entry_id]
+            or old.citations_for(old.entries[entry_id]) != new.citations_for(new.entries[entry_id])
+        )
+        return cls(tuple(added), tuple(removed), tuple(changed))
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadResult:
+    """The outcome of one reload attempt."""
+
+    ok: bool
+    snapshot: Snapshot  # the live snapshot after the attempt (the old one when it failed)
+    seconds: float
+    problems: tuple[Problem, ...] = ()
+    changes: Changes = field(default_factory=Changes)
+
+
+class KnowledgeHolder:
+    """Holds the live snapshot and reloads it from its directory."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+        self._lock = asyncio.Lock()
+        self.loaded_at = datetime.now(UTC)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The live snapshot; take it once per question."""
+        return self._snapshot
+
+    @property
+    def directory(self) -> Path:
+        """Where the knowledge is read from."""
+        return self._snapshot.directory
+
+    async def reload(self) -> ReloadResult:
+        """Re-read, validate and swap in the knowledge; keep the old one on any problem."""
+        async with self._lock:
+            started = time.perf_counter()
+            new, problems = await asyncio.to_thread(validate, self.directory)
+            seconds = time.perf_counter() - started
+            old = self._snapshot
+            if new is None:
+                log.warning("reload refused: %d problem(s); keeping %s", len(problems), old.version)
+                return ReloadResult(False, old, seconds, tuple(problems))
+            self._snapshot = new  # one reference assignment: atomic for every reader
+            self.loaded_at = datetime.now(UTC)
+            changes = Changes.between(old, new)
+            log.info("knowledge reloaded: %s -> %s in %.3fs", old.version, new.version, seconds)
+            return ReloadResult(True, new, seconds, changes=changes)

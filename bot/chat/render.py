@@ -1,0 +1,249 @@
+"""Telegram rendering: answers as HTML with citations, inline keyboards, length limits.
+
+Everything that came from a user or from the knowledge is escaped here and nowhere else, and no
+message leaves this module longer than Telegram accepts (quotes are trimmed, never the answer).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
+
+from bot.chat.holder import ReloadResult
+from bot.engine.model import Answer, Citation, Outcome, Problem, Snapshot, Suggestion
+
+MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
+MAX_CALLBACK_BYTES = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+MAX_ECHO = 200  # how much of a user's question we quote back
+MAX_BUTTON_TEXT = 60
+
+# Callback data: a short prefix and an argument, always under Telegram's 64 bytes.
+ANSWER_IN_PLACE = "a"  # "did you mean" choice: the message becomes the answer
+ANSWER_NEW = "r"  # related question: answered in a new message
+FEEDBACK = "f"  # 👍/👎 on a logged question: f:<row id>:<1|0>
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An HTML message text and its inline keyboard."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def e(text: str) -> str:
+    """HTML-escape text for Telegram (quotes too, so it is safe inside attributes)."""
+    return html.escape(text, quote=True)
+
+
+def visible_length(html_text: str) -> int:
+    """Length as Telegram counts it: tags removed, entities decoded, in UTF-16 code units."""
+    plain = html.unescape(_TAG.sub("", html_text))
+    return len(plain.encode("utf-16-le")) // 2
+
+
+def callback(prefix: str, *args: str | int) -> str:
+    """Callback data for a button; ValueError if it would exceed Telegram's 64 bytes."""
+    data = ":".join([prefix, *map(str, args)])
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data longer than {MAX_CALLBACK_BYTES} bytes: {data!r}")
+    return data
+
+
+def parse_callback(data: str | None) -> tuple[str, list[str]] | None:
+    """(prefix, args) of callback data we made, or None for anything else (forged, stale)."""
+    if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
+        return None
+    prefix, *args = data.split(":")
+    if prefix in (ANSWER_IN_PLACE, ANSWER_NEW) and len(args) == 1 and args[0]:
+        return prefix, args
+    if prefix == FEEDBACK and len(args) == 2 and args[0].isdigit() and args[1] in ("0", "1"):
+        return prefix, args
+    return None
+
+
+def _button_text(text: str) -> str:
+    return text if len(text) <= MAX_BUTTON_TEXT else text[: MAX_BUTTON_TEXT - 1] + "…"
+
+
+def _buttons(suggestions: Iterable[Suggestion], prefix: str) -> list[list[InlineKeyboardButton]]:
+    return [
+        [InlineKeyboardButton(_button_text(s.question), callback_data=callback(prefix, s.entry))]
+        for s in suggestions
+    ]
+
+
+def _date(iso: str) -> str:
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.day} {day:%B %Y}"
+
+
+def citation_line(citation: Citation) -> str:
+    """ "Source: <a href=URL>Title</a>, Publisher, date" (no link without a URL)."""
+    title = e(citation.title)
+    if citation.url:
+        title = f'<a href="{e(citation.url)}">{title}</a>'
+    return f"Source: {title}, {e(citation.publisher)}, {e(_date(citation.date))}"
+
+
+def _quote_block(quote: str) -> str:
+    return f"<blockquote>{e(quote)}</blockquote>"
+
+
+def _fit(head: str, citations: Sequence[Citation], tail: str = "") -> str:
+    """Head, then each citation's quote and source line; quotes trimmed to fit one message."""
+    lines = [citation_line(c) for c in citations]
+    quotes = [c.quote for c in citations]
+    while True:
+        parts = [head, *(f"{_quote_block(q)}{line}" for q, line in zip(quotes, lines, strict=True))]
+        text = "\n\n".join(p for p in [*parts, tail] if p)
+        excess = visible_length(text) - MAX_TEXT
+        if excess <= 0:
+            return text
+        longest = max(range(len(quotes)), key=lambda i: len(quotes[i]), default=None)
+        if longest is None or len(quotes[longest]) <= 1:
+            # Only the answer is left and it is too long: the loader makes this impossible,
+            # so cut hard rather than fail to reply.
+            return text[: MAX_TEXT - 1] + "…"
+        keep = max(0, len(quotes[longest]) - excess - 1)
+        quotes[longest] = quotes[longest][:keep].rstrip() + "…"
+
+
+def answer_reply(answer: Answer, *, feedback_row: int | None = None) -> Reply:
+    """The reply to one question in any band."""
+    if answer.outcome is Outcome.ANSWERED and answer.entry is not None:
+        text = _fit(e(answer.entry.answer), answer.citations)
+        rows = _buttons(answer.related[:3], ANSWER_NEW)
+        if feedback_row is not None:
+            rows.append(
+                [
+                    InlineKeyboardButton("👍", callback_data=callback(FEEDBACK, feedback_row, 1)),
+                    InlineKeyboardButton("👎", callback_data=callback(FEEDBACK, feedback_row, 0)),
+                ]
+            )
+        return Reply(text, InlineKeyboardMarkup(rows) if rows else None)
+    asked = answer.question[:MAX_ECHO] + ("…" if len(answer.question) > MAX_ECHO else "")
+    if answer.outcome is Outcome.SUGGESTED:
+        text = f"I'm not sure what you mean by <i>{e(asked)}</i>. Did you mean one of these?"
+        return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))
+    text = f"The story doesn't say that (<i>{e(asked)}</i>)."
+    if answer.suggestions:
+        text += "\nHere is what it does cover that comes closest:"
+        return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))
+    return Reply(text + "\nTry /help to see what I can answer.")
+
+
+def start_reply(snapshot: Snapshot, examples: Sequence[Suggestion]) -> Reply:
+    """The greeting: what the bot knows about, with example questions as buttons."""
+    sources = ", ".join(
+        f"<i>{e(s.title)}</i> ({e(s.publisher)})" for s in snapshot.sources.values()
+    )
+    text = (
+        "Hi! I answer questions about one news story, and I show where each answer comes from."
+        f"\n\nI know: {sources}.\n\nAsk me anything about it, or try one of these:"
+    )
+    return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_NEW)))
+
+
+def help_reply(bot_username: str) -> Reply:
+    """How to ask, in each kind of chat."""
+    name = e(bot_username)
+    return Reply(
+        "Ask me about the story in your own words, e.g. <i>How fast is Kim's train?</i>\n\n"
+        "• In this chat: just write your question.\n"
+        f"• In groups: <code>/ask your question</code>, mention @{name}, or reply to me.\n"
+        f"• Anywhere: type <code>@{name} your question</code> and pick an answer.\n\n"
+        "Every answer quotes its source. When the story doesn't say, I tell you so.\n"
+        "/sources lists what I know."
+    )
+
+
+def sources_reply(snapshot: Snapshot) -> Reply:
+    """The list of sources with links."""
+    lines = ["The story I know about comes from:"]
+    for source in snapshot.sources.values():
+        title = e(source.title)
+        if source.url:
+            title = f'<a href="{e(source.url)}">{title}</a>'
+        lines.append(f"• {title}, {e(source.publisher)}, {e(_date(source.date))}")
+    return Reply("\n".join(lines))
+
+
+def version_reply(snapshot: Snapshot, loaded_at: str) -> Reply:
+    """The live knowledge version and when it was loaded."""
+    return Reply(
+        f"Knowledge version <code>{e(snapshot.version)}</code>, loaded {e(loaded_at)}: "
+        f"{len(snapshot.entries)} entries, {len(snapshot.facts)} facts."
+    )
+
+
+def _ids(label: str, ids: Sequence[str], limit: int = 20) -> str:
+    shown = ", ".join(e(i) for i in ids[:limit])
+    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
+    return f"{label} ({len(ids)}): {shown}{more}"
+
+
+def reload_replies(result: ReloadResult, replica: str = "") -> list[Reply]:
+    """The admin's report of a reload: counts and changes, or every problem (split to fit)."""
+    where = f" on {e(replica)}" if replica else ""
+    if not result.ok:
+        header = (
+            f"Reload refused{where}: {len(result.problems)} problem(s). "
+            f"Still serving version <code>{e(result.snapshot.version)}</code>."
+        )
+        return [Reply(text) for text in split_lines([header, *map(_problem, result.problems)])]
+    snapshot, changes = result.snapshot, result.changes
+    lines = [
+        f"Reloaded{where} in {result.seconds * 1000:.0f} ms: version "
+        f"<code>{e(snapshot.version)}</code>.",
+        f"{len(snapshot.sources)} sources, {len(snapshot.facts)} facts, "
+        f"{len(snapshot.entries)} entries, {snapshot.phrasing_count} phrasings.",
+    ]
+    if not changes:
+        lines.append("No entries changed.")
+    for label, ids in (
+        ("Added", changes.added),
+        ("Removed", changes.removed),
+        ("Changed", changes.changed),
+    ):
+        if ids:
+            lines.append(_ids(label, ids))
+    return [Reply(text) for text in split_lines(lines)]
+
+
+def _problem(problem: Problem) -> str:
+    where = f"{problem.file}:{problem.line}" if problem.line else problem.file
+    return f"• <code>{e(where)}</code> {e(problem.message)}"
+
+
+def split_lines(lines: Sequence[str], limit: int = MAX_TEXT) -> list[str]:
+    """Join lines into as few messages as fit, never splitting a line (long lines are cut)."""
+    messages: list[str] = []
+    current = ""
+    for line in lines:
+        if visible_length(line) > limit:
+            line = e(html.unescape(_TAG.sub("", line))[: limit - 1]) + "…"
+        candidate = f"{current}\n{line}" if current else line
+        if current and visible_length(candidate) > limit:
+            messages.append(current)
+            candidate = line
+        current = candidate
+    if current:
+        messages.append(current)
+    return messages
+
+
+def plain(text: str) -> Reply:
+    """A short message with user or knowledge text in it, escaped."""
+    return Reply(e(text))

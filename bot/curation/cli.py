@@ -1,0 +1,192 @@
+"""`storybot report` and `storybot stats` on the question log, and log questions as eval cases."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from bot.curation.config import CurationConfig
+from bot.curation.report import CHART_DAYS, FORMATS, format_stats, format_unanswered, render_chart
+from bot.curation.store import LoggedQuestion, QuestionLog
+from bot.engine.loader import load
+from bot.engine.model import Outcome, Snapshot
+from bot.engine.text import STOPWORDS
+from bot.settings import Settings
+
+_WORD = re.compile(r"\w+")
+FROM_LOG_KIND = "fromlog"
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, not {text!r}")
+    return int(text)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `report` and `stats` subcommands to the `storybot` parser."""
+
+    def common(sub: argparse.ArgumentParser, days: int) -> None:
+        sub.add_argument(
+            "--days",
+            type=_positive,
+            default=days,
+            metavar="N",
+            help=f"look back N days (default {days})",
+        )
+        sub.add_argument("--format", choices=FORMATS, default="text", help="output format")
+        sub.add_argument(
+            "--database",
+            metavar="URL",
+            help="question log (default: $STORYBOT_DATABASE_URL or "
+            "sqlite:///./data/storybot.sqlite3)",
+        )
+
+    report = subparsers.add_parser(
+        "report", help="the commonest questions the bot abstained on, suggested or got 👎 for"
+    )
+    common(report, days=7)
+    report.set_defaults(handler=cmd_report)
+
+    stats = subparsers.add_parser("stats", help="questions per day, answer rates, top entries")
+    common(stats, days=30)
+    stats.add_argument(
+        "--chart",
+        type=Path,
+        metavar="FILE.png",
+        help=f"also draw questions per day of the last {CHART_DAYS} days",
+    )
+    stats.set_defaults(handler=cmd_stats)
+
+
+def _open(args: argparse.Namespace) -> QuestionLog:
+    config = CurationConfig.from_env()
+    # create=False: a mistyped URL is an error, not a new empty log reported as all quiet.
+    return QuestionLog.open(
+        args.database or config.database_url, config.retention_days, create=False
+    )
+
+
+def _print(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Print the unanswered-questions report."""
+    with _open(args) as log:
+        _print(format_unanswered(log.unanswered(args.days), args.days, args.format))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Print the statistics and, with --chart, write the chart."""
+    with _open(args) as log:
+        stats = log.stats(args.days)
+        _print(format_stats(stats, args.format))
+        if args.chart:
+            render_chart(stats if args.days >= CHART_DAYS else log.stats(CHART_DAYS), args.chart)
+            print(f"chart written to {args.chart}", file=sys.stderr)
+    return 0
+
+
+def distinctive_word(snapshot: Snapshot, entry_id: str) -> str | None:
+    """The word of an entry's answer that the fewest answers contain (the longest on ties)."""
+    frequency = Counter(
+        word
+        for entry in snapshot.entries.values()
+        for word in set(_WORD.findall(entry.answer.casefold()))
+    )
+    # Casefolded words of the answer itself, so the eval's substring check finds them.
+    words = [
+        w
+        for w in _WORD.findall(snapshot.entries[entry_id].answer.casefold())
+        if len(w) >= 4 and w not in STOPWORDS
+    ]
+    return min(words, key=lambda w: (frequency[w], -len(w)), default=None)
+
+
+def from_log_cases(
+    log: QuestionLog, days: int, snapshot: Snapshot | None = None
+) -> list[dict[str, Any]]:
+    """Question-file entries from the log's reviewed rows, each with a ``note`` for the curator.
+
+    A question answered and rated 👍 (and never 👎) becomes an answer case that must contain
+    the most distinctive word of that entry's answer; one abstained on or rated 👎 becomes an
+    abstain case. The knowledge (``$STORYBOT_KNOWLEDGE`` or bundled) is loaded unless given.
+    """
+    if snapshot is None:
+        snapshot = load(Settings.from_env().knowledge_dir)
+    asked: dict[str, list[LoggedQuestion]] = {}
+    for row in log.reviewed(days):
+        asked.setdefault(row.question, []).append(row)
+    cases: list[dict[str, Any]] = []
+    for question, rows in asked.items():
+        down = sum(row.helpful is False for row in rows)
+        abstained = sum(row.outcome == Outcome.ABSTAINED for row in rows)
+        liked = Counter(
+            row.entry
+            for row in rows
+            if row.helpful and row.outcome == Outcome.ANSWERED and row.entry in snapshot.entries
+        )
+        if liked and not down:
+            entry, votes = liked.most_common(1)[0]
+            word = distinctive_word(snapshot, entry)
+            if word is not None:
+                cases.append(
+                    {
+                        "q": question,
+                        "expect": "answer",
+                        "kind": FROM_LOG_KIND,
+                        "topic": entry,
+                        "all": [[word]],
+                        "note": f"answered with {entry}, 👍 {votes}: check that {word!r} is what "
+                        "answers it",
+                    }
+                )
+        elif down or abstained:
+            cases.append(
+                {
+                    "q": question,
+                    "expect": "abstain",
+                    "kind": FROM_LOG_KIND,
+                    "topic": None,
+                    "note": f"abstained {abstained}, 👎 {down}: add an entry and make this "
+                    "an answer case, or keep it if the story does not say",
+                }
+            )
+    return cases
+
+
+def write_cases(cases: list[dict[str, Any]], out: TextIO, days: int) -> None:
+    """Write cases in the question-file format, one per line, each note as a comment above."""
+    today = datetime.now(UTC).date()
+    out.write(
+        f"# {len(cases)} question(s) from the question log, last {days} day(s), {today}.\n"
+        "# Review each one before adding it to a question file.\n"
+    )
+    for case in cases:
+        item = {key: value for key, value in case.items() if key != "note"}
+        if case.get("note"):
+            out.write(f"# {case['note']}\n")
+        flow = yaml.safe_dump(
+            item, default_flow_style=True, allow_unicode=True, sort_keys=False, width=10**6
+        )
+        out.write(f"- {flow}")
+
+
+def eval_from_log(database_url: str, days: int, out: TextIO, knowledge: Path | None = None) -> int:
+    """`storybot eval --from-log`: write reviewed log questions as a question file; exit status."""
+    snapshot = load(Settings.from_env(knowledge_dir=knowledge).knowledge_dir)
+    with QuestionLog.open(
+        database_url, CurationConfig.from_env().retention_days, create=False
+    ) as log:
+        cases = from_log_cases(log, days, snapshot)
+    write_cases(cases, out, days)
+    return 0

@@ -1,0 +1,563 @@
+"""The question log: what readers asked and how the bot did, for the curators' reports.
+
+Privacy: a row holds the normalised question, the chat *type*, the outcome, the matched entry
+and the confidence; never user ids, chat ids or names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from types import TracebackType
+from typing import Any, NamedTuple, Self, TypeVar
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.curation.config import DEFAULT_DATABASE_URL, DEFAULT_RETENTION_DAYS
+from bot.engine.model import Outcome
+from bot.engine.text import analyse, fold
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 500
+PRUNE_INTERVAL = 3600.0  # seconds between the prunes that recording triggers
+WARNING_INTERVAL = 300.0  # a broken disk warns once per interval, not once per question
+SIMILARITY = 85  # token_sort_ratio of similarity keys at which two questions are one
+TOP_ENTRIES = 10
+# UTC as ISO text: it sorts, compares and cuts into days (substr) alike in SQLite and PostgreSQL.
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+_T = TypeVar("_T")
+
+
+class StoreError(OSError):
+    """The question log's database cannot be opened or used; the message says why."""
+
+
+class Result(NamedTuple):
+    """The rows and row count of one SQL statement."""
+
+    rows: list[tuple[Any, ...]]
+    rowcount: int
+
+
+class LogBackend(ABC):
+    """One SQL database behind the log.
+
+    Statements are portable SQL with ``?`` placeholders; a backend whose driver wants another
+    placeholder style converts them. Driver errors are raised as StoreError.
+    """
+
+    id_column: str  # the DDL of an auto-numbered primary key
+
+    @abstractmethod
+    def run(
+        self, statements: Sequence[tuple[str, Sequence[object]]], *, write: bool
+    ) -> list[Result]:
+        """Run the statements in one transaction, safely from any thread; their results."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the database; calling it twice is harmless."""
+
+    def execute(self, sql: str, *params: object, write: bool = False) -> Result:
+        """Run one statement in its own transaction."""
+        return self.run([(sql, params)], write=write)[0]
+
+
+class SqliteBackend(LogBackend):
+    """A SQLite file in WAL mode, one connection shared by the writer and report threads."""
+
+    id_column = "INTEGER PRIMARY KEY AUTOINCREMENT"  # never reused: a late 👍 hits no other row
+
+    def __init__(self, path: str, *, create: bool = True) -> None:
+        try:
+            if path != ":memory:":
+                if not create and not Path(path).is_file():
+                    raise StoreError(f"no question log at {path}")
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._connection = sqlite3.connect(
+                path, timeout=5.0, isolation_level=None, check_same_thread=False
+            )
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, fewer fsyncs
+        except (sqlite3.Error, OSError) as exc:
+            if isinstance(exc, StoreError):
+                raise
+            raise StoreError(f"cannot open the question log {path}: {exc}") from exc
+        self._lock = threading.Lock()
+
+    def run(
+        self, statements: Sequence[tuple[str, Sequence[object]]], *, write: bool
+    ) -> list[Result]:
+        """Run the statements in one transaction; a writer takes the write lock up front."""
+        with self._lock:
+            cursor = self._connection.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                results = []
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+                    results.append(Result(cursor.fetchall(), cursor.rowcount))
+                cursor.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self._connection.in_transaction:
+                    self._connection.rollback()
+                raise StoreError(str(exc)) from exc
+            return results
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._connection.close()
+
+
+def backend_for(url: str, *, create: bool = True) -> LogBackend:
+    """The backend for a database URL: ``sqlite:///relative/path`` or ``sqlite:////abs/path``."""
+    scheme, _, rest = url.partition("://")
+    if scheme == "sqlite" and rest.startswith("/") and len(rest) > 1:
+        return SqliteBackend(rest[1:], create=create)
+    # The URL itself stays out of the message: a server URL may carry a password.
+    raise StoreError(f"unsupported database URL scheme {scheme!r}: expected sqlite:///PATH")
+
+
+# The DDL of each schema version, applied in order; {id} is the backend's auto-numbered key.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """
+        CREATE TABLE questions (
+            id {id},
+            asked_at TEXT NOT NULL,
+            chat_type TEXT NOT NULL,
+            question TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            entry TEXT,
+            confidence REAL NOT NULL,
+            knowledge_version TEXT NOT NULL,
+            helpful SMALLINT,
+            needs_review SMALLINT NOT NULL DEFAULT 0
+        )
+        """,
+        "CREATE INDEX questions_asked_at ON questions (asked_at)",
+    ),
+)
+
+
+def migrate(backend: LogBackend) -> int:
+    """Create or upgrade the schema to the newest version; that version."""
+    backend.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)", write=True
+    )
+    current = backend.execute("SELECT MAX(version) FROM schema_version").rows[0][0] or 0
+    if current > len(MIGRATIONS):
+        raise StoreError(
+            f"the question log has schema version {current}; this storybot knows "
+            f"{len(MIGRATIONS)}: upgrade storybot"
+        )
+    for version in range(current + 1, len(MIGRATIONS) + 1):
+        ddl = [(sql.format(id=backend.id_column), ()) for sql in MIGRATIONS[version - 1]]
+        backend.run(
+            [*ddl, ("INSERT INTO schema_version (version) VALUES (?)", (version,))], write=True
+        )
+    return len(MIGRATIONS)
+
+
+def normalise_question(text: str) -> str:
+    """A question as the log keeps it: folded, whitespace collapsed, at most 500 characters."""
+    return " ".join(fold(text).split())[:MAX_QUESTION_CHARS]
+
+
+def timestamp(moment: datetime) -> str:
+    """A moment as the log stores it (UTC text)."""
+    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def _window(days: int) -> tuple[date, str]:
+    """The first day of the last ``days`` UTC calendar days (today included), and its stamp."""
+    if days < 1:
+        raise ValueError(f"days must be at least 1, not {days}")
+    first = datetime.now(UTC).date() - timedelta(days=days - 1)
+    return first, f"{first.isoformat()} 00:00:00"
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedQuestion:
+    """One row of the log."""
+
+    id: int
+    asked_at: str
+    chat_type: str
+    question: str
+    outcome: str
+    entry: str | None
+    confidence: float
+    knowledge_version: str
+    helpful: bool | None
+    needs_review: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UnansweredGroup:
+    """Near-identical questions the bot did not answer well, as one report line."""
+
+    question: str  # the commonest phrasing
+    count: int
+    outcomes: dict[str, int]  # outcome -> rows
+    unhelpful: int  # rows answered but rated 👎
+    variants: int  # distinct phrasings
+    closest_entry: str | None  # the entry most often matched or suggested
+    last_asked: str
+
+
+@dataclass(frozen=True, slots=True)
+class DayCounts:
+    """Questions of one UTC day by outcome."""
+
+    day: date
+    answered: int = 0
+    suggested: int = 0
+    abstained: int = 0
+
+    @property
+    def total(self) -> int:
+        """All questions of the day."""
+        return self.answered + self.suggested + self.abstained
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """How the bot did over the last ``days`` days."""
+
+    days: int
+    per_day: tuple[DayCounts, ...]  # one per day, oldest first, empty days included
+    top_entries: tuple[tuple[str, int], ...]  # answered entries, most asked first
+    helpful: int
+    unhelpful: int
+
+    @property
+    def total(self) -> int:
+        """All questions in the window."""
+        return sum(d.total for d in self.per_day)
+
+    def count(self, outcome: Outcome | str) -> int:
+        """Questions with one outcome."""
+        return sum(getattr(d, Outcome(outcome).value) for d in self.per_day)
+
+    def rate(self, outcome: Outcome | str) -> float:
+        """The share of questions with one outcome (0 when there were none)."""
+        return self.count(outcome) / self.total if self.total else 0.0
+
+
+_QUESTION_COLUMNS = (
+    "id, asked_at, chat_type, question, outcome, entry, confidence, knowledge_version, "
+    "helpful, needs_review"
+)
+
+
+class QuestionLog:
+    """The question log: writes on one worker thread, reports from any thread."""
+
+    def __init__(self, backend: LogBackend, retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
+        if retention_days < 1:
+            raise ValueError(f"retention must be at least one day, not {retention_days}")
+        self._backend = backend
+        self.retention_days = retention_days
+        # One thread: writes never block the event loop and reach SQLite one at a time, in order.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="question-log")
+        self._next_prune = time.monotonic() + PRUNE_INTERVAL
+        self._warning_lock = threading.Lock()
+        self._quiet_until = 0.0
+        self._suppressed = 0
+
+    @classmethod
+    def open(
+        cls,
+        url: str = DEFAULT_DATABASE_URL,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+        *,
+        create: bool = True,
+    ) -> QuestionLog:
+        """Open the log at ``url``, creating or upgrading it, and prune; StoreError if unusable."""
+        backend = backend_for(url, create=create)
+        try:
+            migrate(backend)
+            question_log = cls(backend, retention_days)
+        except BaseException:
+            backend.close()
+            raise
+        question_log._prune_quietly()
+        return question_log
+
+    @property
+    def backend(self) -> LogBackend:
+        """The database behind the log (maintenance and tests)."""
+        return self._backend
+
+    async def record(
+        self,
+        *,
+        question: str,
+        chat_type: str,
+        outcome: str,
+        entry: str | None,
+        confidence: float,
+        knowledge_version: str,
+    ) -> int | None:
+        """Log one question (entry: the answered one, else the top suggestion); its row id.
+
+        None when the write failed: a failing database costs a rate-limited warning, never an
+        exception, so answering goes on.
+        """
+        asked_at = timestamp(datetime.now(UTC))
+        insert = partial(
+            self._insert,
+            asked_at,
+            question,
+            chat_type,
+            outcome,
+            entry,
+            confidence,
+            knowledge_version,
+        )
+        row_id = await self._submit("record", insert, None)
+        if time.monotonic() >= self._next_prune:
+            self._next_prune = time.monotonic() + PRUNE_INTERVAL
+            # Not awaited: this reader's reply need not wait for housekeeping.
+            with contextlib.suppress(RuntimeError):  # closed meanwhile
+                self._writer.submit(self._prune_quietly)
+        return row_id
+
+    async def feedback(self, row_id: int, helpful: bool) -> bool:
+        """Store 👍 (True) or 👎 (False) for a logged question; 👎 marks it for review."""
+        return await self._submit("feedback", partial(self._set_feedback, row_id, helpful), False)
+
+    async def prune(self) -> int:
+        """Delete the questions older than the retention; how many went."""
+        return await self._submit("prune", self._delete_old, 0)
+
+    async def close(self) -> None:
+        """Finish the pending writes and release the database."""
+        await asyncio.to_thread(self._shutdown)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._shutdown()
+
+    def unanswered(self, days: int, limit: int = 20) -> list[UnansweredGroup]:
+        """The commonest abstained, suggested and 👎 questions of the last ``days`` days."""
+        _, since = _window(days)
+        rows = self._backend.execute(
+            "SELECT question, outcome, entry, helpful, asked_at FROM questions"
+            " WHERE asked_at >= ? AND (outcome IN (?, ?) OR helpful = 0)",
+            since,
+            Outcome.ABSTAINED.value,
+            Outcome.SUGGESTED.value,
+        ).rows
+        return group_questions(rows)[:limit]
+
+    def stats(self, days: int) -> Stats:
+        """Questions per day by outcome, the top entries and the feedback of ``days`` days."""
+        first, since = _window(days)
+        per_outcome, top, votes = self._backend.run(
+            [
+                (
+                    "SELECT substr(asked_at, 1, 10), outcome, COUNT(*) FROM questions"
+                    " WHERE asked_at >= ? GROUP BY substr(asked_at, 1, 10), outcome",
+                    (since,),
+                ),
+                (
+                    "SELECT entry, COUNT(*) FROM questions"
+                    " WHERE asked_at >= ? AND outcome = ? AND entry IS NOT NULL"
+                    " GROUP BY entry ORDER BY COUNT(*) DESC, entry LIMIT ?",
+                    (since, Outcome.ANSWERED.value, TOP_ENTRIES),
+                ),
+                (
+                    "SELECT helpful, COUNT(*) FROM questions"
+                    " WHERE asked_at >= ? AND helpful IS NOT NULL GROUP BY helpful",
+                    (since,),
+                ),
+            ],
+            write=False,
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for day, outcome, count in per_outcome.rows:
+            counts.setdefault(day, {})[outcome] = count
+        per_day = []
+        for offset in range(days):
+            day = first + timedelta(days=offset)
+            found = counts.get(day.isoformat(), {})
+            per_day.append(DayCounts(day, *(found.get(o.value, 0) for o in Outcome)))
+        feedback = {bool(helpful): count for helpful, count in votes.rows}
+        return Stats(
+            days=days,
+            per_day=tuple(per_day),
+            top_entries=tuple((entry, count) for entry, count in top.rows),
+            helpful=feedback.get(True, 0),
+            unhelpful=feedback.get(False, 0),
+        )
+
+    def reviewed(self, days: int) -> list[LoggedQuestion]:
+        """Rows of ``days`` days worth a curator's look: rated 👍/👎, abstained or suggested."""
+        _, since = _window(days)
+        rows = self._backend.execute(
+            f"SELECT {_QUESTION_COLUMNS} FROM questions"  # noqa: S608 - a constant column list
+            " WHERE asked_at >= ? AND (needs_review = 1 OR helpful IS NOT NULL"
+            " OR outcome IN (?, ?)) ORDER BY id",
+            since,
+            Outcome.ABSTAINED.value,
+            Outcome.SUGGESTED.value,
+        ).rows
+        return [
+            LoggedQuestion(
+                *row[:8],
+                helpful=None if row[8] is None else bool(row[8]),
+                needs_review=bool(row[9]),
+            )
+            for row in rows
+        ]
+
+    async def _submit(self, action: str, work: Callable[[], _T], failed: _T) -> _T:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._writer, work)
+        except Exception as exc:  # a broken log must never break answering
+            self._warn(action, exc)
+            return failed
+
+    def _insert(
+        self,
+        asked_at: str,
+        question: str,
+        chat_type: str,
+        outcome: str,
+        entry: str | None,
+        confidence: float,
+        knowledge_version: str,
+    ) -> int:
+        result = self._backend.execute(
+            "INSERT INTO questions (asked_at, chat_type, question, outcome, entry, confidence,"
+            " knowledge_version) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            asked_at,
+            str(chat_type),
+            normalise_question(question),
+            Outcome(outcome).value,
+            entry,
+            float(confidence),
+            str(knowledge_version),
+            write=True,
+        )
+        return int(result.rows[0][0])
+
+    def _set_feedback(self, row_id: int, helpful: bool) -> bool:
+        result = self._backend.execute(
+            "UPDATE questions SET helpful = ?, needs_review = ? WHERE id = ?",
+            int(helpful),
+            int(not helpful),
+            row_id,
+            write=True,
+        )
+        return result.rowcount == 1
+
+    def _delete_old(self) -> int:
+        cutoff = timestamp(datetime.now(UTC) - timedelta(days=self.retention_days))
+        return self._backend.execute(
+            "DELETE FROM questions WHERE asked_at < ?", cutoff, write=True
+        ).rowcount
+
+    def _prune_quietly(self) -> int:
+        try:
+            return self._delete_old()
+        except Exception as exc:  # a read-only log still serves reports
+            self._warn("prune", exc)
+            return 0
+
+    def _shutdown(self) -> None:
+        self._writer.shutdown(wait=True)
+        self._backend.close()
+
+    def _warn(self, action: str, exc: BaseException) -> None:
+        """Log a failure at most once per WARNING_INTERVAL, counting the ones kept quiet."""
+        with self._warning_lock:
+            now = time.monotonic()
+            if now < self._quiet_until:
+                self._suppressed += 1
+                return
+            suppressed, self._suppressed = self._suppressed, 0
+            self._quiet_until = now + WARNING_INTERVAL
+        logger.warning(
+            "question log: %s failed (%s: %s); the bot goes on without logging%s",
+            action,
+            type(exc).__name__,
+            exc,
+            f" ({suppressed} failure(s) not reported since the last warning)" if suppressed else "",
+        )
+
+
+def similarity_key(question: str) -> str:
+    """What clustering compares: the content stems, so filler and question wording don't count."""
+    return " ".join(analyse(question)) or utils.default_process(question)
+
+
+def group_questions(
+    rows: Sequence[tuple[str, str, str | None, int | None, str]],
+) -> list[UnansweredGroup]:
+    """Cluster (question, outcome, entry, helpful, asked_at) rows by fuzzy similarity."""
+    by_key: dict[str, list[tuple[str, str, str | None, int | None, str]]] = {}
+    keys: dict[str, str] = {}  # question -> similarity key, each question analysed once
+    for row in rows:
+        key = keys.get(row[0])
+        if key is None:
+            key = keys[row[0]] = similarity_key(row[0])
+        by_key.setdefault(key, []).append(row)
+    # Commonest keys seed the groups; the rest join the first seed they resemble (greedy, so
+    # linear in the number of groups, and no chain of small edits drifts to another question).
+    seeds: list[str] = []
+    members: list[list[str]] = []
+    for key in sorted(by_key, key=lambda k: (-len(by_key[k]), k)):
+        hit = process.extractOne(key, seeds, scorer=fuzz.token_sort_ratio, score_cutoff=SIMILARITY)
+        if hit is None:
+            seeds.append(key)
+            members.append([key])
+        else:
+            members[hit[2]].append(key)
+    groups = []
+    for group_keys in members:
+        grouped = [row for key in group_keys for row in by_key[key]]
+        phrasings = Counter(row[0] for row in grouped)
+        outcomes = Counter(row[1] for row in grouped)
+        entries = Counter(row[2] for row in grouped if row[2])
+        groups.append(
+            UnansweredGroup(
+                # The commonest phrasing names the group; of equals, one of the commonest
+                # similarity key (the group's core), then the shortest, reads best.
+                question=min(
+                    phrasings, key=lambda q: (-phrasings[q], -len(by_key[keys[q]]), len(q), q)
+                ),
+                count=len(grouped),
+                outcomes={o.value: outcomes[o.value] for o in Outcome if outcomes[o.value]},
+                unhelpful=sum(row[3] == 0 for row in grouped),
+                variants=len(phrasings),
+                closest_entry=entries.most_common(1)[0][0] if entries else None,
+                last_asked=max(row[4] for row in grouped),
+            )
+        )
+    groups.sort(key=lambda g: (-g.count, g.question))
+    return groups

@@ -1,0 +1,51 @@
+"""knowledge/schema/knowledge.schema.json: a valid JSON Schema the bundled knowledge follows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from helpers_knowledge import BUNDLED
+
+from bot.engine.loader import KNOWLEDGE_FILES, MAX_ANSWER_CHARS
+
+jsonschema = pytest.importorskip(
+    "jsonschema", reason="jsonschema is not installed (add it to the test extra to run these)"
+)
+
+SCHEMA = json.loads((BUNDLED / "schema/knowledge.schema.json").read_text(encoding="utf-8"))
+
+
+def validator() -> jsonschema.protocols.Validator:
+    cls = jsonschema.validators.validator_for(SCHEMA)
+    return cls(SCHEMA, format_checker=cls.FORMAT_CHECKER)
+
+
+def test_schema_is_valid_json_schema():
+    jsonschema.validators.validator_for(SCHEMA).check_schema(SCHEMA)
+
+
+@pytest.mark.parametrize("name", KNOWLEDGE_FILES)
+def test_bundled_file_follows_the_schema(name: str):
+    data = yaml.safe_load((BUNDLED / name).read_text(encoding="utf-8"))
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator().iter_errors(data)]
+    assert errors == []
+
+
+def test_schema_rejects_broken_knowledge():
+    broken = {
+        "facts": [{"id": "Bad Id", "source": "s", "statement": "x"}],
+        "entries": [{"id": "e", "question": "q", "phrasings": [], "answer": "", "facts": []}],
+        "extra": [],
+    }
+    paths = {tuple(e.absolute_path) for e in validator().iter_errors(broken)}
+    assert {(), ("facts", 0), ("facts", 0, "id"), ("entries", 0, "answer")} <= paths
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="schema drift: the schema allows answers of 3500 characters, the loader 3000",
+)
+def test_schema_answer_limit_matches_the_loader():
+    assert SCHEMA["$defs"]["entry"]["properties"]["answer"]["maxLength"] == MAX_ANSWER_CHARS
