@@ -17,10 +17,10 @@ def replies_to(botapi: BotApiEmulator, chat_id: int) -> list[dict]:
     return [c.params for c in botapi.calls_to("sendMessage") if c.params["chat_id"] == chat_id]
 
 
-async def next_reply(botapi: BotApiEmulator, chat_id: int, timeout: float = 10) -> dict:
+async def next_reply(botapi: BotApiEmulator, chat_id: int, wait: float = 10) -> dict:
     before = len(replies_to(botapi, chat_id))
     await botapi.wait_for(
-        "sendMessage", lambda p: p["chat_id"] == chat_id, timeout=timeout, count=before + 1
+        "sendMessage", lambda p: p["chat_id"] == chat_id, timeout=wait, count=before + 1
     )
     return replies_to(botapi, chat_id)[before]
 
