@@ -11,11 +11,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from bot.curation.cli import eval_from_log
+from bot.curation.cli import register as register_curation
 from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import coverage_gaps, load, validate
 from bot.engine.model import Answer, KnowledgeError, Outcome, Snapshot
 from bot.logs import setup_logging
+from bot.ops.health import check_heartbeat
 from bot.settings import Settings, SettingsError
 
 
@@ -108,7 +111,13 @@ def _target(text: str) -> tuple[str, float]:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    """Run a question file and print accuracy per kind."""
+    """Run a question file and print accuracy per kind (or export log questions as one)."""
+    if args.from_log:
+        settings = Settings.from_env()
+        url = args.database or settings.question_log_url
+        return eval_from_log(url, args.days, sys.stdout, args.knowledge)
+    if args.file is None:
+        raise SettingsError("eval needs a question FILE (or --from-log)")
     snapshot, settings = _snapshot(args)
     cases = load_cases(args.file)
     report = evaluate(snapshot, cases, settings.bands)
@@ -146,7 +155,10 @@ def _bot_settings(args: argparse.Namespace) -> Settings:
             message = f"cannot read --token-file {args.token_file}: {exc.strerror}"
             raise SettingsError(message) from None
     settings = Settings.from_env(
-        knowledge_dir=args.knowledge, token=token, api_base_url=args.api_base_url
+        knowledge_dir=args.knowledge,
+        token=token,
+        api_base_url=args.api_base_url,
+        watch_knowledge=args.watch_knowledge,
     )
     settings.require_token()
     setup_logging(
@@ -190,6 +202,14 @@ def cmd_webhook(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    """Exit 0 when the running bot's heartbeat says healthy, 1 otherwise (for HEALTHCHECK)."""
+    settings = Settings.from_env()
+    healthy, reason = check_heartbeat(settings.health_file, args.max_age or settings.health_max_age)
+    print(reason, file=sys.stdout if healthy else sys.stderr)
+    return 0 if healthy else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="storybot", description=__doc__)
@@ -220,7 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run_eval = commands.add_parser("eval", help="accuracy on a question file")
     knowledge(run_eval)
-    run_eval.add_argument("file", type=Path, help="questions in the dev_questions.yaml format")
+    run_eval.add_argument(
+        "file", type=Path, nargs="?", help="questions in the dev_questions.yaml format"
+    )
     run_eval.add_argument("--show-fails", action="store_true", help="print every miss")
     run_eval.add_argument(
         "--target",
@@ -229,7 +251,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KIND=RATE",
         help="fail unless KIND (or answerable/abstain) reaches RATE",
     )
+    run_eval.add_argument(
+        "--from-log",
+        action="store_true",
+        help="instead, print reviewed questions of the log as a question file",
+    )
+    run_eval.add_argument("--days", type=int, default=30, help="with --from-log: look back N days")
+    run_eval.add_argument("--database", metavar="URL", help="with --from-log: the question log")
     run_eval.set_defaults(handler=cmd_eval)
+
+    register_curation(commands)
 
     def telegram(sub: argparse.ArgumentParser) -> None:
         knowledge(sub)
@@ -257,6 +288,15 @@ def build_parser() -> argparse.ArgumentParser:
     webhook.add_argument("--port", type=int, help="port to listen on (default 8443)")
     webhook.add_argument("--path", help="URL path of the webhook (default: telegram)")
     webhook.set_defaults(handler=cmd_webhook)
+
+    health = commands.add_parser("health", help="exit 0 if the running bot is healthy, else 1")
+    health.add_argument(
+        "--max-age",
+        type=float,
+        metavar="SECONDS",
+        help="oldest acceptable Bot API success (default $STORYBOT_HEALTH_MAX_AGE)",
+    )
+    health.set_defaults(handler=cmd_health)
     return parser
 
 

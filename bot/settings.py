@@ -48,6 +48,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STORYBOT_WEBHOOK_PORT", "8443", "Port the webhook server listens on."),
     Setting("STORYBOT_WEBHOOK_PATH", "telegram", "URL path of the webhook endpoint."),
     Setting("STORYBOT_RATE_LIMIT", "on", "Apply Telegram's flood limits (off: own API server)."),
+    Setting("STORYBOT_DATA_DIR", "./data", "Where the question log and the health file live."),
+    Setting(
+        "STORYBOT_DATABASE_URL",
+        "",
+        "Question log: sqlite:///path or postgresql://... (default: SQLite in the data dir).",
+    ),
+    Setting("STORYBOT_RETENTION_DAYS", "90", "Days the question log keeps its rows."),
+    Setting("STORYBOT_WATCH_KNOWLEDGE", "off", "Reload when the knowledge files change (on/off)."),
+    Setting("STORYBOT_WATCH_INTERVAL", "10", "Seconds between checks of the knowledge files."),
+    Setting("STORYBOT_METRICS_PORT", "0", "Prometheus /metrics port in polling mode (0: off)."),
+    Setting("STORYBOT_HEALTH_MAX_AGE", "120", "Seconds without a Bot API success = unhealthy."),
+    Setting("STORYBOT_LOG_USER_IDS", "off", "Debugging only: include user ids in log lines."),
     Setting("STORYBOT_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING, ERROR."),
     Setting("STORYBOT_LOG_FORMAT", "text", "Log line format: text or json."),
 )
@@ -62,13 +74,35 @@ def bundled_knowledge() -> Path:
 
 
 def _float(env: Mapping[str, str], name: str) -> float:
-    raw = env.get(name) or next(s.default for s in SETTINGS if s.env == name)
+    raw = env.get(name) or _default(name)
     try:
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number between 0 and 1, not {raw!r}") from None
     if not 0 <= value <= 1:
         raise SettingsError(f"{name} must be between 0 and 1, not {raw!r}")
+    return value
+
+
+def _default(name: str) -> str:
+    return next(s.default for s in SETTINGS if s.env == name)
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or _default(name)).strip().lower()
+    if raw not in _SWITCH:
+        raise SettingsError(f"{name} must be on or off, not {raw!r}")
+    return _SWITCH[raw]
+
+
+def _number(env: Mapping[str, str], name: str, minimum: float) -> float:
+    raw = (env.get(name) or _default(name)).strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise SettingsError(f"{name} must be a number of at least {minimum:g}, not {raw!r}")
     return value
 
 
@@ -101,8 +135,26 @@ class Settings:
     webhook_port: int = 8443
     webhook_path: str = "telegram"
     rate_limit: bool = True
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    retention_days: int = 90
+    watch_knowledge: bool = False
+    watch_interval: float = 10.0
+    metrics_port: int = 0
+    health_max_age: float = 120.0
+    log_user_ids: bool = False
     log_level: str = "INFO"
     log_format: str = "text"
+
+    @property
+    def question_log_url(self) -> str:
+        """The question log's database URL: the setting, or SQLite in the data directory."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'storybot.sqlite3'}"
+
+    @property
+    def health_file(self) -> Path:
+        """Where the running bot writes its heartbeat for `storybot health`."""
+        return self.data_dir / "health.json"
 
     def require_token(self) -> str:
         """The bot token, or SettingsError saying what to set (never echoing the value)."""
@@ -132,9 +184,6 @@ class Settings:
         log_format = env.get("STORYBOT_LOG_FORMAT", "text").lower()
         if log_format not in ("text", "json"):
             raise SettingsError(f"STORYBOT_LOG_FORMAT must be text or json, not {log_format!r}")
-        rate_limit = env.get("STORYBOT_RATE_LIMIT", "on").strip().lower()
-        if rate_limit not in _SWITCH:
-            raise SettingsError(f"STORYBOT_RATE_LIMIT must be on or off, not {rate_limit!r}")
         settings = cls(
             knowledge_dir=Path(knowledge) if knowledge else bundled_knowledge(),
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
@@ -146,7 +195,15 @@ class Settings:
             webhook_listen=env.get("STORYBOT_WEBHOOK_LISTEN", "127.0.0.1"),
             webhook_port=int(port),
             webhook_path=env.get("STORYBOT_WEBHOOK_PATH", "telegram").strip("/"),
-            rate_limit=_SWITCH[rate_limit],
+            rate_limit=_switch(env, "STORYBOT_RATE_LIMIT"),
+            data_dir=Path(env.get("STORYBOT_DATA_DIR") or "./data"),
+            database_url=env.get("STORYBOT_DATABASE_URL", "").strip(),
+            retention_days=int(_number(env, "STORYBOT_RETENTION_DAYS", minimum=1)),
+            watch_knowledge=_switch(env, "STORYBOT_WATCH_KNOWLEDGE"),
+            watch_interval=_number(env, "STORYBOT_WATCH_INTERVAL", minimum=0.1),
+            metrics_port=int(_number(env, "STORYBOT_METRICS_PORT", minimum=0)),
+            health_max_age=_number(env, "STORYBOT_HEALTH_MAX_AGE", minimum=1),
+            log_user_ids=_switch(env, "STORYBOT_LOG_USER_IDS"),
             log_level=env.get("STORYBOT_LOG_LEVEL", "INFO").upper(),
             log_format=log_format,
         )

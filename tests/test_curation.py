@@ -14,13 +14,12 @@ from PIL import Image
 
 from bot.curation import store
 from bot.curation.cli import distinctive_word, eval_from_log, from_log_cases, register
-from bot.curation.config import CurationConfig
 from bot.curation.report import format_stats, format_unanswered, render_chart
 from bot.curation.store import QuestionLog, StoreError, timestamp
 from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import load
-from bot.settings import SettingsError, bundled_knowledge
+from bot.settings import bundled_knowledge
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -329,16 +328,6 @@ async def test_cli_report_and_stats(log, url, tmp_path, capsys, monkeypatch):
         run_cli(["report", "--database", f"sqlite:///{tmp_path}/nope.sqlite3"])
     with pytest.raises(SystemExit):
         run_cli(["report", "--days", "0"])
-
-
-def test_config_reads_the_environment():
-    assert CurationConfig.from_env({}) == CurationConfig("sqlite:///./data/storybot.sqlite3", 90)
-    config = CurationConfig.from_env(
-        {"STORYBOT_DATABASE_URL": "sqlite:////var/lib/x.sqlite3", "STORYBOT_RETENTION_DAYS": "7"}
-    )
-    assert config == CurationConfig("sqlite:////var/lib/x.sqlite3", 7)
-    with pytest.raises(SettingsError, match="STORYBOT_RETENTION_DAYS"):
-        CurationConfig.from_env({"STORYBOT_RETENTION_DAYS": "soon"})
 
 
 @pytest.fixture(scope="module")

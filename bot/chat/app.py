@@ -6,7 +6,10 @@ import asyncio
 import logging
 import signal
 import socket
+from collections.abc import Callable, Coroutine
+from typing import Any
 
+from prometheus_client import start_http_server
 from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
@@ -31,8 +34,13 @@ from telegram.ext import (
 
 from bot.chat import handlers
 from bot.chat.handlers import Services
-from bot.chat.holder import KnowledgeHolder
+from bot.chat.holder import KnowledgeHolder, ReloadResult
+from bot.chat.request import InstrumentedRequest
+from bot.curation.store import QuestionLog, StoreError
 from bot.engine.loader import load
+from bot.ops import health, webhook
+from bot.ops.metrics import Metrics
+from bot.ops.watch import watch_knowledge
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,7 +55,11 @@ ADMIN_COMMANDS = [
     *PRIVATE_COMMANDS,
     BotCommand("reload", "Reload the knowledge from disk"),
     BotCommand("version", "Live knowledge version"),
+    BotCommand("unanswered", "Questions the bot could not answer"),
+    BotCommand("stats", "Questions per day and answer rates"),
 ]
+HEARTBEAT_SECONDS = 5
+PROBE_SECONDS = 30
 
 
 def build_application(settings: Settings, services: Services) -> Application:
@@ -56,6 +68,8 @@ def build_application(settings: Settings, services: Services) -> Application:
     builder = (
         ApplicationBuilder()
         .token(settings.token)
+        .request(InstrumentedRequest(services.metrics, connection_pool_size=256))
+        .get_updates_request(InstrumentedRequest(services.metrics))
         .base_url(base)
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
         .defaults(
@@ -67,6 +81,7 @@ def build_application(settings: Settings, services: Services) -> Application:
         # Handlers only read the shared snapshot, so updates can be answered concurrently.
         .concurrent_updates(64)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if settings.rate_limit:
@@ -91,6 +106,8 @@ def _add_handlers(application: Application) -> None:
             CommandHandler("ask", handlers.ask),
             CommandHandler("reload", handlers.reload),
             CommandHandler("version", handlers.version),
+            CommandHandler("unanswered", handlers.unanswered),
+            CommandHandler("stats", handlers.stats),
             CallbackQueryHandler(handlers.button),
             InlineQueryHandler(handlers.inline_query),
         ],
@@ -125,9 +142,14 @@ async def _post_init(application: Application) -> None:
         log.warning("could not set every command menu: %s", exc)
     loop = asyncio.get_running_loop()
     try:
-        loop.add_signal_handler(signal.SIGHUP, _reload_on_signal, services.holder)
+        loop.add_signal_handler(signal.SIGHUP, _in_background, services.holder.reload)
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / Windows
         log.info("SIGHUP reload unavailable here")
+    _in_background(_heartbeat, services)
+    if services.webhook:
+        _in_background(_probe_api, application)
+    if services.settings.watch_knowledge:
+        _in_background(watch_knowledge, services.holder, services.settings.watch_interval)
     snapshot = services.holder.snapshot
     log.info(
         "ready as @%s: knowledge %s (%d entries), %d admin(s)",
@@ -138,13 +160,49 @@ async def _post_init(application: Application) -> None:
     )
 
 
-def _reload_on_signal(holder: KnowledgeHolder) -> None:
-    task = asyncio.get_running_loop().create_task(holder.reload())
+_background: set[asyncio.Task] = set()
+
+
+def _in_background(function: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:
+    """Run a coroutine function as a task we keep a reference to (and cancel at shutdown)."""
+    task = asyncio.get_running_loop().create_task(function(*args))
     _background.add(task)
     task.add_done_callback(_background.discard)
 
 
-_background: set[asyncio.Task] = set()
+async def _heartbeat(services: Services) -> None:
+    """Keep the heartbeat file fresh for `storybot health`."""
+    while True:
+        _, details = health.report(
+            services.holder.snapshot,
+            services.metrics.last_success,
+            services.settings.health_max_age,
+            services.replica,
+        )
+        try:
+            await asyncio.to_thread(health.write_heartbeat, services.settings.health_file, details)
+        except OSError as exc:
+            log.warning("cannot write the heartbeat file: %s", exc)
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+async def _probe_api(application: Application) -> None:
+    """In webhook mode nothing polls: ask for the webhook's state now and then."""
+    while True:
+        try:
+            info = await application.bot.get_webhook_info()
+            if info.last_error_message:
+                log.warning("Telegram reports a webhook error: %s", info.last_error_message)
+        except TelegramError as exc:
+            log.warning("Bot API probe failed: %s", exc)
+        await asyncio.sleep(PROBE_SECONDS)
+
+
+async def _post_stop(application: Application) -> None:
+    """Stop the background tasks."""
+    for task in list(_background):
+        task.cancel()
+    await asyncio.gather(*_background, return_exceptions=True)
 
 
 async def _post_shutdown(application: Application) -> None:
@@ -154,28 +212,44 @@ async def _post_shutdown(application: Application) -> None:
         await services.question_log.close()
 
 
-def make_services(settings: Settings) -> Services:
+def make_services(settings: Settings, *, webhook: bool = False) -> Services:
     """Load the knowledge (refusing broken knowledge) and gather what handlers share."""
-    holder = KnowledgeHolder(load(settings.knowledge_dir))
+    metrics = Metrics()
+
+    def on_reload(result: ReloadResult) -> None:
+        metrics.reloads.labels(result="ok" if result.ok else "refused").inc()
+        metrics.knowledge_loaded(result.snapshot)
+
+    holder = KnowledgeHolder(load(settings.knowledge_dir), on_reload=on_reload)
+    metrics.knowledge_loaded(holder.snapshot)
     if not settings.admins:
         log.warning("no STORYBOT_ADMINS set: /reload is disabled (SIGHUP still reloads)")
-    return Services(settings=settings, holder=holder, replica=socket.gethostname())
+    try:
+        question_log = QuestionLog.open(settings.question_log_url, settings.retention_days)
+    except StoreError as exc:
+        log.warning("question log unavailable, answering without it: %s", exc)
+        question_log = None
+    return Services(
+        settings=settings,
+        holder=holder,
+        metrics=metrics,
+        question_log=question_log,
+        replica=socket.gethostname(),
+        watching=settings.watch_knowledge,
+        webhook=webhook,
+    )
 
 
 def run_polling(settings: Settings) -> None:
     """Long polling until SIGINT/SIGTERM; offsets are confirmed on the way out."""
-    application = build_application(settings, make_services(settings))
+    services = make_services(settings)
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, registry=services.metrics.registry)
+    application = build_application(settings, services)
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
 
 
 def run_webhook(settings: Settings) -> None:
-    """PTB's webhook server; updates without the secret token are refused."""
-    application = build_application(settings, make_services(settings))
-    application.run_webhook(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path=settings.webhook_path,
-        webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret,
-        allowed_updates=Update.ALL_TYPES,
-    )
+    """The webhook server with /healthz and /metrics; refuses updates without the secret."""
+    services = make_services(settings, webhook=True)
+    asyncio.run(webhook.serve(build_application(settings, services), services))

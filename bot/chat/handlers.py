@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import re
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,8 +28,10 @@ from telegram.ext import ContextTypes, filters
 
 from bot.chat import render
 from bot.chat.holder import KnowledgeHolder
+from bot.curation.report import CHART_DAYS, format_stats, format_unanswered, render_chart
 from bot.engine.answering import answer_entry, answer_question
 from bot.engine.model import Answer, Suggestion
+from bot.ops.metrics import Metrics
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -48,12 +52,16 @@ class Services:
 
     settings: Settings
     holder: KnowledgeHolder
+    metrics: Metrics = field(default_factory=Metrics)
     question_log: QuestionLog | None = None
     replica: str = ""
+    watching: bool = False
+    webhook: bool = False
     popular: Counter[str] = field(default_factory=Counter)
 
     async def record(self, answer: Answer, chat_type: str) -> int | None:
-        """Log the question (never raises); the row id lets 👍/👎 refer to it."""
+        """Count and log the question (never raises); the row id lets 👍/👎 refer to it."""
+        self.metrics.questions.labels(outcome=answer.outcome.value).inc()
         if answer.answered and answer.entry:
             self.popular[answer.entry.id] += 1
         if self.question_log is None:
@@ -143,6 +151,7 @@ def _remember(context: ContextTypes.DEFAULT_TYPE, question_id: int, reply_id: in
 
 async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
     """Answer ``question`` in reply to the message that asked it."""
+    started = time.perf_counter()
     message = update.effective_message
     svc = services(context)
     answer = answer_question(svc.holder.snapshot, question, svc.settings.bands)
@@ -152,6 +161,7 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
         lambda: message.reply_html(reply.text, reply_markup=reply.keyboard, do_quote=True)
     )
     _remember(context, message.message_id, sent.message_id)
+    svc.metrics.answer_seconds.observe(time.perf_counter() - started)
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -339,6 +349,7 @@ async def refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return False
     user = update.effective_user
     command = (update.effective_message.text or "").split(maxsplit=1)[0][:40]
+    # A refused admin command is a security event: the caller's id is logged on purpose.
     log.warning("refused %s from non-admin user id %s", command, user.id if user else None)
     await update.effective_message.reply_text("Sorry, only the bot's admins can do that.")
     return True
@@ -350,8 +361,49 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     result = await svc.holder.reload()
-    for reply in render.reload_replies(result, svc.replica):
+    for reply in render.reload_replies(result, svc.replica, others_follow=svc.watching):
         await update.effective_message.reply_html(reply.text)
+
+
+async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Admins: the commonest questions of the last N days (default 7) the bot failed on."""
+    if await refuse_non_admin(update, context):
+        return
+    question_log = services(context).question_log
+    if question_log is None:
+        await update.effective_message.reply_text("The question log is not available.")
+        return
+    days = _days(context.args, default=7)
+    groups = await asyncio.to_thread(question_log.unanswered, days)
+    text = format_unanswered(groups, days)
+    for chunk in render.split_lines([render.e(line) for line in text.splitlines()]):
+        await update.effective_message.reply_html(chunk)
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Admins: questions per day, answer rates, top entries, and a 30-day chart."""
+    if await refuse_non_admin(update, context):
+        return
+    question_log = services(context).question_log
+    if question_log is None:
+        await update.effective_message.reply_text("The question log is not available.")
+        return
+    days = _days(context.args, default=30)
+    summary = await asyncio.to_thread(question_log.stats, days)
+    text = format_stats(summary)
+    for chunk in render.split_lines([render.e(line) for line in text.splitlines()]):
+        await update.effective_message.reply_html(chunk)
+    chart = io.BytesIO()
+    await asyncio.to_thread(render_chart, summary, chart)
+    await update.effective_message.reply_photo(
+        chart.getvalue(), caption=f"Questions per day, last {CHART_DAYS} days"
+    )
+
+
+def _days(args: list[str] | None, default: int) -> int:
+    if args and args[0].isdigit() and 0 < int(args[0]) <= 3650:
+        return int(args[0])
+    return default
 
 
 async def version(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,9 +60,12 @@ class ReloadResult:
 class KnowledgeHolder:
     """Holds the live snapshot and reloads it from its directory."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(
+        self, snapshot: Snapshot, on_reload: Callable[[ReloadResult], None] | None = None
+    ) -> None:
         self._snapshot = snapshot
         self._lock = asyncio.Lock()
+        self._on_reload = on_reload
         self.loaded_at = datetime.now(UTC)
 
     @property
@@ -83,9 +87,12 @@ class KnowledgeHolder:
             old = self._snapshot
             if new is None:
                 log.warning("reload refused: %d problem(s); keeping %s", len(problems), old.version)
-                return ReloadResult(False, old, seconds, tuple(problems))
-            self._snapshot = new  # one reference assignment: atomic for every reader
-            self.loaded_at = datetime.now(UTC)
-            changes = Changes.between(old, new)
-            log.info("knowledge reloaded: %s -> %s in %.3fs", old.version, new.version, seconds)
-            return ReloadResult(True, new, seconds, changes=changes)
+                result = ReloadResult(False, old, seconds, tuple(problems))
+            else:
+                self._snapshot = new  # one reference assignment: atomic for every reader
+                self.loaded_at = datetime.now(UTC)
+                result = ReloadResult(True, new, seconds, changes=Changes.between(old, new))
+                log.info("knowledge reloaded: %s -> %s in %.3fs", old.version, new.version, seconds)
+            if self._on_reload is not None:
+                self._on_reload(result)
+            return result

@@ -194,9 +194,16 @@ def _ids(label: str, ids: Sequence[str], limit: int = 20) -> str:
     return f"{label} ({len(ids)}): {shown}{more}"
 
 
-def reload_replies(result: ReloadResult, replica: str = "") -> list[Reply]:
+def reload_replies(
+    result: ReloadResult, replica: str = "", *, others_follow: bool = False
+) -> list[Reply]:
     """The admin's report of a reload: counts and changes, or every problem (split to fit)."""
     where = f" on {e(replica)}" if replica else ""
+    follow = (
+        "Other replicas follow on their own: they watch the knowledge files."
+        if others_follow
+        else ""
+    )
     if not result.ok:
         header = (
             f"Reload refused{where}: {len(result.problems)} problem(s). "
@@ -219,6 +226,8 @@ def reload_replies(result: ReloadResult, replica: str = "") -> list[Reply]:
     ):
         if ids:
             lines.append(_ids(label, ids))
+    if follow:
+        lines.append(follow)
     return [Reply(text) for text in split_lines(lines)]
 
 

@@ -12,7 +12,6 @@ from typing import Any, TextIO
 
 import yaml
 
-from bot.curation.config import CurationConfig
 from bot.curation.report import CHART_DAYS, FORMATS, format_stats, format_unanswered, render_chart
 from bot.curation.store import LoggedQuestion, QuestionLog
 from bot.engine.loader import load
@@ -46,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "--database",
             metavar="URL",
             help="question log (default: $STORYBOT_DATABASE_URL or "
-            "sqlite:///./data/storybot.sqlite3)",
+            "storybot.sqlite3 in $STORYBOT_DATA_DIR)",
         )
 
     report = subparsers.add_parser(
@@ -67,10 +66,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _open(args: argparse.Namespace) -> QuestionLog:
-    config = CurationConfig.from_env()
+    settings = Settings.from_env()
     # create=False: a mistyped URL is an error, not a new empty log reported as all quiet.
     return QuestionLog.open(
-        args.database or config.database_url, config.retention_days, create=False
+        args.database or settings.question_log_url, settings.retention_days, create=False
     )
 
 
@@ -183,10 +182,9 @@ def write_cases(cases: list[dict[str, Any]], out: TextIO, days: int) -> None:
 
 def eval_from_log(database_url: str, days: int, out: TextIO, knowledge: Path | None = None) -> int:
     """`storybot eval --from-log`: write reviewed log questions as a question file; exit status."""
-    snapshot = load(Settings.from_env(knowledge_dir=knowledge).knowledge_dir)
-    with QuestionLog.open(
-        database_url, CurationConfig.from_env().retention_days, create=False
-    ) as log:
+    settings = Settings.from_env(knowledge_dir=knowledge)
+    snapshot = load(settings.knowledge_dir)
+    with QuestionLog.open(database_url, settings.retention_days, create=False) as log:
         cases = from_log_cases(log, days, snapshot)
     write_cases(cases, out, days)
     return 0

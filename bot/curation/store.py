@@ -25,7 +25,6 @@ from typing import Any, NamedTuple, Self, TypeVar
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.curation.config import DEFAULT_DATABASE_URL, DEFAULT_RETENTION_DAYS
 from bot.engine.model import Outcome
 from bot.engine.text import analyse, fold
 
@@ -260,16 +259,10 @@ class Stats:
         return self.count(outcome) / self.total if self.total else 0.0
 
 
-_QUESTION_COLUMNS = (
-    "id, asked_at, chat_type, question, outcome, entry, confidence, knowledge_version, "
-    "helpful, needs_review"
-)
-
-
 class QuestionLog:
     """The question log: writes on one worker thread, reports from any thread."""
 
-    def __init__(self, backend: LogBackend, retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
+    def __init__(self, backend: LogBackend, retention_days: int = 90) -> None:
         if retention_days < 1:
             raise ValueError(f"retention must be at least one day, not {retention_days}")
         self._backend = backend
@@ -284,8 +277,8 @@ class QuestionLog:
     @classmethod
     def open(
         cls,
-        url: str = DEFAULT_DATABASE_URL,
-        retention_days: int = DEFAULT_RETENTION_DAYS,
+        url: str,
+        retention_days: int = 90,
         *,
         create: bool = True,
     ) -> QuestionLog:
@@ -419,7 +412,8 @@ class QuestionLog:
         """Rows of ``days`` days worth a curator's look: rated 👍/👎, abstained or suggested."""
         _, since = _window(days)
         rows = self._backend.execute(
-            f"SELECT {_QUESTION_COLUMNS} FROM questions"  # noqa: S608 - a constant column list
+            "SELECT id, asked_at, chat_type, question, outcome, entry, confidence,"
+            " knowledge_version, helpful, needs_review FROM questions"
             " WHERE asked_at >= ? AND (needs_review = 1 OR helpful IS NOT NULL"
             " OR outcome IN (?, ?)) ORDER BY id",
             since,
