@@ -331,7 +331,7 @@ def main() -> None:
                 phrasings,
                 p99_target=TARGET_P99_100K_MS if big else None,
                 load_target=TARGET_LOAD_100K_S if big else None,
-                rounds=3 if size < 100_000 else 1,
+                rounds=3 if size < 100_000 else 2,
                 profile=args.profile and big,
             )
 

@@ -276,6 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="Bot API server, e.g. http://127.0.0.1:8081/bot "
             "(default: $STORYBOT_API_BASE_URL or Telegram's)",
         )
+        sub.add_argument(
+            "--watch-knowledge",
+            action="store_true",
+            default=None,
+            help="reload when the knowledge files change (default: $STORYBOT_WATCH_KNOWLEDGE)",
+        )
 
     run = commands.add_parser("run", help="run the Telegram bot (long polling)")
     telegram(run)

@@ -362,7 +362,10 @@ def validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
         problems.append(Problem(FAQ_FILE, None, "no entries: the bot would know nothing"))
     if problems:
         return None, problems
-    index = MatchIndex.build(entries.values(), synonyms)
+    evidence = {
+        entry.id: " ".join(facts[f].quote for f in entry.fact_ids) for entry in entries.values()
+    }
+    index = MatchIndex.build(entries.values(), synonyms, evidence)
     snapshot = Snapshot(
         directory=directory,
         sources=MappingProxyType(sources),

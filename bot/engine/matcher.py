@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -29,6 +29,7 @@ from rapidfuzz import fuzz, process
 from bot.engine.model import Entry
 from bot.engine.text import (
     PREMISE_WORDS,
+    STRICT_FOCUS,
     Synonyms,
     Vocabulary,
     analyse,
@@ -38,8 +39,8 @@ from bot.engine.text import (
 )
 
 ANSWER_WORD_CREDIT = 0.6
-# A phrasing word gets full credit when at least this share of the entry's phrasings use it.
-CENTRAL_SHARE = 0.3
+# A phrasing word gets full credit when at least this many of the entry's phrasings use it.
+CENTRAL_USES = 8
 FOCUS_MISMATCH = 0.8
 PREMISE_WEIGHT = 1.0
 PREMISE_STEMS = frozenset(stem(w) for w in PREMISE_WORDS)
@@ -101,12 +102,27 @@ class MatchIndex:
         self._unknown_weight = _idf(total, 0.5)
 
     @classmethod
-    def build(cls, entries: Iterable[Entry], synonyms: Synonyms) -> MatchIndex:
-        """Index the entries' phrasings (strong words) and answers (weak words)."""
+    def build(
+        cls,
+        entries: Iterable[Entry],
+        synonyms: Synonyms,
+        evidence: Mapping[str, str] | None = None,
+    ) -> MatchIndex:
+        """Index the entries' phrasings (strong words), answers and evidence (weak words).
+
+        ``evidence`` maps an entry id to more text that backs its answer (its facts' quotes):
+        a reader may ask in the source's own words.
+        """
         entries = list(entries)
+        evidence = evidence or {}
         surface: Counter[str] = Counter()
         for entry in entries:
-            for text in (entry.question, *entry.phrasings, entry.answer):
+            for text in (
+                entry.question,
+                *entry.phrasings,
+                entry.answer,
+                evidence.get(entry.id, ""),
+            ):
                 surface.update(surface_words(text))
         for phrase in synonyms.phrases:
             surface.update(phrase)
@@ -120,11 +136,11 @@ class MatchIndex:
                 tokens = analyse(text, synonyms)
                 phrasings.append(_Phrasing(frozenset(tokens), " ".join(sorted(tokens))))
             uses = Counter(t for p in phrasings for t in p.tokens)
-            credits = dict.fromkeys(analyse(entry.answer, synonyms), ANSWER_WORD_CREDIT)
+            backing = f"{entry.answer} {evidence.get(entry.id, '')}"
+            credits = dict.fromkeys(analyse(backing, synonyms), ANSWER_WORD_CREDIT)
             for token, count in uses.items():
-                share = count / len(phrasings)
                 credits[token] = 1.0 - (1.0 - ANSWER_WORD_CREDIT) * max(
-                    0.0, 1.0 - share / CENTRAL_SHARE
+                    0.0, 1.0 - count / CENTRAL_USES
                 )
             for token in credits:
                 postings.setdefault(token, []).append(number)
@@ -163,8 +179,8 @@ class MatchIndex:
         return sorted(best.values(), key=lambda m: -m.confidence)[:limit]
 
     def _score(self, tokens: list[str]) -> list[Match]:
-        if not tokens:
-            return []
+        if all(t.startswith("@") for t in tokens):
+            return []  # "how are you?": a question word alone names no topic
         weights = {t: self.weight(t) for t in tokens}
         total = sum(weights.values())
         scores: dict[int, float] = {}
@@ -173,7 +189,7 @@ class MatchIndex:
                 scores[number] = scores.get(number, 0.0) + weight * self._credits[number][token]
         best = sorted(scores.items(), key=lambda item: -item[1])[:CANDIDATES]
         query_set, query_text = frozenset(tokens), " ".join(sorted(tokens))
-        focus = {t for t in tokens if t.startswith("@")}
+        focus = {t for t in tokens if t in STRICT_FOCUS}
         matches = []
         for number, covered in best:
             phrasings = self._phrasings[number]
@@ -192,7 +208,7 @@ class MatchIndex:
             )
             coverage = covered / total
             confidence = COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * closeness
-            if focus - self._credits[number].keys():
+            if focus and focus - self._credits[number].keys():
                 confidence *= FOCUS_MISMATCH
             matches.append(Match(self._entries[number], min(confidence, 1.0), coverage, closeness))
         return matches

@@ -35,10 +35,23 @@ _FOCUS_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bhow old\b|\bage of\b", " @age "),
         (r"\bhow far\b|\bdistance\b", " @distance "),
         (r"\b(?:what|which) (?:day|date|time|weekday)\b|\bwhen\b", " @when "),
+        # "arrival day", "parade date": a trailing day asks when (but "a day" is a duration).
+        (r"(?<!\ba )(?<!\bone )\b(?:day|date)\W*$", " @when "),
         (r"\b(?:what|which) (?:city|place|country)\b|\bwhere\b", " @where "),
         (r"\bwho(?:m|se)?\b", " @who "),
         (r"\bwhy\b|\bfor what reason\b|\bwhat for\b", " @why "),
+        # Any other "how" asks the manner ("how is he travelling?"); "how fast" keeps "fast".
+        (
+            r"\bhow\b(?! (?:fast|quick|quickly|slow|slowly|soon|early|late)\b)|\bby what means\b"
+            r"|\bin what way\b",
+            " @how ",
+        ),
     )
+)
+# Focus tokens that name the kind of answer wanted: an entry none of whose phrasings asks
+# that kind of question is unlikely to answer it ("how many planes?" vs "will planes fly?").
+STRICT_FOCUS: frozenset[str] = frozenset(
+    "@length @duration @count @size @age @distance @when @where @who @why".split()
 )
 
 # Function words, light verbs and chat filler: they carry no topic. Question words are not

@@ -29,9 +29,9 @@ MAX_UPDATE_BYTES = 1024 * 1024
 class UpdateHandler(tornado.web.RequestHandler):
     """POST <path>: one update from Telegram, accepted only with the secret token."""
 
-    def initialize(self, application: Application, secret: str) -> None:
-        """Bind the application and the expected secret."""
-        self.application_ = application
+    def initialize(self, bot_application: Application, secret: str) -> None:
+        """Bind the bot's application and the expected secret."""
+        self.bot_application = bot_application
         self.secret = secret
 
     async def post(self) -> None:
@@ -42,11 +42,11 @@ class UpdateHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(403)
         try:
             data = json.loads(self.request.body)
-            update = Update.de_json(data, self.application_.bot)
+            update = Update.de_json(data, self.bot_application.bot)
         except (ValueError, TypeError, KeyError) as exc:
             log.warning("webhook request with a malformed update: %s", exc)
             raise tornado.web.HTTPError(400) from None
-        await self.application_.update_queue.put(update)
+        await self.bot_application.update_queue.put(update)
         self.set_status(200)
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
@@ -94,7 +94,7 @@ def make_app(application: Application, services: Services) -> tornado.web.Applic
             (
                 rf"/{settings.webhook_path}/?",
                 UpdateHandler,
-                {"application": application, "secret": settings.webhook_secret},
+                {"bot_application": application, "secret": settings.webhook_secret},
             ),
             (r"/healthz", HealthHandler, {"services": services}),
             (r"/metrics", MetricsHandler, {"services": services}),
