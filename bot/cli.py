@@ -15,7 +15,7 @@ from bot.curation.cli import eval_from_log
 from bot.curation.cli import register as register_curation
 from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
-from bot.engine.loader import coverage_gaps, load, validate
+from bot.engine.loader import coverage_gaps, curation_notes, load, validate
 from bot.engine.model import Answer, KnowledgeError, Outcome, Snapshot
 from bot.logs import setup_logging
 from bot.ops.health import check_heartbeat
@@ -91,10 +91,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     gaps = coverage_gaps(snapshot)
     for source, sentence in gaps:
         print(f"{source.file}: not quoted by any fact: {sentence!r}")
+    notes = curation_notes(snapshot)
+    for note in notes:
+        print(f"note: {note}")
     print(
         f"ok: {len(snapshot.sources)} sources, {len(snapshot.facts)} facts, "
         f"{len(snapshot.entries)} entries, {snapshot.phrasing_count} phrasings; "
-        f"{len(gaps)} uncovered sentence(s); version {snapshot.version}"
+        f"{len(gaps)} uncovered sentence(s), {len(notes)} note(s); version {snapshot.version}"
     )
     return 1 if gaps and args.strict else 0
 

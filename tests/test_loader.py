@@ -317,11 +317,6 @@ def test_billion_laughs_and_very_deep_nesting_are_refused_quickly(knowledge: Pat
         assert {p.file for p in problems} == {"synonyms.yaml"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: _Checker.items() adds 'file is empty' after read_yaml already "
-    "reported why the file could not be read",
-)
 @pytest.mark.parametrize("case", [yaml_syntax_error, anchors_and_aliases, non_utf8_bytes])
 def test_unreadable_file_is_one_problem(knowledge: Path, case: Callable[[Path], Expected]):
     file, _, _ = case(knowledge)

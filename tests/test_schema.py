@@ -43,9 +43,5 @@ def test_schema_rejects_broken_knowledge():
     assert {(), ("facts", 0), ("facts", 0, "id"), ("entries", 0, "answer")} <= paths
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schema drift: the schema allows answers of 3500 characters, the loader 3000",
-)
 def test_schema_answer_limit_matches_the_loader():
     assert SCHEMA["$defs"]["entry"]["properties"]["answer"]["maxLength"] == MAX_ANSWER_CHARS

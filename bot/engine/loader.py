@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -39,12 +40,22 @@ class _Checker:
 
     file: str
     problems: list[Problem] = field(default_factory=list)
+    unreadable: bool = False
 
     def add(self, line: int | None, message: str) -> None:
         self.problems.append(Problem(self.file, line, message))
 
+    def read(self, path: Path) -> Any:
+        """The file's YAML data; None (with the reason reported) when it cannot be read."""
+        data, problems = read_yaml(path, self.file)
+        self.problems.extend(problems)
+        self.unreadable = bool(problems)
+        return data
+
     def items(self, data: Any, key: str) -> list[YamlMap]:
         """The list under the top-level ``key``, keeping only well-formed mappings."""
+        if self.unreadable:
+            return []  # why is already reported; "file is empty" would only confuse
         if data is None:
             self.add(None, f"file is empty: expected a top-level '{key}:' list")
             return []
@@ -132,6 +143,16 @@ class _Checker:
         return value
 
 
+def _is_date(text: str) -> bool:
+    if not _DATE.match(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
@@ -173,7 +194,7 @@ class _QuoteFinder:
 
 
 def _load_sources(directory: Path, check: _Checker) -> dict[str, Source]:
-    data, check.problems[:0] = read_yaml(directory / SOURCES_FILE, SOURCES_FILE)
+    data = check.read(directory / SOURCES_FILE)
     sources: dict[str, Source] = {}
     seen: dict[str, int] = {}
     for item in check.items(data, "sources"):
@@ -185,7 +206,7 @@ def _load_sources(directory: Path, check: _Checker) -> dict[str, Source]:
         title, publisher = check.text(item, "title", what), check.text(item, "publisher", what)
         language = check.text(item, "language", what, limit=16)
         date, file = check.text(item, "date", what, limit=10), check.text(item, "file", what)
-        if date and not _DATE.match(date):
+        if date and not _is_date(date):
             check.add(item.line_of("date"), f"{what}: date {date!r} must be YYYY-MM-DD")
             date = None
         url = item.get("url")
@@ -212,12 +233,15 @@ def _load_sources(directory: Path, check: _Checker) -> dict[str, Source]:
 
 def _load_facts(
     directory: Path, check: _Checker, sources: dict[str, Source], source_ids: set[str]
-) -> dict[str, Fact]:
-    data, check.problems[:0] = read_yaml(directory / FACTS_FILE, FACTS_FILE)
+) -> tuple[dict[str, Fact], set[str]]:
+    """The valid facts, and every fact id declared (so entries don't repeat fact errors)."""
+    data = check.read(directory / FACTS_FILE)
     finders = {sid: _QuoteFinder(s.text) for sid, s in sources.items()}
     facts: dict[str, Fact] = {}
     seen: dict[str, int] = {}
-    for item in check.items(data, "facts"):
+    items = check.items(data, "facts")
+    declared = {i["id"] for i in items if isinstance(i.get("id"), str)}
+    for item in items:
         what = f"fact {item.get('id', '?')!s}"
         if not check.fields(item, what, ("id", "source", "statement", "quote")):
             continue
@@ -239,13 +263,13 @@ def _load_facts(
             )
             continue
         facts[fact_id] = Fact(fact_id, source_id, statement, exact)
-    return facts
+    return facts, declared
 
 
 def _load_entries(
     directory: Path, check: _Checker, facts: dict[str, Fact], fact_ids: set[str]
 ) -> dict[str, Entry]:
-    data, check.problems[:0] = read_yaml(directory / FAQ_FILE, FAQ_FILE)
+    data = check.read(directory / FAQ_FILE)
     items = check.items(data, "entries")
     all_ids = {i["id"] for i in items if isinstance(i.get("id"), str)}
     entries: dict[str, Entry] = {}
@@ -301,7 +325,7 @@ def _load_synonyms(directory: Path, check: _Checker) -> Synonyms:
     path = directory / SYNONYMS_FILE
     if not path.exists():
         return Synonyms.build(())
-    data, check.problems[:0] = read_yaml(path, SYNONYMS_FILE)
+    data = check.read(path)
     groups: list[tuple[str, list[str]]] = []
     owner: dict[tuple[str, ...], tuple[str, int]] = {}
     for item in check.items(data, "synonyms"):
@@ -354,8 +378,8 @@ def validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
     checks = {name: _Checker(name) for name in KNOWLEDGE_FILES}
     sources = _load_sources(directory, checks[SOURCES_FILE])
     source_ids = set(sources)
-    facts = _load_facts(directory, checks[FACTS_FILE], sources, source_ids)
-    entries = _load_entries(directory, checks[FAQ_FILE], facts, _declared_ids(directory))
+    facts, declared_facts = _load_facts(directory, checks[FACTS_FILE], sources, source_ids)
+    entries = _load_entries(directory, checks[FAQ_FILE], facts, declared_facts)
     synonyms = _load_synonyms(directory, checks[SYNONYMS_FILE])
     problems = [p for c in checks.values() for p in c.problems]
     if not problems and not entries:
@@ -376,13 +400,6 @@ def validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
         load_seconds=time.perf_counter() - started,
     )
     return snapshot, []
-
-
-def _declared_ids(directory: Path) -> set[str]:
-    """Fact ids declared in facts.yaml, broken or not, so entries don't repeat their errors."""
-    data, _ = read_yaml(directory / FACTS_FILE, FACTS_FILE)
-    items = data.get("facts") if isinstance(data, dict) else None
-    return {i["id"] for i in items or () if isinstance(i, dict) and isinstance(i.get("id"), str)}
 
 
 def load(directory: Path) -> Snapshot:
@@ -429,7 +446,30 @@ def _covered(sentence: str, quotes: list[str]) -> bool:
     return sum(covered) >= 0.6 * len(tokens)
 
 
-def analysed_phrasings(snapshot: Snapshot) -> Callable[[str], list[str]]:
-    """A question analyser bound to a snapshot's synonyms and vocabulary (for tools)."""
+MIN_PHRASINGS = 8
+
+
+def curation_notes(snapshot: Snapshot) -> list[str]:
+    """Advice for curators that does not stop loading: thin entries, phrasings that can never
+    match (only stopwords), and phrasings of different entries that mean the same words."""
+    notes = []
     index = snapshot.index
-    return lambda text: analyse(text, index.synonyms, index.vocabulary)
+    owners: dict[frozenset[str], tuple[str, str]] = {}
+    for entry in snapshot.entries.values():
+        if len(entry.phrasings) < MIN_PHRASINGS:
+            notes.append(
+                f"entry {entry.id}: {len(entry.phrasings)} phrasings; "
+                f"aim for {MIN_PHRASINGS} or more"
+            )
+        for phrasing in (entry.question, *entry.phrasings):
+            tokens = frozenset(analyse(phrasing, index.synonyms))
+            if not tokens - {t for t in tokens if t.startswith("@")}:
+                notes.append(f"entry {entry.id}: phrasing {phrasing!r} has no topic words")
+                continue
+            owner = owners.setdefault(tokens, (entry.id, phrasing))
+            if owner[0] != entry.id:
+                notes.append(
+                    f"entry {entry.id}: phrasing {phrasing!r} means the same words as "
+                    f"{owner[1]!r} in entry {owner[0]}"
+                )
+    return notes
