@@ -16,7 +16,7 @@ from rapidfuzz import process
 
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source
-from bot.engine.text import Synonyms, analyse, stem, words
+from bot.engine.text import Synonyms, analyse, stem, surface_words, words
 from bot.engine.yamlfile import YamlList, YamlMap, read_yaml
 
 SOURCES_FILE = "sources.yaml"
@@ -301,7 +301,7 @@ def _load_entries(
             check.add(item.line_of("related"), f"{what}: an entry cannot be related to itself")
         lines = dict(zip(phrasings, getattr(item.get("phrasings"), "item_lines", []), strict=False))
         for phrasing in [question, *phrasings] if question else phrasings:
-            key = " ".join(words(phrasing))
+            key = " ".join(surface_words(phrasing))
             owner = phrasing_owner.get(key)
             line = lines.get(phrasing, item.line_of("question"))
             if owner and owner[0] != entry_id:

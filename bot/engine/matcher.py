@@ -19,6 +19,7 @@ unaccounted for.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -33,6 +34,7 @@ from bot.engine.text import (
     Synonyms,
     Vocabulary,
     analyse,
+    analyse_surface,
     question_clauses,
     stem,
     surface_words,
@@ -46,6 +48,7 @@ PREMISE_WEIGHT = 1.0
 PREMISE_STEMS = frozenset(stem(w) for w in PREMISE_WORDS)
 FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a content word
 CANDIDATES = 12
+COMMON_POSTINGS = 200
 COVERAGE_SHARE, OVERLAP_SHARE, FUZZY_SHARE = 0.6, 0.25, 0.15
 
 
@@ -116,28 +119,21 @@ class MatchIndex:
         entries = list(entries)
         evidence = evidence or {}
         surface: Counter[str] = Counter()
-        for entry in entries:
-            for text in (
-                entry.question,
-                *entry.phrasings,
-                entry.answer,
-                evidence.get(entry.id, ""),
-            ):
-                surface.update(surface_words(text))
         for phrase in synonyms.phrases:
             surface.update(phrase)
-        vocabulary = Vocabulary(surface)
-
         postings: dict[str, list[int]] = {}
         credit_maps, phrasing_lists = [], []
         for number, entry in enumerate(entries):
             phrasings = []
             for text in (entry.question, *entry.phrasings):
-                tokens = analyse(text, synonyms)
+                written = surface_words(text)
+                surface.update(written)
+                tokens = analyse_surface(written, synonyms)
                 phrasings.append(_Phrasing(frozenset(tokens), " ".join(sorted(tokens))))
             uses = Counter(t for p in phrasings for t in p.tokens)
-            backing = f"{entry.answer} {evidence.get(entry.id, '')}"
-            credits = dict.fromkeys(analyse(backing, synonyms), ANSWER_WORD_CREDIT)
+            written = surface_words(f"{entry.answer} {evidence.get(entry.id, '')}")
+            surface.update(written)
+            credits = dict.fromkeys(analyse_surface(written, synonyms), ANSWER_WORD_CREDIT)
             for token, count in uses.items():
                 credits[token] = 1.0 - (1.0 - ANSWER_WORD_CREDIT) * max(
                     0.0, 1.0 - count / CENTRAL_USES
@@ -147,7 +143,7 @@ class MatchIndex:
             credit_maps.append(credits)
             phrasing_lists.append(phrasings)
         frozen = {token: tuple(ids) for token, ids in postings.items()}
-        return cls(entries, phrasing_lists, credit_maps, frozen, synonyms, vocabulary)
+        return cls(entries, phrasing_lists, credit_maps, frozen, synonyms, Vocabulary(surface))
 
     def analyse(self, question: str) -> list[str]:
         """The question's content stems, deduplicated, in order."""
@@ -183,11 +179,21 @@ class MatchIndex:
             return []  # "how are you?": a question word alone names no topic
         weights = {t: self.weight(t) for t in tokens}
         total = sum(weights.values())
+        # Candidates come from the rarer words; words in a large share of the entries only
+        # add to the score of those candidates (walking their postings costs the most).
+        common_cut = max(COMMON_POSTINGS, len(self._entries) // 5)
+        rare = [t for t in weights if 0 < len(self._postings.get(t, ())) <= common_cut]
+        common = [t for t in weights if len(self._postings.get(t, ())) > common_cut]
         scores: dict[int, float] = {}
-        for token, weight in weights.items():
+        for token in rare or common:
+            weight = weights[token]
             for number in self._postings.get(token, ()):
                 scores[number] = scores.get(number, 0.0) + weight * self._credits[number][token]
-        best = sorted(scores.items(), key=lambda item: -item[1])[:CANDIDATES]
+        if rare:
+            for number in scores:
+                credits = self._credits[number]
+                scores[number] += sum(weights[t] * credits.get(t, 0.0) for t in common)
+        best = heapq.nlargest(CANDIDATES, scores.items(), key=lambda item: item[1])
         query_set, query_text = frozenset(tokens), " ".join(sorted(tokens))
         focus = {t for t in tokens if t in STRICT_FOCUS}
         matches = []

@@ -20,33 +20,37 @@ from rapidfuzz.distance import OSA
 
 # The question's focus: what kind of answer it asks for. Kept as tokens of their own so that
 # "How many planes flew over?" does not match an entry that only says planes flew over.
-_FOCUS_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), token)
-    for pattern, token in (
-        # "how long is the train" asks a length, "how long was the ride" a duration.
-        (
-            r"\bhow long (?:is|are|was|were)\b(?!(?: \w+){0,4} (?:trip|journey|ride|travel|"
-            r"parade|visit|stay|event|drive|take|took|taken|last)\b)",
-            " @length ",
-        ),
-        (r"\bhow long\b", " @duration "),
-        (r"\bhow (?:many|much)\b|\bnumber of\b|\bamount of\b", " @count "),
-        (r"\bhow (?:heavy|big|large|tall|wide|high)\b|\bweigh\w*\b", " @size "),
-        (r"\bhow old\b|\bage of\b", " @age "),
-        (r"\bhow far\b|\bdistance\b", " @distance "),
-        (r"\b(?:what|which) (?:day|date|time|weekday)\b|\bwhen\b", " @when "),
-        # "arrival day", "parade date": a trailing day asks when (but "a day" is a duration).
-        (r"(?<!\ba )(?<!\bone )\b(?:day|date)\W*$", " @when "),
-        (r"\b(?:what|which) (?:city|place|country)\b|\bwhere\b", " @where "),
-        (r"\bwho(?:m|se)?\b", " @who "),
-        (r"\bwhy\b|\bfor what reason\b|\bwhat for\b", " @why "),
-        # Any other "how" asks the manner ("how is he travelling?"); "how fast" keeps "fast".
-        (
-            r"\bhow\b(?! (?:fast|quick|quickly|slow|slowly|soon|early|late)\b)|\bby what means\b"
-            r"|\bin what way\b",
-            " @how ",
-        ),
-    )
+_FOCUS_RULES: tuple[tuple[str, str], ...] = (
+    # "how long is the train" asks a length, "how long was the ride" a duration.
+    (
+        r"\bhow long (?:is|are|was|were)\b(?!(?: \w+){0,4} (?:trip|journey|ride|travel|"
+        r"parade|visit|stay|event|drive|take|took|taken|last)\b)",
+        " @length ",
+    ),
+    (r"\bhow long\b", " @duration "),
+    (r"\bhow (?:many|much)\b|\bnumber of\b|\bamount of\b", " @count "),
+    (r"\bhow (?:heavy|big|large|tall|wide|high)\b|\bweigh\w*\b", " @size "),
+    (r"\bhow old\b|\bage of\b", " @age "),
+    (r"\bhow far\b|\bdistance\b", " @distance "),
+    (r"\b(?:what|which) (?:day|date|time|weekday)\b|\bwhen\b", " @when "),
+    # "arrival day", "parade date": a trailing day asks when (but "a day" is a duration).
+    (r"(?<!\ba )(?<!\bone )\b(?:day|date)\W*$", " @when "),
+    (r"\b(?:what|which) (?:city|place|country)\b|\bwhere\b", " @where "),
+    (r"\bwho(?:m|se)?\b", " @who "),
+    (r"\bwhy\b|\bfor what reason\b|\bwhat for\b", " @why "),
+    # Any other "how" asks the manner ("how is he travelling?"); "how fast" keeps "fast".
+    (
+        r"\bhow\b(?! (?:fast|quick|quickly|slow|slowly|soon|early|late)\b)|\bby what means\b"
+        r"|\bin what way\b",
+        " @how ",
+    ),
+)
+# One regex for all rules: at each position the first rule that matches wins, as listed.
+_FOCUS = re.compile("|".join(f"(?P<f{i}>{pattern})" for i, (pattern, _) in enumerate(_FOCUS_RULES)))
+_FOCUS_TOKENS = {f"f{i}": token for i, (_, token) in enumerate(_FOCUS_RULES)}
+# Every rule needs one of these words (or a word starting "weigh").
+_FOCUS_TRIGGERS = frozenset(
+    "how what which when where who whom whose why day date number amount age distance".split()
 )
 # Focus tokens that name the kind of answer wanted: an entry none of whose phrasings asks
 # that kind of question is unlikely to answer it ("how many planes?" vs "will planes fly?").
@@ -93,6 +97,9 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "`": "'", "´": "'"
 _POSSESSIVE = re.compile(r"(\w)'s?\b")
 _DIGIT_GROUP = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 _NON_WORD = re.compile(r"[^\w@]+")
+_ASCII_NON_WORD = str.maketrans(
+    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) in "_@")}
+)
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -108,15 +115,24 @@ def stem(word: str) -> str:
 
 def fold(text: str) -> str:
     """Unicode NFKC, case folding, straight quotes, no possessives, no digit grouping."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _ZERO_WIDTH.sub("", text).translate(_QUOTES).casefold()
-    text = _POSSESSIVE.sub(r"\1", text)
-    return _DIGIT_GROUP.sub("", text)
+    if text.isascii():  # the common case: nothing for NFKC, zero-width or curly quotes to do
+        text = text.translate(_QUOTES).lower()
+    else:
+        text = unicodedata.normalize("NFKC", text)
+        text = _ZERO_WIDTH.sub("", text).translate(_QUOTES).casefold()
+    if "'" in text:
+        text = _POSSESSIVE.sub(r"\1", text)
+    if "," in text or "." in text:
+        text = _DIGIT_GROUP.sub("", text)
+    return text
 
 
 def surface_words(text: str) -> list[str]:
     """Folded words as written, before focus detection: what typo correction compares to."""
-    return _NON_WORD.sub(" ", fold(text)).split()
+    text = fold(text)
+    if text.isascii():
+        return text.translate(_ASCII_NON_WORD).split()
+    return _NON_WORD.sub(" ", text).split()
 
 
 # Words never "corrected" into something else: function words and question words.
@@ -130,13 +146,17 @@ def words(text: str, vocabulary: Vocabulary | None = None) -> list[str]:
 
     With a vocabulary, misspelt words are corrected first, so "wich city" still asks a place.
     """
-    raw = [_CHAT_SPELLINGS.get(w, w) for w in surface_words(text)]
+    return _focused(surface_words(text), vocabulary)
+
+
+def _focused(surface: list[str], vocabulary: Vocabulary | None) -> list[str]:
+    raw = [_CHAT_SPELLINGS.get(w, w) for w in surface]
     if vocabulary is not None:
         raw = [vocabulary.correct(w) for w in raw]
-    text = " ".join(raw)
-    for pattern, token in _FOCUS_PATTERNS:
-        text = pattern.sub(token, text)
-    return [w for w in _NON_WORD.sub(" ", text).split() if w != "@"]
+    if _FOCUS_TRIGGERS.isdisjoint(raw) and not any(w.startswith("weigh") for w in raw):
+        return [w for w in raw if w != "@"]  # no rule can match: skip the regex
+    text = _FOCUS.sub(lambda match: _FOCUS_TOKENS[match.lastgroup], " ".join(raw))
+    return [w for w in text.split() if w != "@"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +164,7 @@ class Synonyms:
     """Alias phrases (as stem tuples) mapped to a canonical stem, longest alias first."""
 
     phrases: Mapping[tuple[str, ...], str]
-    longest: int
+    longest: Mapping[str, int]  # first stem of an alias -> longest alias starting with it
 
     @classmethod
     def build(cls, groups: Iterable[tuple[str, Iterable[str]]]) -> Synonyms:
@@ -157,7 +177,10 @@ class Synonyms:
                 key = tuple(stem(w) for w in words(alias))
                 if key:
                     phrases[key] = target
-        return cls(phrases, max((len(k) for k in phrases), default=0))
+        longest: dict[str, int] = {}
+        for key in phrases:
+            longest[key[0]] = max(longest.get(key[0], 0), len(key))
+        return cls(phrases, longest)
 
     def apply(self, stems: list[str]) -> list[str]:
         """Replace every alias phrase in ``stems`` by its canonical stem (greedy, longest)."""
@@ -166,7 +189,7 @@ class Synonyms:
         out: list[str] = []
         i = 0
         while i < len(stems):
-            for size in range(min(self.longest, len(stems) - i), 0, -1):
+            for size in range(min(self.longest.get(stems[i], 0), len(stems) - i), 0, -1):
                 canonical = self.phrases.get(tuple(stems[i : i + size]))
                 if canonical is not None:
                     out.append(canonical)
@@ -178,7 +201,7 @@ class Synonyms:
         return out
 
 
-EMPTY_SYNONYMS = Synonyms({}, 0)
+EMPTY_SYNONYMS = Synonyms({}, {})
 
 
 class Vocabulary:
@@ -258,9 +281,19 @@ def analyse(
     vocabulary: Vocabulary | None = None,
 ) -> list[str]:
     """Content stems of ``text``: stopwords dropped, typos fixed, synonyms applied."""
-    tokens = words(text, vocabulary)
+    return analyse_surface(surface_words(text), synonyms, vocabulary)
+
+
+def analyse_surface(
+    surface: list[str],
+    synonyms: Synonyms = EMPTY_SYNONYMS,
+    vocabulary: Vocabulary | None = None,
+) -> list[str]:
+    """`analyse` for text already split by `surface_words` (saves folding it twice)."""
+    tokens = _focused(surface, vocabulary)
     stems = synonyms.apply([stem(w) for w in tokens])
-    return [s for s in stems if s not in _STOP_STEMS and s not in STOPWORDS]
+    return [s for s in stems if s not in _STOP_STEMS]
 
 
-_STOP_STEMS: frozenset[str] = frozenset(stem(w) for w in STOPWORDS)
+# Stopwords as written and as stemmed (synonyms may produce either form).
+_STOP_STEMS: frozenset[str] = STOPWORDS | frozenset(stem(w) for w in STOPWORDS)
