@@ -43,6 +43,7 @@ T = TypeVar("T")
 MAX_REMEMBERED_REPLIES = 500  # per chat: which bot message answered which question
 INLINE_RESULTS = 5
 SEND_ATTEMPTS = 3
+MAX_RETRY_WAIT = 60.0
 _DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -87,12 +88,21 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
 
 
 async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
-    """Run a Bot API call, retrying network failures (RetryAfter is the rate limiter's job)."""
+    """Run a Bot API call, retrying flood waits and network failures a few times.
+
+    A timed-out send may in rare cases have been delivered anyway; one duplicate is judged
+    better than a reader left without an answer.
+    """
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
             return await call()
-        except RetryAfter:
-            raise
+        except RetryAfter as exc:
+            if attempt == SEND_ATTEMPTS:
+                raise
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+            log.warning("Bot API asks to wait %.0fs; retry %d", seconds, attempt)
+            await asyncio.sleep(min(seconds, MAX_RETRY_WAIT))
         except NetworkError as exc:
             if isinstance(exc, BadRequest | Forbidden) or attempt == SEND_ATTEMPTS:
                 raise
@@ -161,7 +171,34 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
         lambda: message.reply_html(reply.text, reply_markup=reply.keyboard, do_quote=True)
     )
     _remember(context, message.message_id, sent.message_id)
-    svc.metrics.answer_seconds.observe(time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    svc.metrics.answer_seconds.observe(seconds)
+    _log_answer(svc, update, answer, seconds)
+
+
+def _log_answer(svc: Services, update: Update, answer: Answer, seconds: float) -> None:
+    """One log line per question: outcome and entry; who asked only when debugging allows."""
+    chat = update.effective_chat
+    who = ""
+    if svc.settings.log_user_ids:
+        user = update.effective_user
+        who = f" user={user.id if user else None} chat={chat.id if chat else None}"
+    log.info(
+        "question %s entry=%s confidence=%.2f chat_type=%s %.0fms%s",
+        answer.outcome.value,
+        answer.entry.id if answer.entry else "-",
+        answer.confidence,
+        chat.type if chat else "-",
+        seconds * 1000,
+        who,
+        extra={
+            "event": "question",
+            "outcome": answer.outcome.value,
+            "entry": answer.entry.id if answer.entry else None,
+            "confidence": round(answer.confidence, 3),
+            "chat_type": chat.type if chat else None,
+        },
+    )
 
 
 # --- commands ------------------------------------------------------------------------------
