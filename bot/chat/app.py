@@ -31,6 +31,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.chat import handlers
 from bot.chat.handlers import Services
@@ -62,14 +63,19 @@ HEARTBEAT_SECONDS = 5
 PROBE_SECONDS = 30
 
 
-def build_application(settings: Settings, services: Services) -> Application:
-    """The configured Application with every handler registered."""
+def build_application(
+    settings: Settings, services: Services, request: BaseRequest | None = None
+) -> Application:
+    """The configured Application with every handler registered.
+
+    ``request`` replaces the HTTP client (offline handler tests pass a recording one).
+    """
     base = settings.api_base_url.rstrip("/")
     builder = (
         ApplicationBuilder()
         .token(settings.token)
-        .request(InstrumentedRequest(services.metrics, connection_pool_size=256))
-        .get_updates_request(InstrumentedRequest(services.metrics))
+        .request(request or InstrumentedRequest(services.metrics, connection_pool_size=256))
+        .get_updates_request(request or InstrumentedRequest(services.metrics))
         .base_url(base)
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
         .defaults(
