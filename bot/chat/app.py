@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import socket
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -60,6 +61,7 @@ ADMIN_COMMANDS = [
     BotCommand("stats", "Questions per day and answer rates"),
 ]
 HEARTBEAT_SECONDS = 5
+POPULAR_DAYS = 30
 PROBE_SECONDS = 30
 
 
@@ -230,8 +232,11 @@ def make_services(settings: Settings, *, webhook: bool = False) -> Services:
     metrics.knowledge_loaded(holder.snapshot)
     if not settings.admins:
         log.warning("no STORYBOT_ADMINS set: /reload is disabled (SIGHUP still reloads)")
+    popular: Counter[str] = Counter()
     try:
         question_log = QuestionLog.open(settings.question_log_url, settings.retention_days)
+        # Inline mode's empty query shows the most asked topics, also right after a restart.
+        popular.update(dict(question_log.stats(POPULAR_DAYS).top_entries))
     except StoreError as exc:
         log.warning("question log unavailable, answering without it: %s", exc)
         question_log = None
@@ -243,6 +248,7 @@ def make_services(settings: Settings, *, webhook: bool = False) -> Services:
         replica=socket.gethostname(),
         watching=settings.watch_knowledge,
         webhook=webhook,
+        popular=popular,
     )
 
 
