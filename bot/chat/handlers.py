@@ -402,34 +402,40 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_html(reply.text)
 
 
-async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Admins: the commonest questions of the last N days (default 7) the bot failed on."""
+async def _admin_question_log(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> QuestionLog | None:
+    """The question log for an admin's report; None (after telling why) otherwise."""
     if await refuse_non_admin(update, context):
-        return
+        return None
     question_log = services(context).question_log
     if question_log is None:
         await update.effective_message.reply_text("The question log is not available.")
+    return question_log
+
+
+async def _send_plain_report(update: Update, text: str) -> None:
+    for chunk in render.split_lines([render.e(line) for line in text.splitlines()]):
+        await update.effective_message.reply_html(chunk)
+
+
+async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Admins: the commonest questions of the last N days (default 7) the bot failed on."""
+    question_log = await _admin_question_log(update, context)
+    if question_log is None:
         return
     days = _days(context.args, default=7)
     groups = await asyncio.to_thread(question_log.unanswered, days)
-    text = format_unanswered(groups, days)
-    for chunk in render.split_lines([render.e(line) for line in text.splitlines()]):
-        await update.effective_message.reply_html(chunk)
+    await _send_plain_report(update, format_unanswered(groups, days))
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Admins: questions per day, answer rates, top entries, and a 30-day chart."""
-    if await refuse_non_admin(update, context):
-        return
-    question_log = services(context).question_log
+    question_log = await _admin_question_log(update, context)
     if question_log is None:
-        await update.effective_message.reply_text("The question log is not available.")
         return
-    days = _days(context.args, default=30)
-    summary = await asyncio.to_thread(question_log.stats, days)
-    text = format_stats(summary)
-    for chunk in render.split_lines([render.e(line) for line in text.splitlines()]):
-        await update.effective_message.reply_html(chunk)
+    summary = await asyncio.to_thread(question_log.stats, _days(context.args, default=30))
+    await _send_plain_report(update, format_stats(summary))
     chart = io.BytesIO()
     await asyncio.to_thread(render_chart, summary, chart)
     await update.effective_message.reply_photo(
