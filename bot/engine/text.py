@@ -79,7 +79,9 @@ STOPWORDS: frozenset[str] = frozenset(
     bot storybot dear explain give show offer offers offered provide provides need needs needed
     can't cannot someone anyone
     somebody anybody one ones lol haha hahaha af omg btw though ya yo mate guys folks
-    honestly seriously literally totally quick question wait hang dont didnt doesnt isnt wasnt
+    honestly seriously literally totally quick question wait hang roughly approximately around
+    somehow pretty kinda sorta sound sounds seem seems seemed apparently mention mentions
+    mentioned onto into dont didnt doesnt isnt wasnt
     arent werent cant wont im ive
     """.split()
 )
@@ -225,8 +227,9 @@ class Vocabulary:
     def correct(self, word: str) -> str:
         """The known word one typo away from ``word`` (same first letter), else ``word``.
 
-        Ties go to the commoner word. Short words are left alone: at three letters nearly
-        everything is one typo from something, and real words are rarely misspelt at the start.
+        Short words are left alone: at three letters nearly everything is one typo from
+        something, and real words are rarely misspelt at the start. Ties go to a word the typo
+        left a letter out of, then to the commoner word.
         """
         if len(word) < 4 or word in self._counts or word in COMMON_WORDS or not word.isalpha():
             return word
@@ -240,7 +243,18 @@ class Vocabulary:
         )
         if not found:
             return word
-        return min(found, key=lambda hit: (hit[1], -self._counts[hit[0]], hit[0]))[0]
+        # Among equally close words, prefer one the typo left out a letter of ("wich" is
+        # "which" rather than "with"): dropped letters are the commonest slip.
+        return min(
+            found,
+            key=lambda hit: (hit[1], not _omits(word, hit[0]), -self._counts[hit[0]], hit[0]),
+        )[0]
+
+
+def _omits(typo: str, word: str) -> bool:
+    """True when ``typo`` is ``word`` with letters left out."""
+    letters = iter(word)
+    return len(typo) < len(word) and all(char in letters for char in typo)
 
 
 _CLAUSE_BREAK = re.compile(
