@@ -155,6 +155,9 @@ def _focused(surface: list[str], vocabulary: Vocabulary | None) -> list[str]:
     raw = [_CHAT_SPELLINGS.get(w, w) for w in surface]
     if vocabulary is not None:
         raw = [vocabulary.correct(w) for w in raw]
+        # An adverb the knowledge never uses ("roughly", "honestly") is how, not what, a
+        # reader asks: dropping it keeps it from counting as a topic the story lacks.
+        raw = [w for w in raw if not (len(w) > 4 and w.endswith("ly") and w not in vocabulary)]
     if _FOCUS_TRIGGERS.isdisjoint(raw) and not any(w.startswith("weigh") for w in raw):
         return [w for w in raw if w != "@"]  # no rule can match: skip the regex
     text = _FOCUS.sub(lambda match: _FOCUS_TOKENS[match.lastgroup], " ".join(raw))
@@ -260,7 +263,11 @@ def _omits(typo: str, word: str) -> bool:
 _CLAUSE_BREAK = re.compile(
     r"[.?!;:,\n]+|\s[-–—]+\s|"
     r"\s+(?:and|but|or|so)\s+(?=(?:what|when|where|who|why|how|which|is|are|was|were|did|"
-    r"does|do|will|can|could|has|have)\b)"
+    r"does|do|will|can|could|has|have)\b)|"
+    # "if i got on his train what would i eat": a question word and an auxiliary verb
+    # mid-sentence start the ask ("...what he said" or "when kim arrived" do not)
+    r"(?<=\w)\s+(?=(?:what|when|where|who|why|how|which)\s+(?:would|will|did|does|do|is|are|"
+    r"was|were|can|could|should|has|have)\b)"
 )
 _QUESTION_START = re.compile(
     r"^\s*(?:what|whats|when|where|who|whose|whom|why|how|which|is|are|was|were|did|does|do|"
