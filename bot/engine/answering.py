@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
 
-MAX_QUESTION_CHARS = 1000  # longer text is cut before matching: nobody asks in essays
+MAX_QUESTION_CHARS = 1000
+TIE_BREAK_CLOSENESS = 0.1  # longer text is cut before matching: nobody asks in essays
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +40,7 @@ def answer_question(
     matches = snapshot.index.search(question, limit=max_suggestions + 1)
     if not matches:
         return Answer(question, Outcome.ABSTAINED, 0.0)
-    top = matches[0]
-    runner_up = matches[1].confidence if len(matches) > 1 else 0.0
-    clear_winner = top.confidence >= bands.sure or top.confidence - runner_up >= bands.margin
+    top, clear_winner = _winner(matches, bands)
     if top.confidence >= bands.answer and clear_winner:
         return answer_entry(snapshot, top.entry.id, question, top.confidence)
     if top.confidence >= bands.suggest:  # includes a top answer too close to the runner-up
@@ -74,6 +73,24 @@ def answer_entry(
         citations=snapshot.citations_for(entry),
         related=related,
     )
+
+
+def _winner(matches: list[Match], bands: Bands) -> tuple[Match, bool]:
+    """The best match, and whether it clearly beats the runner-up.
+
+    It does when it is sure, ahead by the margin, or — in a near tie — reads clearly closer to
+    one of its phrasings than the other does (then the closer one is the winner).
+    """
+    top = matches[0]
+    if len(matches) < 2 or top.confidence >= bands.sure:
+        return top, True
+    runner_up = matches[1]
+    if top.confidence - runner_up.confidence >= bands.margin:
+        return top, True
+    closer, further = sorted((top, runner_up), key=lambda m: -m.closeness)
+    if closer.closeness - further.closeness >= TIE_BREAK_CLOSENESS:
+        return closer, True
+    return top, False
 
 
 def _suggestions(matches: list[Match]) -> tuple[Suggestion, ...]:

@@ -81,7 +81,8 @@ STOPWORDS: frozenset[str] = frozenset(
     somebody anybody one ones lol haha hahaha af omg btw though ya yo mate guys folks
     honestly seriously literally totally quick question wait hang roughly approximately around
     somehow pretty kinda sorta sound sounds seem seems seemed apparently mention mentions
-    mentioned onto into dont didnt doesnt isnt wasnt
+    mentioned onto into many much reckon reckons ask asks asked asking true right correct bro
+    fr hella smth sth w n dont didnt doesnt isnt wasnt
     arent werent cant wont im ive
     """.split()
 )
@@ -237,6 +238,10 @@ class Vocabulary:
         if len(word) < 4 or word in self._counts or word in COMMON_WORDS or not word.isalpha():
             return word
         limit = 1 if len(word) < 7 else 2
+        # Four letters: only a dropped letter ("wich"); "tend" or "fond" are real words.
+        if len(word) == 4:
+            longer = [w for w in self._buckets.get(word[0], ()) if len(w) == 5 and _omits(word, w)]
+            return max(longer, key=lambda w: (self._counts[w], w), default=word)
         found = process.extract(
             word,
             self._buckets.get(word[0], ()),
