@@ -27,7 +27,7 @@ def format_answer(answer: Answer) -> str:
     lines: list[str] = []
     if answer.outcome is Outcome.ANSWERED:
         lines.append(answer.text or "")
-        for citation in answer.citations:
+        for citation in answer.all_citations:
             lines.append(f'  "{citation.quote}"')
             where = f"{citation.title}, {citation.publisher}, {citation.date}"
             lines.append(f"  Source: {where}" + (f" <{citation.url}>" if citation.url else ""))

@@ -123,7 +123,7 @@ def _fit(head: str, citations: Sequence[Citation], tail: str = "") -> str:
 def answer_reply(answer: Answer, *, feedback_row: int | None = None) -> Reply:
     """The reply to one question in any band."""
     if answer.outcome is Outcome.ANSWERED and answer.entry is not None:
-        text = _fit(e(answer.entry.answer), answer.citations)
+        text = _fit(e(answer.text or ""), answer.all_citations)
         rows = _buttons(answer.related[:3], ANSWER_NEW)
         if feedback_row is not None:
             rows.append(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
+from bot.engine.text import question_clauses
 
-MAX_QUESTION_CHARS = 1000
-TIE_BREAK_CLOSENESS = 0.1  # longer text is cut before matching: nobody asks in essays
+MAX_QUESTION_CHARS = 1000  # longer text is cut before matching: nobody asks in essays
+TIE_BREAK_CLOSENESS = 0.1
+MAX_PARTS = 3  # questions answered from one message
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +37,26 @@ DEFAULT_BANDS = Bands()
 def answer_question(
     snapshot: Snapshot, question: str, bands: Bands = DEFAULT_BANDS, max_suggestions: int = 3
 ) -> Answer:
-    """Match one question against the snapshot and decide what to say."""
+    """Match one question against the snapshot and decide what to say.
+
+    A message that asks several things ("when did he leave and when did he arrive?") gets
+    every part answered that can be answered with confidence.
+    """
     question = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    answer = _answer_one(snapshot, question, bands, max_suggestions)
+    parts: list[Answer] = []
+    for clause in question_clauses(question)[:MAX_PARTS]:
+        part = _answer_one(snapshot, clause, bands, max_suggestions)
+        if part.answered and all(part.entry != known.entry for known in parts):
+            parts.append(part)
+    if len(parts) < 2:
+        return answer
+    first, *rest = parts
+    confidence = min(part.confidence for part in parts)
+    return replace(first, question=question, confidence=confidence, also=tuple(rest))
+
+
+def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions: int) -> Answer:
     matches = snapshot.index.search(question, limit=max_suggestions + 1)
     if not matches:
         return Answer(question, Outcome.ABSTAINED, 0.0)

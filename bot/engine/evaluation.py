@@ -33,7 +33,7 @@ class Case:
             return not answer.answered
         if not answer.answered:
             return False
-        said = _fold(" ".join([answer.text or "", *(c.quote for c in answer.citations)]))
+        said = _fold(" ".join([answer.text or "", *(c.quote for c in answer.all_citations)]))
         return all(any(_fold(option) in said for option in group) for group in self.all)
 
 

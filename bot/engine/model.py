@@ -125,6 +125,9 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     suggestions: tuple[Suggestion, ...] = ()
     related: tuple[Suggestion, ...] = ()
+    # Answers to further questions asked in the same message ("when did he leave and when
+    # did he arrive?"), each answered in full.
+    also: tuple[Answer, ...] = ()
 
     @property
     def answered(self) -> bool:
@@ -132,9 +135,21 @@ class Answer:
         return self.outcome is Outcome.ANSWERED
 
     @property
+    def parts(self) -> tuple[Answer, ...]:
+        """This answer and the further ones, in the order they were asked."""
+        return (self, *self.also)
+
+    @property
     def text(self) -> str | None:
-        """The answer text, or None unless answered."""
-        return self.entry.answer if self.answered and self.entry else None
+        """The answer text (all parts), or None unless answered."""
+        if not (self.answered and self.entry):
+            return None
+        return "\n".join(part.entry.answer for part in self.parts if part.entry)
+
+    @property
+    def all_citations(self) -> tuple[Citation, ...]:
+        """The citations of every part, each once."""
+        return tuple(dict.fromkeys(c for part in self.parts for c in part.citations))
 
     def to_json(self) -> dict[str, Any]:
         """One line of `storybot ask --json` (stable contract)."""
@@ -144,7 +159,7 @@ class Answer:
             "answer": self.text,
             "confidence": round(self.confidence, 4),
             "entry": self.entry.id if self.answered and self.entry else None,
-            "citations": [c.to_json() for c in self.citations],
+            "citations": [c.to_json() for c in self.all_citations],
             "suggestions": [s.to_json() for s in self.suggestions],
         }
 

@@ -1,0 +1,46 @@
+"""Answering: several questions in one message, near ties, and the reply's citations."""
+
+import pytest
+
+from bot.chat import render
+from bot.engine.answering import Bands, answer_question
+from bot.engine.loader import load
+from bot.settings import bundled_knowledge
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    return load(bundled_knowledge())
+
+
+def test_two_questions_in_one_message_get_both_answers(snapshot):
+    answer = answer_question(snapshot, "When did Kim leave, and when did he get to China?")
+    assert answer.answered
+    assert [part.entry.id for part in answer.parts] == ["departure-day", "arrival-time"]
+    assert "Monday" in answer.text and "Tuesday" in answer.text
+    quotes = [c["quote"] for c in answer.to_json()["citations"]]
+    assert any("Monday" in q for q in quotes) and any("Tuesday" in q for q in quotes)
+    assert len(quotes) == len(set(quotes))
+    reply = render.answer_reply(answer)
+    assert "Monday" in reply.text and "Tuesday" in reply.text
+
+
+def test_a_single_question_with_a_preamble_is_one_answer(snapshot):
+    answer = answer_question(snapshot, "hey bot, quick one: how fast does the train go?")
+    assert answer.answered and answer.also == ()
+    assert "60 km/h" in answer.text
+
+
+def test_an_unanswerable_part_does_not_make_the_other_abstain(snapshot):
+    answer = answer_question(snapshot, "How heavy is the train, and how fast does it go?")
+    assert answer.answered and "60 km/h" in answer.text
+    assert answer.also == ()
+
+
+def test_thresholds_move_the_bands(snapshot):
+    question = "what's the speed of kim's armoured train"
+    assert answer_question(snapshot, question).answered
+    strict = answer_question(snapshot, question, Bands(answer=1.0, suggest=0.2))
+    assert strict.outcome.value == "suggested" and strict.suggestions
+    lax = answer_question(snapshot, "qwerty asdf", Bands(answer=0.9, suggest=0.0))
+    assert not lax.answered
