@@ -99,7 +99,7 @@ def test_open_unusable_database_raises_store_error(tmp_path):
     with pytest.raises(StoreError, match="no question log"):
         QuestionLog.open(f"sqlite:///{tmp_path}/missing.sqlite3", create=False)
     with pytest.raises(StoreError, match="unsupported"):
-        QuestionLog.open("postgresql://user:secret@db/storybot")
+        QuestionLog.open("mysql://user:secret@db/storybot")
 
 
 async def test_record_stores_the_normalised_question(log):

@@ -376,3 +376,12 @@ def test_missing_directory(tmp_path: Path):
     snapshot, problems = validate(tmp_path / "nowhere")
     assert snapshot is None
     assert [p.message for p in problems] == ["knowledge directory not found"]
+
+
+def test_an_item_repeated_within_one_list_is_reported_on_its_own_line(knowledge: Path):
+    edit(knowledge, "faq.yaml", "      - how fast\n", "      - how fast\n      - how fast\n")
+    edit(knowledge, "synonyms.yaml", "aliases: [armoured,", "aliases: [armoured, armoured,")
+    _, problems = validate(knowledge)
+    problem(problems, "faq.yaml", line_of(knowledge, "faq.yaml", "- how fast", 2), "appears twice")
+    problem(problems, "synonyms.yaml", line_of(knowledge, "synonyms.yaml", "armoured, armoured"),
+            "appears twice")  # fmt: skip

@@ -9,24 +9,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple, Self, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Self, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rapidfuzz import fuzz, process, utils
 
 from bot.engine.model import Outcome
 from bot.engine.text import analyse, fold
+
+if TYPE_CHECKING:
+    import psycopg
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +65,7 @@ class LogBackend(ABC):
     """
 
     id_column: str  # the DDL of an auto-numbered primary key
+    float_column: str  # the DDL of a double-precision float
 
     @abstractmethod
     def run(
@@ -75,11 +81,20 @@ class LogBackend(ABC):
         """Run one statement in its own transaction."""
         return self.run([(sql, params)], write=write)[0]
 
+    @contextlib.contextmanager
+    def migration_lock(self) -> Iterator[None]:
+        """Hold the schema while ``migrate`` runs, so concurrent openers apply no version twice.
+
+        The default holds nothing; a server backend overrides it.
+        """
+        yield
+
 
 class SqliteBackend(LogBackend):
     """A SQLite file in WAL mode, one connection shared by the writer and report threads."""
 
     id_column = "INTEGER PRIMARY KEY AUTOINCREMENT"  # never reused: a late 👍 hits no other row
+    float_column = "REAL"  # SQLite's REAL has 8 bytes
 
     def __init__(self, path: str, *, create: bool = True) -> None:
         try:
@@ -123,16 +138,155 @@ class SqliteBackend(LogBackend):
             self._connection.close()
 
 
+def mask_url(url: str) -> str:
+    """A database URL fit for messages: its password, in user info or query, as ``***``."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if parts.password is not None:
+            user_info, _, host = netloc.rpartition("@")
+            netloc = f"{user_info.partition(':')[0]}:***@{host}"
+        query = urlencode(
+            [
+                (key, "***" if key == "password" else value)
+                for key, value in parse_qsl(parts.query, keep_blank_values=True)
+            ],
+            safe="*",
+        )
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
+    except ValueError:
+        return "<unparseable database URL>"
+
+
+@cache
+def _pyformat(sql: str) -> str:
+    """Portable SQL in psycopg's style: ``?`` as ``%s`` outside quoted text, ``%`` as ``%%``."""
+    pieces = re.split(r"""('(?:[^']|'')*'|"(?:[^"]|"")*")""", sql)
+    return "".join(  # odd pieces are the quoted ones
+        piece.replace("%", "%%") if i % 2 else piece.replace("%", "%%").replace("?", "%s")
+        for i, piece in enumerate(pieces)
+    )
+
+
+class PostgresBackend(LogBackend):
+    """A PostgreSQL database through psycopg 3: one connection shared like SqliteBackend's.
+
+    Each ``run`` is one transaction (the connection is in autocommit mode otherwise); a lost
+    connection is opened again by the next ``run``.
+    """
+
+    id_column = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"  # never reused either
+    float_column = "DOUBLE PRECISION"  # PostgreSQL's REAL has only 4 bytes
+    # pg_advisory_xact_lock key that serialises migrations across replicas: "storybot" in ASCII.
+    MIGRATION_LOCK = 0x73746F7279626F74
+    CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        try:
+            import psycopg  # optional: only PostgreSQL deployments need it
+        except ImportError as exc:
+            raise StoreError(
+                "a postgresql:// question log needs psycopg: pip install 'storybot[postgres]'"
+            ) from exc
+        self._psycopg = psycopg
+        self._url = url
+        self._masked = mask_url(url)
+        try:
+            self._password = urlsplit(url).password
+        except ValueError:  # libpq judges the URL in _connect
+            self._password = None
+        self._lock = threading.RLock()
+        self._closed = False
+        self._connection = self._connect()
+        if not create:
+            try:
+                found = self.execute("SELECT to_regclass('schema_version')").rows[0][0]
+            except StoreError:
+                self.close()
+                raise
+            if found is None:
+                self.close()
+                raise StoreError(f"no question log in {self._masked}")
+
+    def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
+        psycopg = self._psycopg
+        try:
+            options = psycopg.conninfo.conninfo_to_dict(self._url)
+            options.setdefault("connect_timeout", self.CONNECT_TIMEOUT)
+            options.setdefault("application_name", "storybot")
+            return psycopg.connect(**options, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"cannot open the question log {self._masked}: {self._scrub(exc)}"
+            ) from exc
+
+    def _scrub(self, exc: BaseException) -> str:
+        """An error's message without the URL or the password, should a driver quote them."""
+        message = str(exc).strip().replace(self._url, self._masked)
+        return message.replace(self._password, "***") if self._password else message
+
+    def run(
+        self, statements: Sequence[tuple[str, Sequence[object]]], *, write: bool
+    ) -> list[Result]:
+        """Run the statements in one transaction (a savepoint inside ``migration_lock``).
+
+        ``write`` changes nothing: PostgreSQL needs no write lock taken up front.
+        """
+        with self._lock:
+            if self._connection.closed and not self._closed:
+                self._connection = self._connect()  # the server came back after a failure
+            try:
+                with self._connection.transaction(), self._connection.cursor() as cursor:
+                    results = []
+                    for sql, params in statements:
+                        cursor.execute(_pyformat(sql), params)
+                        rows = cursor.fetchall() if cursor.description is not None else []
+                        results.append(Result(rows, cursor.rowcount))
+                    return results
+            except self._psycopg.Error as exc:
+                raise StoreError(self._scrub(exc)) from exc
+
+    @contextlib.contextmanager
+    def migration_lock(self) -> Iterator[None]:
+        """One transaction holding an advisory lock: the runs inside join it as savepoints."""
+        with self._lock:
+            try:
+                with self._connection.transaction():
+                    # Waits at most a minute for another replica's migration.
+                    self._connection.execute("SET LOCAL lock_timeout = '60s'")
+                    self._connection.execute(
+                        "SELECT pg_advisory_xact_lock(%s)", (self.MIGRATION_LOCK,)
+                    )
+                    yield
+            except self._psycopg.Error as exc:
+                raise StoreError(self._scrub(exc)) from exc
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._closed = True
+            self._connection.close()
+
+
 def backend_for(url: str, *, create: bool = True) -> LogBackend:
-    """The backend for a database URL: ``sqlite:///relative/path`` or ``sqlite:////abs/path``."""
+    """The backend for a database URL.
+
+    ``sqlite:///relative/path``, ``sqlite:////abs/path``, or a libpq URL
+    ``postgresql://user:password@host:port/database`` (``postgres://`` too).
+    """
     scheme, _, rest = url.partition("://")
     if scheme == "sqlite" and rest.startswith("/") and len(rest) > 1:
         return SqliteBackend(rest[1:], create=create)
+    if scheme in ("postgresql", "postgres"):
+        return PostgresBackend(url, create=create)
     # The URL itself stays out of the message: a server URL may carry a password.
-    raise StoreError(f"unsupported database URL scheme {scheme!r}: expected sqlite:///PATH")
+    raise StoreError(
+        f"unsupported database URL scheme {scheme!r}: expected sqlite:///PATH or postgresql://..."
+    )
 
 
-# The DDL of each schema version, applied in order; {id} is the backend's auto-numbered key.
+# The DDL of each schema version, applied in order; {id} is the backend's auto-numbered key,
+# {float} its double-precision type.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         """
@@ -143,7 +297,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             question TEXT NOT NULL,
             outcome TEXT NOT NULL,
             entry TEXT,
-            confidence REAL NOT NULL,
+            confidence {float} NOT NULL,
             knowledge_version TEXT NOT NULL,
             helpful SMALLINT,
             needs_review SMALLINT NOT NULL DEFAULT 0
@@ -156,20 +310,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 
 def migrate(backend: LogBackend) -> int:
     """Create or upgrade the schema to the newest version; that version."""
-    backend.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)", write=True
-    )
-    current = backend.execute("SELECT MAX(version) FROM schema_version").rows[0][0] or 0
-    if current > len(MIGRATIONS):
-        raise StoreError(
-            f"the question log has schema version {current}; this storybot knows "
-            f"{len(MIGRATIONS)}: upgrade storybot"
+    with backend.migration_lock():
+        backend.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)", write=True
         )
-    for version in range(current + 1, len(MIGRATIONS) + 1):
-        ddl = [(sql.format(id=backend.id_column), ()) for sql in MIGRATIONS[version - 1]]
-        backend.run(
-            [*ddl, ("INSERT INTO schema_version (version) VALUES (?)", (version,))], write=True
-        )
+        current = backend.execute("SELECT MAX(version) FROM schema_version").rows[0][0] or 0
+        if current > len(MIGRATIONS):
+            raise StoreError(
+                f"the question log has schema version {current}; this storybot knows "
+                f"{len(MIGRATIONS)}: upgrade storybot"
+            )
+        for version in range(current + 1, len(MIGRATIONS) + 1):
+            ddl = [
+                (sql.format(id=backend.id_column, float=backend.float_column), ())
+                for sql in MIGRATIONS[version - 1]
+            ]
+            backend.run(
+                [*ddl, ("INSERT INTO schema_version (version) VALUES (?)", (version,))],
+                write=True,
+            )
     return len(MIGRATIONS)
 
 

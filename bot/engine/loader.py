@@ -113,18 +113,32 @@ class _Checker:
 
     def text_list(self, item: YamlMap, name: str, what: str, *, limit: int = 1000) -> list[str]:
         """A list of non-empty strings (may be empty), reporting bad items by line."""
+        return [text for text, _ in self.text_items(item, name, what, limit=limit)]
+
+    def text_items(
+        self, item: YamlMap, name: str, what: str, *, limit: int = 1000
+    ) -> list[tuple[str, int]]:
+        """Like `text_list`, with each item's line; an item repeated in the list is reported."""
         value = item.get(name, YamlList())
         if not isinstance(value, YamlList):
             self.add(item.line_of(name), f"{what}: '{name}' must be a list, not {_kind(value)}")
             return []
-        result = []
+        result: list[tuple[str, int]] = []
+        first: dict[str, int] = {}
         for element, line in zip(value, getattr(value, "item_lines", []), strict=False):
             if not isinstance(element, str) or not element.strip():
                 self.add(line, f"{what}: items of '{name}' must be non-empty text")
             elif len(element) > limit:
                 self.add(line, f"{what}: an item of '{name}' is longer than {limit} characters")
+            elif element.strip() in first:
+                self.add(
+                    line,
+                    f"{what}: {element.strip()!r} appears twice in '{name}' "
+                    f"(first on line {first[element.strip()]})",
+                )
             else:
-                result.append(element.strip())
+                first[element.strip()] = line
+                result.append((element.strip(), line))
         return result
 
     def ident(self, item: YamlMap, what: str, seen: dict[str, int]) -> str | None:
@@ -283,7 +297,8 @@ def _load_entries(
         entry_id = check.ident(item, what, seen)
         question = check.text(item, "question", what, limit=MAX_QUESTION_CHARS)
         answer = check.text(item, "answer", what, limit=MAX_ANSWER_CHARS)
-        phrasings = check.text_list(item, "phrasings", what, limit=MAX_QUESTION_CHARS)
+        phrasing_lines = check.text_items(item, "phrasings", what, limit=MAX_QUESTION_CHARS)
+        phrasings = [text for text, _ in phrasing_lines]
         cited = check.text_list(item, "facts", what, limit=48)
         related = check.text_list(item, "related", what, limit=48)
         if "phrasings" in item and not phrasings:
@@ -299,11 +314,10 @@ def _load_entries(
                     check.add(item.line_of(name), f"{what}: unknown {kind} {ref!r} in '{name}'")
         if entry_id and entry_id in related:
             check.add(item.line_of("related"), f"{what}: an entry cannot be related to itself")
-        lines = dict(zip(phrasings, getattr(item.get("phrasings"), "item_lines", []), strict=False))
-        for phrasing in [question, *phrasings] if question else phrasings:
+        asked = [(question, item.line_of("question"))] if question else []
+        for phrasing, line in [*asked, *phrasing_lines]:
             key = " ".join(surface_words(phrasing))
             owner = phrasing_owner.get(key)
-            line = lines.get(phrasing, item.line_of("question"))
             if owner and owner[0] != entry_id:
                 check.add(
                     line,
@@ -333,22 +347,22 @@ def _load_synonyms(directory: Path, check: _Checker) -> Synonyms:
         if not check.fields(item, what, ("canonical", "aliases")):
             continue
         canonical = check.text(item, "canonical", what, limit=60)
-        aliases = check.text_list(item, "aliases", what, limit=60)
+        alias_lines = check.text_items(item, "aliases", what, limit=60)
         if not canonical:
             continue
-        for alias in aliases:
+        for alias, line in alias_lines:
             key = tuple(stem(w) for w in words(alias))
             if not key:
-                check.add(item.line_of("aliases"), f"{what}: alias {alias!r} has no words")
+                check.add(line, f"{what}: alias {alias!r} has no words")
             elif key in owner and owner[key][0] != canonical:
                 check.add(
-                    item.line_of("aliases"),
+                    line,
                     f"{what}: alias {alias!r} is also in group {owner[key][0]!r} "
                     f"(line {owner[key][1]})",
                 )
             else:
-                owner[key] = (canonical, item.line_of("aliases"))
-        groups.append((canonical, aliases))
+                owner[key] = (canonical, line)
+        groups.append((canonical, [alias for alias, _ in alias_lines]))
     return Synonyms.build(groups)
 
 

@@ -23,7 +23,7 @@ from rapidfuzz.distance import OSA
 _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     # "how long is the train" asks a length, "how long was the ride" a duration.
     (
-        r"\bhow long (?:is|are|was|were)\b(?!(?: \w+){0,4} (?:trip|journey|ride|travel|"
+        r"\bhow long (?:is|are|was|were)\b(?!(?: \w+){0,4} (?:trip|journey|ride|travel\w*|"
         r"parade|visit|stay|event|drive|take|took|taken|last)\b)",
         " @length ",
     ),
@@ -82,7 +82,9 @@ STOPWORDS: frozenset[str] = frozenset(
     honestly seriously literally totally quick question wait hang roughly approximately around
     somehow pretty kinda sorta sound sounds seem seems seemed apparently mention mentions
     mentioned onto into many much reckon reckons ask asks asked asking true right correct bro
-    fr hella smth sth w n dont didnt doesnt isnt wasnt
+    fr hella smth sth w n ngl lowkey nah tbh idk imo rn bruh dude yall lemme gimme fam
+    whether kindly inform enquire inquire might shall grateful regarding concerning indeed sir
+    mr mrs ms dont didnt doesnt isnt wasnt
     arent werent cant wont im ive
     """.split()
 )
@@ -237,18 +239,25 @@ class Vocabulary:
         """
         if len(word) < 4 or word in self._counts or word in COMMON_WORDS or not word.isalpha():
             return word
+        # Two slips only in long words: "weather" is two letters from "whether" too.
         limit = 1 if len(word) < 7 else 2
         # Four letters: only a dropped letter ("wich"); "tend" or "fond" are real words.
         if len(word) == 4:
             longer = [w for w in self._buckets.get(word[0], ()) if len(w) == 5 and _omits(word, w)]
             return max(longer, key=lambda w: (self._counts[w], w), default=word)
-        found = process.extract(
-            word,
-            self._buckets.get(word[0], ()),
-            scorer=OSA.distance,
-            score_cutoff=limit,
-            limit=None,
-        )
+        found = [
+            hit
+            for hit in process.extract(
+                word,
+                self._buckets.get(word[0], ()),
+                scorer=OSA.distance,
+                score_cutoff=limit,
+                limit=None,
+            )
+            # Filler is only a slip away ("goin"); two slips from filler is more likely a real
+            # word that filler would erase ("weather" is not "whether").
+            if hit[1] < 2 or hit[0] not in STOPWORDS
+        ]
         if not found:
             return word
         # Among equally close words, prefer one the typo left out a letter of ("wich" is

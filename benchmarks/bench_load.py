@@ -1,0 +1,326 @@
+"""End-to-end load benchmark: the real `storybot run` process, then a plain PTB echo bot, against
+the Bot API emulator (tests/botapi_emulator.py) running in this process.
+
+    python benchmarks/bench_load.py [--users 200] [--questions 25] [--window 256] [--rate 0]
+
+Prints figures only (no assertions) and appends them to the Load section of
+benchmarks/README.md (--no-readme to skip). Simulated users ask in private chats and with
+`/ask` in groups, questions from the dev and reader sets (answerable and not). With --rate 0
+updates are pushed as fast as the bot drains them (at most --window unanswered at a time);
+otherwise at a steady --rate updates per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import platform
+import resource
+import shlex
+import signal
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from botapi_emulator import BotApiEmulator, JsonDict, parse_html  # noqa: E402
+
+from bot.chat import render  # noqa: E402
+from bot.engine.answering import answer_question  # noqa: E402
+from bot.engine.evaluation import load_cases  # noqa: E402
+from bot.engine.loader import load  # noqa: E402
+from bot.settings import bundled_knowledge  # noqa: E402
+
+EVAL_FILES = (
+    REPO.parent / "shared/eval/dev_questions.yaml",
+    REPO / "tests/data/reader_questions.yaml",
+)
+GROUPS = 20
+FIRST_USER = 100_000
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+TARGET_RATIO = 0.8
+Plan = list[tuple[int, int | None, str]]  # (user, group chat or None for private, question)
+Expected = dict[tuple[bool, str], str]  # (private?, question) -> reply text
+
+
+class TimedEmulator(BotApiEmulator):
+    """The emulator, noting when each reply arrives and to which message it replies."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.replies: dict[tuple[int, int], list[tuple[float, str]]] = defaultdict(list)
+        self.replied = asyncio.Event()
+        self.answered = 0  # questions with at least one reply
+
+    def _api_sendmessage(self, params: JsonDict) -> JsonDict:
+        message = super()._api_sendmessage(params)
+        reply_to = (params.get("reply_parameters") or {}).get("message_id")
+        key = (message["chat"]["id"], reply_to)
+        self.replies[key].append((time.perf_counter(), message["text"]))
+        self.answered += len(self.replies[key]) == 1
+        self.replied.set()
+        return message
+
+
+@dataclass
+class Question:
+    """One pushed question and what the reply must say."""
+
+    chat_id: int
+    message_id: int
+    pushed: float
+    expected: str
+
+
+@dataclass
+class RunResult:
+    """Figures of one bot under the load."""
+
+    name: str
+    questions: int
+    seconds: float
+    latencies: list[float]
+    cpu_seconds: float
+    peak_rss_kib: int
+    driver_cpu_seconds: float
+    missing: int
+    duplicates: int
+    wrong: int
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def throughput(self) -> float:
+        """Answers per second over the measured run."""
+        return (self.questions - self.missing) / self.seconds
+
+    def percentile(self, share: float) -> float:
+        """Reply latency at ``share`` (0..1), in milliseconds."""
+        ordered = sorted(self.latencies)
+        return 1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def workload(users: int, per_user: int) -> Plan:
+    """(user, group or None, question) in a round-robin order: every user asks in turn."""
+    cases = [case for path in EVAL_FILES for case in load_cases(path)]
+    questions = [case.question for case in cases]
+    plan = []
+    for round_number in range(per_user):
+        for index in range(users):
+            user = FIRST_USER + index
+            group = -1_000_000_000 - index % GROUPS if index % 2 else None
+            question = questions[(index * per_user + round_number) % len(questions)]
+            plan.append((user, group, question))
+    return plan
+
+
+def cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a live process, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def peak_rss_kib(pid: int) -> int:
+    """VmHWM (peak resident set) of a live process, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def driver_cpu() -> float:
+    """CPU seconds of this process: the emulator plus the load driver."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def start_bot(emulator: BotApiEmulator, command: list[str], workdir: Path) -> Any:
+    """Start a bot subprocess and wait until it polls (PTB deletes the webhook first)."""
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": emulator.token,
+        "STORYBOT_API_BASE_URL": emulator.base_url,
+        "STORYBOT_RATE_LIMIT": "off",
+        "STORYBOT_LOG_LEVEL": "WARNING",
+        "STORYBOT_DATA_DIR": str(workdir),
+        "STORYBOT_DATABASE_URL": f"sqlite:///{workdir / 'log.sqlite3'}",
+    }
+    before = len(emulator.calls_to("deleteWebhook"))
+    log = (workdir / "bot.log").open("ab")
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=log, stderr=asyncio.subprocess.STDOUT, env=env, cwd=workdir
+    )
+    log.close()
+    await emulator.wait_for("deleteWebhook", timeout=30, count=before + 1)
+    return process
+
+
+async def drive(
+    emulator: TimedEmulator,
+    plan: Plan,
+    expect: Expected,
+    window: int,
+    rate: float,
+    timeout: float,  # noqa: ASYNC109
+) -> tuple[list[Question], float]:
+    """Push the plan, wait for the replies; the questions and the wall time of the run."""
+    pushed: list[Question] = []
+    started = time.perf_counter()
+    base = emulator.answered
+    for number, (user, group, question) in enumerate(plan):
+        if rate:
+            await asyncio.sleep(max(0.0, started + number / rate - time.perf_counter()))
+        else:
+            while number - (emulator.answered - base) >= window:
+                emulator.replied.clear()
+                await emulator.replied.wait()
+        if group is None:
+            update = emulator.private_message(user, question)
+        else:
+            update = emulator.group_message(group, user, f"/ask {question}")
+        message = update["message"]
+        pushed.append(
+            Question(
+                message["chat"]["id"],
+                message["message_id"],
+                time.perf_counter(),
+                expect[group is None, question],
+            )
+        )
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            while emulator.answered - base < len(pushed):
+                emulator.replied.clear()
+                await emulator.replied.wait()
+    arrivals = [emulator.replies.get((q.chat_id, q.message_id)) for q in pushed]
+    last = max((replies[0][0] for replies in arrivals if replies), default=time.perf_counter())
+    return pushed, last - started
+
+
+async def run_one(
+    name: str,
+    command: list[str],
+    plan: Plan,
+    expect: Expected,
+    args: argparse.Namespace,
+) -> RunResult:
+    """Start a bot on a fresh emulator, warm it up, measure the plan, stop it."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+        async with TimedEmulator() as emulator:
+            process = await start_bot(emulator, command, Path(tmp))
+            warmup = plan[: args.warmup]
+            await drive(emulator, warmup, expect, args.window, 0, args.timeout)
+            cpu_before, driver_before = cpu_of(process.pid), driver_cpu()
+            pushed, seconds = await drive(
+                emulator, plan, expect, args.window, args.rate, args.timeout
+            )
+            cpu = cpu_of(process.pid) - cpu_before
+            driver = driver_cpu() - driver_before
+            rss = peak_rss_kib(process.pid)
+            await asyncio.sleep(0.5)  # late duplicates
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), 30)
+            errors = (Path(tmp) / "bot.log").read_text(errors="replace").splitlines()
+            latencies, missing, duplicates, wrong = [], 0, 0, 0
+            for question in pushed:
+                replies = emulator.replies.get((question.chat_id, question.message_id), [])
+                if not replies:
+                    missing += 1
+                    continue
+                duplicates += len(replies) - 1
+                wrong += replies[0][1] != question.expected
+                latencies.append(replies[0][0] - question.pushed)
+    return RunResult(
+        name, len(pushed), seconds, latencies, cpu, rss, driver, missing, duplicates, wrong,
+        [line for line in errors if "ERROR" in line or "CRITICAL" in line],
+    )  # fmt: skip
+
+
+def expected_replies(plan: Plan) -> tuple[Expected, Expected]:
+    """Reply texts (as Telegram shows them) by (private?, question): storybot's and echo's."""
+    snapshot = load(bundled_knowledge())
+    story, echo = {}, {}
+    for _, group, question in plan:
+        html = render.answer_reply(answer_question(snapshot, question)).text
+        story[group is None, question] = parse_html(html)[0]
+        echo[group is None, question] = question if group is None else f"/ask {question}"
+    return story, echo
+
+
+def report(results: list[RunResult], args: argparse.Namespace, wall: float) -> str:
+    """The figures as a Markdown block (also printed)."""
+    cpu_model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), platform.processor(),
+    )  # fmt: skip
+    lines = [
+        f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: `nproc` = {os.cpu_count()}, {cpu_model}, Python {platform.python_version()}. "
+        f"Command: `{shlex.join(['python', 'benchmarks/bench_load.py', *sys.argv[1:]])}` "
+        f"({args.users} users x {args.questions} questions, half private, half `/ask` in "
+        f"{GROUPS} groups; {'window ' + str(args.window) if not args.rate else f'{args.rate:g}/s'}"
+        f"). Whole run: {wall:.0f} s.",
+        "",
+        "| bot | answers/s | p50 | p99 | bot CPU / answer | bot peak RSS | emulator+driver CPU "
+        "| missing | duplicates | wrong |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        cpu_ms = 1000 * r.cpu_seconds / max(1, len(r.latencies))
+        lines.append(
+            f"| {r.name} | {r.throughput:.0f} | {r.percentile(0.5):.0f} ms | "
+            f"{r.percentile(0.99):.0f} ms | {cpu_ms:.2f} ms | {r.peak_rss_kib / 1024:.0f} MiB | "
+            f"{100 * r.driver_cpu_seconds / r.seconds:.0f}% of a core | {r.missing} | "
+            f"{r.duplicates} | {r.wrong} |"
+        )
+    if len(results) == 2:
+        ratio = results[0].throughput / results[1].throughput
+        verdict = "ok" if ratio >= TARGET_RATIO else "MISSED"
+        target = f"target >= {TARGET_RATIO}"
+        lines += ["", f"storybot/echo throughput: {ratio:.2f} ({target}): {verdict}"]
+    for r in results:
+        lines += [f"{r.name} logged: {line}" for line in r.errors[:5]]
+    return "\n".join(lines) + "\n"
+
+
+async def main(args: argparse.Namespace) -> None:
+    """Run both bots under the same load and print (and record) the figures."""
+    started = time.perf_counter()
+    plan = workload(args.users, args.questions)
+    story, echo = expected_replies(plan)
+    bots = [("storybot", [sys.executable, "-m", "bot", "run"], story)]
+    if not args.no_echo:
+        bots.append(("echo", [sys.executable, str(REPO / "benchmarks/echo_bot.py")], echo))
+    results = [await run_one(name, command, plan, expect, args) for name, command, expect in bots]
+    text = report(results, args, time.perf_counter() - started)
+    print(text)
+    if not args.no_readme:
+        with (REPO / "benchmarks/README.md").open("a", encoding="utf-8") as readme:
+            readme.write("\n" + text)
+
+
+def parse_args() -> argparse.Namespace:
+    """Command-line flags."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--questions", type=int, default=25, help="questions per user")
+    parser.add_argument("--window", type=int, default=256, help="max unanswered (--rate 0)")
+    parser.add_argument("--rate", type=float, default=0, help="updates/s (0: as fast as drained)")
+    parser.add_argument("--warmup", type=int, default=200, help="questions before measuring")
+    parser.add_argument("--timeout", type=float, default=60, help="seconds to wait for replies")
+    parser.add_argument("--no-echo", action="store_true", help="skip the echo bot run")
+    parser.add_argument("--no-readme", action="store_true", help="don't append to the README")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))
