@@ -74,6 +74,8 @@ class MatchIndex:
     __slots__ = (
         "_credits",
         "_entries",
+        "_phrasing_texts",
+        "_phrasing_weights",
         "_phrasings",
         "_postings",
         "_unknown_weight",
@@ -103,6 +105,11 @@ class MatchIndex:
             for token, ids in postings.items()
         }
         self._unknown_weight = _idf(total, 0.5)
+        # Fixed once the weights are: precomputed so a question costs set operations only.
+        self._phrasing_weights = [
+            tuple(sum(self.weight(t) for t in p.tokens) for p in ps) for ps in phrasings
+        ]
+        self._phrasing_texts = [[p.sorted_text for p in ps] for ps in phrasings]
 
     @classmethod
     def build(
@@ -198,17 +205,15 @@ class MatchIndex:
         focus = {t for t in tokens if t in STRICT_FOCUS}
         matches = []
         for number, covered in best:
-            phrasings = self._phrasings[number]
-            overlap = max(
-                2 * self._sum(weights, query_set & p.tokens) / (total + self._sum_tokens(p.tokens))
-                for p in phrasings
-            )
-            fuzzy = (
-                process.extractOne(
-                    query_text, [p.sorted_text for p in phrasings], scorer=fuzz.ratio
-                )[1]
-                / 100
-            )
+            overlap = 0.0
+            for phrasing, weight in zip(
+                self._phrasings[number], self._phrasing_weights[number], strict=True
+            ):
+                shared = query_set & phrasing.tokens
+                if shared:
+                    overlap = max(overlap, 2 * sum(weights[t] for t in shared) / (total + weight))
+            texts = self._phrasing_texts[number]
+            fuzzy = process.extractOne(query_text, texts, scorer=fuzz.ratio)[1] / 100
             closeness = (OVERLAP_SHARE * overlap + FUZZY_SHARE * fuzzy) / (
                 OVERLAP_SHARE + FUZZY_SHARE
             )
@@ -218,13 +223,6 @@ class MatchIndex:
                 confidence *= FOCUS_MISMATCH
             matches.append(Match(self._entries[number], min(confidence, 1.0), coverage, closeness))
         return matches
-
-    @staticmethod
-    def _sum(weights: dict[str, float], tokens: Iterable[str]) -> float:
-        return sum(weights[t] for t in tokens)
-
-    def _sum_tokens(self, tokens: Iterable[str]) -> float:
-        return sum(self.weight(t) for t in tokens)
 
     def __len__(self) -> int:
         return sum(len(p) for p in self._phrasings)
