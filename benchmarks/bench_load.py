@@ -31,8 +31,10 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
 from botapi_emulator import BotApiEmulator, JsonDict, parse_html  # noqa: E402
+from echo_bot import rich_reply  # noqa: E402
 
 from bot.chat import render  # noqa: E402
 from bot.engine.answering import answer_question  # noqa: E402
@@ -244,15 +246,18 @@ async def run_one(
     )  # fmt: skip
 
 
-def expected_replies(plan: Plan) -> tuple[Expected, Expected]:
-    """Reply texts (as Telegram shows them) by (private?, question): storybot's and echo's."""
+def expected_replies(plan: Plan) -> tuple[Expected, Expected, Expected]:
+    """Reply texts (as Telegram shows them) by (private?, question): storybot's, echo's and
+    the rich echo's."""
     snapshot = load(bundled_knowledge())
-    story, echo = {}, {}
+    rich_text = parse_html(rich_reply().text)[0]
+    story, echo, rich = {}, {}, {}
     for _, group, question in plan:
         html = render.answer_reply(answer_question(snapshot, question)).text
         story[group is None, question] = parse_html(html)[0]
         echo[group is None, question] = question if group is None else f"/ask {question}"
-    return story, echo
+        rich[group is None, question] = rich_text
+    return story, echo, rich
 
 
 def report(results: list[RunResult], args: argparse.Namespace, wall: float) -> str:
@@ -282,11 +287,16 @@ def report(results: list[RunResult], args: argparse.Namespace, wall: float) -> s
             f"{100 * r.driver_cpu_seconds / r.seconds:.0f}% of a core | {r.missing} | "
             f"{r.duplicates} | {r.wrong} |"
         )
-    if len(results) == 2:
-        ratio = results[0].throughput / results[1].throughput
+    if len(results) == 3:
+        story, echo, rich = results
+        ratio = story.throughput / echo.throughput
         verdict = "ok" if ratio >= TARGET_RATIO else "MISSED"
-        target = f"target >= {TARGET_RATIO}"
-        lines += ["", f"storybot/echo throughput: {ratio:.2f} ({target}): {verdict}"]
+        lines += [
+            "",
+            f"storybot/echo throughput: {ratio:.2f} (target >= {TARGET_RATIO}): {verdict}",
+            f"storybot/rich echo throughput: {story.throughput / rich.throughput:.2f} "
+            "(the same reply without matching: what storybot's own work costs)",
+        ]
     for r in results:
         lines += [f"{r.name} logged: {line}" for line in r.errors[:5]]
     return "\n".join(lines) + "\n"
@@ -296,10 +306,12 @@ async def main(args: argparse.Namespace) -> None:
     """Run both bots under the same load and print (and record) the figures."""
     started = time.perf_counter()
     plan = workload(args.users, args.questions)
-    story, echo = expected_replies(plan)
+    story, echo, rich = expected_replies(plan)
     bots = [("storybot", [sys.executable, "-m", "bot", "run"], story)]
     if not args.no_echo:
-        bots.append(("echo", [sys.executable, str(REPO / "benchmarks/echo_bot.py")], echo))
+        echo_bot = str(REPO / "benchmarks/echo_bot.py")
+        bots.append(("echo", [sys.executable, echo_bot], echo))
+        bots.append(("rich echo", [sys.executable, echo_bot, "--rich"], rich))
     results = [await run_one(name, command, plan, expect, args) for name, command, expect in bots]
     text = report(results, args, time.perf_counter() - started)
     print(text)

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_REMEMBERED_REPLIES = 500  # per chat: which bot message answered which question
+MAX_REMEMBERED_ANSWERS = 2048
 INLINE_RESULTS = 5
 SEND_ATTEMPTS = 3
 MAX_RETRY_WAIT = 60.0
@@ -59,6 +60,23 @@ class Services:
     watching: bool = False
     webhook: bool = False
     popular: Counter[str] = field(default_factory=Counter)
+    # Readers ask the same popular questions over and over: their answers are kept, keyed by
+    # the knowledge version so a reload never serves an old answer.
+    _answers: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict)
+
+    def answer(self, question: str) -> Answer:
+        """The engine's answer to ``question`` on the live knowledge (memoised)."""
+        snapshot = self.holder.snapshot
+        key = (snapshot.version, question)
+        known = self._answers.get(key)
+        if known is not None:
+            self._answers.move_to_end(key)
+            return known
+        answer = answer_question(snapshot, question, self.settings.bands)
+        self._answers[key] = answer
+        if len(self._answers) > MAX_REMEMBERED_ANSWERS:
+            self._answers.popitem(last=False)
+        return answer
 
     async def record(self, answer: Answer, chat_type: str) -> int | None:
         """Count and log the question (never raises); the row id lets 👍/👎 refer to it."""
@@ -164,7 +182,7 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     started = time.perf_counter()
     message = update.effective_message
     svc = services(context)
-    answer = answer_question(svc.holder.snapshot, question, svc.settings.bands)
+    answer = svc.answer(question)
     row = await svc.record(answer, update.effective_chat.type if update.effective_chat else "")
     reply = render.answer_reply(answer, feedback_row=row)
     sent = await with_retries(
@@ -290,7 +308,7 @@ async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if reply_id is None or not question:
         return
     svc = services(context)
-    answer = answer_question(svc.holder.snapshot, question, svc.settings.bands)
+    answer = svc.answer(question)
     row = await svc.record(answer, message.chat.type)
     reply = render.answer_reply(answer, feedback_row=row)
     try:

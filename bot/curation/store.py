@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -48,6 +48,23 @@ _T = TypeVar("_T")
 
 class StoreError(OSError):
     """The question log's database cannot be opened or used; the message says why."""
+
+
+INSERT_QUESTION = (
+    "INSERT INTO questions (asked_at, chat_type, question, outcome, entry, confidence,"
+    " knowledge_version) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+
+
+def _settle(futures: list[asyncio.Future[int]], ids: list[int] | BaseException) -> None:
+    """On the event loop: give each waiting asker its row id, or the batch's error."""
+    for number, future in enumerate(futures):
+        if future.done():
+            continue
+        if isinstance(ids, BaseException):
+            future.set_exception(ids)
+        else:
+            future.set_result(ids[number])
 
 
 class Result(NamedTuple):
@@ -429,6 +446,9 @@ class QuestionLog:
         # One thread: writes never block the event loop and reach SQLite one at a time, in order.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="question-log")
         self._next_prune = time.monotonic() + PRUNE_INTERVAL
+        # Rows waiting for the writer; appended on the event loop, drained on the writer.
+        self._queued: deque[tuple[tuple[object, ...], asyncio.Future[int]]] = deque()
+        self._flush_queued = False
         self._warning_lock = threading.Lock()
         self._quiet_until = 0.0
         self._suppressed = 0
@@ -472,18 +492,31 @@ class QuestionLog:
         None when the write failed: a failing database costs a rate-limited warning, never an
         exception, so answering goes on.
         """
-        asked_at = timestamp(datetime.now(UTC))
-        insert = partial(
-            self._insert,
-            asked_at,
-            question,
-            chat_type,
-            outcome,
+        row = (
+            timestamp(datetime.now(UTC)),
+            str(chat_type),
+            normalise_question(question),
+            Outcome(outcome).value,
             entry,
-            confidence,
-            knowledge_version,
+            float(confidence),
+            str(knowledge_version),
         )
-        row_id = await self._submit("record", insert, None)
+        loop = asyncio.get_running_loop()
+        written: asyncio.Future[int] = loop.create_future()
+        self._queued.append((row, written))
+        if not self._flush_queued:
+            self._flush_queued = True
+            try:
+                self._writer.submit(self._flush, loop)
+            except RuntimeError as exc:  # closed meanwhile
+                self._flush_queued = False
+                self._warn("record", exc)
+                return None
+        try:
+            row_id: int | None = await written
+        except Exception as exc:  # a broken log must never break answering
+            self._warn("record", exc)
+            row_id = None
         if time.monotonic() >= self._next_prune:
             self._next_prune = time.monotonic() + PRUNE_INTERVAL
             # Not awaited: this reader's reply need not wait for housekeeping.
@@ -595,29 +628,22 @@ class QuestionLog:
             self._warn(action, exc)
             return failed
 
-    def _insert(
-        self,
-        asked_at: str,
-        question: str,
-        chat_type: str,
-        outcome: str,
-        entry: str | None,
-        confidence: float,
-        knowledge_version: str,
-    ) -> int:
-        result = self._backend.execute(
-            "INSERT INTO questions (asked_at, chat_type, question, outcome, entry, confidence,"
-            " knowledge_version) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            asked_at,
-            str(chat_type),
-            normalise_question(question),
-            Outcome(outcome).value,
-            entry,
-            float(confidence),
-            str(knowledge_version),
-            write=True,
-        )
-        return int(result.rows[0][0])
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the writer thread: insert every queued row in one transaction, then hand each
+        asker its row id (one commit per batch, not per question, under load)."""
+        self._flush_queued = False  # before draining: a row queued from now gets a new flush
+        batch = []
+        while self._queued:
+            batch.append(self._queued.popleft())
+        if not batch:
+            return
+        try:
+            results = self._backend.run([(INSERT_QUESTION, row) for row, _ in batch], write=True)
+            ids: list[int] | BaseException = [int(r.rows[0][0]) for r in results]
+        except Exception as exc:
+            ids = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
+            loop.call_soon_threadsafe(_settle, [future for _, future in batch], ids)
 
     def _set_feedback(self, row_id: int, helpful: bool) -> bool:
         result = self._backend.execute(
