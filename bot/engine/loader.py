@@ -281,8 +281,13 @@ def _load_facts(
 
 
 def _load_entries(
-    directory: Path, check: _Checker, facts: dict[str, Fact], fact_ids: set[str]
+    directory: Path,
+    check: _Checker,
+    facts: dict[str, Fact],
+    fact_ids: set[str],
+    surfaces: dict[str, list[str]],
 ) -> dict[str, Entry]:
+    """The valid entries; ``surfaces`` receives each phrasing's words (the index reuses them)."""
     data = check.read(directory / FAQ_FILE)
     items = check.items(data, "entries")
     all_ids = {i["id"] for i in items if isinstance(i.get("id"), str)}
@@ -316,7 +321,8 @@ def _load_entries(
             check.add(item.line_of("related"), f"{what}: an entry cannot be related to itself")
         asked = [(question, item.line_of("question"))] if question else []
         for phrasing, line in [*asked, *phrasing_lines]:
-            key = " ".join(surface_words(phrasing))
+            written = surfaces[phrasing] = surface_words(phrasing)
+            key = " ".join(written)
             owner = phrasing_owner.get(key)
             if owner and owner[0] != entry_id:
                 check.add(
@@ -393,7 +399,8 @@ def validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
     sources = _load_sources(directory, checks[SOURCES_FILE])
     source_ids = set(sources)
     facts, declared_facts = _load_facts(directory, checks[FACTS_FILE], sources, source_ids)
-    entries = _load_entries(directory, checks[FAQ_FILE], facts, declared_facts)
+    surfaces: dict[str, list[str]] = {}
+    entries = _load_entries(directory, checks[FAQ_FILE], facts, declared_facts, surfaces)
     synonyms = _load_synonyms(directory, checks[SYNONYMS_FILE])
     problems = [p for c in checks.values() for p in c.problems]
     if not problems and not entries:
@@ -403,7 +410,7 @@ def validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
     evidence = {
         entry.id: " ".join(facts[f].quote for f in entry.fact_ids) for entry in entries.values()
     }
-    index = MatchIndex.build(entries.values(), synonyms, evidence)
+    index = MatchIndex.build(entries.values(), synonyms, evidence, surfaces)
     snapshot = Snapshot(
         directory=directory,
         sources=MappingProxyType(sources),

@@ -117,14 +117,17 @@ class MatchIndex:
         entries: Iterable[Entry],
         synonyms: Synonyms,
         evidence: Mapping[str, str] | None = None,
+        surfaces: Mapping[str, list[str]] | None = None,
     ) -> MatchIndex:
         """Index the entries' phrasings (strong words), answers and evidence (weak words).
 
         ``evidence`` maps an entry id to more text that backs its answer (its facts' quotes):
-        a reader may ask in the source's own words.
+        a reader may ask in the source's own words. ``surfaces`` may hold each phrasing's
+        `surface_words`, already computed by the loader.
         """
         entries = list(entries)
         evidence = evidence or {}
+        surfaces = surfaces or {}
         surface: Counter[str] = Counter()
         for phrase in synonyms.phrases:
             surface.update(phrase)
@@ -133,7 +136,7 @@ class MatchIndex:
         for number, entry in enumerate(entries):
             phrasings = []
             for text in (entry.question, *entry.phrasings):
-                written = surface_words(text)
+                written = surfaces.get(text) or surface_words(text)
                 surface.update(written)
                 tokens = analyse_surface(written, synonyms)
                 phrasings.append(_Phrasing(frozenset(tokens), " ".join(sorted(tokens))))

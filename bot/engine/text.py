@@ -172,7 +172,7 @@ class Synonyms:
     """Alias phrases (as stem tuples) mapped to a canonical stem, longest alias first."""
 
     phrases: Mapping[tuple[str, ...], str]
-    longest: Mapping[str, int]  # first stem of an alias -> longest alias starting with it
+    lengths: Mapping[str, tuple[int, ...]]  # first stem -> its aliases' lengths, longest first
 
     @classmethod
     def build(cls, groups: Iterable[tuple[str, Iterable[str]]]) -> Synonyms:
@@ -185,10 +185,10 @@ class Synonyms:
                 key = tuple(stem(w) for w in words(alias))
                 if key:
                     phrases[key] = target
-        longest: dict[str, int] = {}
+        lengths: dict[str, set[int]] = {}
         for key in phrases:
-            longest[key[0]] = max(longest.get(key[0], 0), len(key))
-        return cls(phrases, longest)
+            lengths.setdefault(key[0], set()).add(len(key))
+        return cls(phrases, {first: tuple(sorted(n, reverse=True)) for first, n in lengths.items()})
 
     def apply(self, stems: list[str]) -> list[str]:
         """Replace every alias phrase in ``stems`` by its canonical stem (greedy, longest)."""
@@ -197,7 +197,7 @@ class Synonyms:
         out: list[str] = []
         i = 0
         while i < len(stems):
-            for size in range(min(self.longest.get(stems[i], 0), len(stems) - i), 0, -1):
+            for size in self.lengths.get(stems[i], ()):
                 canonical = self.phrases.get(tuple(stems[i : i + size]))
                 if canonical is not None:
                     out.append(canonical)
