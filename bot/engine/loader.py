@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import re
 import time
@@ -391,6 +392,18 @@ def content_hash(directory: Path, sources: Iterable[Source] = ()) -> str:
 
 def validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
     """Load and check a knowledge directory: the snapshot when clean, and all problems."""
+    # Loading allocates hundreds of thousands of objects that live on, none in cycles: the
+    # cyclic collector would only rescan them again and again (a third of the load time).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _validate(directory)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
     started = time.perf_counter()
     directory = Path(directory)
     if not directory.is_dir():
