@@ -40,7 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STORYBOT_ADMINS", "", "Comma-separated numeric Telegram user ids allowed /reload."),
     Setting("STORYBOT_KNOWLEDGE", "", "Knowledge directory (default: the bundled knowledge)."),
     Setting("STORYBOT_API_BASE_URL", PUBLIC_API_BASE_URL, "Bot API server base URL."),
-    Setting("STORYBOT_ANSWER_THRESHOLD", "0.62", "Confidence at or above which the bot answers."),
+    Setting("STORYBOT_ANSWER_THRESHOLD", "0.60", "Confidence at or above which the bot answers."),
     Setting("STORYBOT_SUGGEST_THRESHOLD", "0.42", "Confidence above which it offers choices."),
     Setting("STORYBOT_WEBHOOK_URL", "", "Public https URL Telegram posts updates to."),
     Setting("STORYBOT_WEBHOOK_SECRET", "", "Secret token Telegram sends with each update."),

@@ -19,7 +19,7 @@ def test_every_setting_is_documented_in_readme_and_env_example():
 
 def test_defaults_and_overrides():
     settings = Settings.from_env({})
-    assert settings.bands.answer == 0.62 and settings.bands.suggest == 0.42
+    assert settings.bands.answer == 0.60 and settings.bands.suggest == 0.42
     assert settings.question_log_url.endswith("data/storybot.sqlite3")
     env = {
         "STORYBOT_ADMINS": "1, 22;333",

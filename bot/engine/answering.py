@@ -17,7 +17,7 @@ MAX_PARTS = 3  # questions answered from one message
 class Bands:
     """Confidence thresholds. At or above ``answer``: answer; above ``suggest``: "did you mean"."""
 
-    answer: float = 0.62
+    answer: float = 0.60
     suggest: float = 0.42
     # Below ``sure``, the best match must beat the runner-up by ``margin``, or the bot asks
     # which was meant; at or above it, both would be good answers and the best one is given.

@@ -4,17 +4,18 @@ Confidence answers "how much of what this question asks does this entry account 
 
 * coverage: the share of the question's information (content words weighted by inverse entry
   frequency, so "hwasong" counts far more than "kim") that the entry accounts for. A word
-  counts fully when it runs through the entry's phrasings, less when only one phrasing or only
-  the answer has it. A word no entry knows ("payload", "heavy") weighs as much as the rarest
-  known word, so a question about something the story does not say stays low even when its
-  other words match well.
+  counts fully when it runs through the entry's phrasings, less when only a few phrasings, the
+  answer or the quoted source have it. A word no entry knows ("payload", "heavy") weighs as
+  much as the rarest known word, so a question about something the story does not say stays
+  low even when its other words match well.
 * closeness: how closely the question matches the entry's single best phrasing, by weighted
-  word overlap and by rapidfuzz's token-sort ratio (which forgives leftover spelling slips).
+  word overlap and by rapidfuzz's ratio on the sorted words (which forgives leftover slips),
+  counted only for the known share of the question's information.
 
-confidence = 0.6 * coverage + 0.25 * overlap + 0.15 * fuzzy, times 0.8 when the question asks
-for a kind of answer (a count, a time, a place, a person...) that none of the entry's phrasings
-asks for. Around 1.0 the question is one of the phrasings; at 0.5 half of what it asks is
-unaccounted for.
+confidence = 0.6 * coverage + 0.4 * closeness, times 0.8 when the question asks for a kind of
+answer (a count, a time, a place, a person...) that none of the entry's phrasings asks for.
+Around 1.0 the question is one of the phrasings; at 0.5 half of what it asks is unaccounted
+for.
 """
 
 from __future__ import annotations
@@ -205,6 +206,7 @@ class MatchIndex:
                 scores[number] += sum(weights[t] * credits.get(t, 0.0) for t in common)
         best = heapq.nlargest(CANDIDATES, scores.items(), key=lambda item: item[1])
         query_set, query_text = frozenset(tokens), " ".join(sorted(tokens))
+        known_share = sum(w for t, w in weights.items() if t in self._weights) / total
         focus = {t for t in tokens if t in STRICT_FOCUS}
         matches = []
         for number, covered in best:
@@ -221,6 +223,9 @@ class MatchIndex:
                 OVERLAP_SHARE + FUZZY_SHARE
             )
             coverage = covered / total
+            # Reading like a phrasing says little when part of the question is about something
+            # no entry knows ("the speed of *light*"): closeness counts for the known part only.
+            closeness *= known_share
             confidence = COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * closeness
             if focus and focus - self._credits[number].keys():
                 confidence *= FOCUS_MISMATCH
