@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import secrets
@@ -10,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
 
 from bot.curation.cli import eval_from_log
 from bot.curation.cli import register as register_curation
@@ -66,8 +68,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     """An interactive session with readline history."""
     snapshot, settings = _snapshot(args)
-    with contextlib.suppress(ImportError):  # no readline on Windows
-        import readline  # noqa: F401  (imported for its side effect: line editing and history)
+    history = Path.home() / ".storybot_history"
+    try:
+        import readline  # line editing, and history kept across sessions
+    except ImportError:  # no readline on Windows
+        readline = None
+    if readline is not None:
+        with contextlib.suppress(OSError):
+            readline.read_history_file(history)
+        atexit.register(_save_history, readline, history)
     print(f"storybot: {len(snapshot.entries)} topics loaded. Ask a question; Ctrl-D to quit.")
     while True:
         try:
@@ -77,6 +86,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
             return 0
         if question:
             print(format_answer(answer_question(snapshot, question, settings.bands)) + "\n")
+
+
+def _save_history(readline: ModuleType, history: Path) -> None:
+    with contextlib.suppress(OSError):
+        readline.set_history_length(1000)
+        readline.write_history_file(history)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -484,10 +484,17 @@ MIN_PHRASINGS = 8
 
 
 def curation_notes(snapshot: Snapshot) -> list[str]:
-    """Advice for curators that does not stop loading: thin entries, phrasings that can never
-    match (only stopwords), and phrasings of different entries that mean the same words."""
+    """Advice for curators that does not stop loading: facts no entry cites, thin entries,
+    phrasings that can never match (only stopwords), and phrasings of different entries that
+    mean the same words."""
     notes = []
     index = snapshot.index
+    cited = {fact_id for entry in snapshot.entries.values() for fact_id in entry.fact_ids}
+    notes.extend(
+        f"fact {fact_id}: no entry cites it, so no question can reach it"
+        for fact_id in snapshot.facts
+        if fact_id not in cited
+    )
     owners: dict[frozenset[str], tuple[str, str]] = {}
     for entry in snapshot.entries.values():
         if len(entry.phrasings) < MIN_PHRASINGS:
