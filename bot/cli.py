@@ -6,9 +6,10 @@ import argparse
 import atexit
 import contextlib
 import json
+import logging
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -19,7 +20,7 @@ from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import coverage_gaps, curation_notes, load, validate
 from bot.engine.model import Answer, KnowledgeError, Outcome, Snapshot
-from bot.logs import setup_logging
+from bot.logs import redactor, setup_logging
 from bot.ops.health import check_heartbeat
 from bot.settings import Settings, SettingsError
 
@@ -185,12 +186,35 @@ def _bot_settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _run_bot(run: Callable[[Settings], None], settings: Settings) -> int:
+    """Run the bot; failures become one redacted line (PTB puts the token in some messages)."""
+    from telegram.error import InvalidToken, NetworkError
+
+    redact = redactor([settings.token, settings.webhook_secret])
+    try:
+        run(settings)
+    except InvalidToken:
+        print(
+            "storybot: the Bot API rejected the bot token: check TELEGRAM_BOT_TOKEN or "
+            "--token-file",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as exc:
+        where = redact(settings.api_base_url)
+        print(f"storybot: cannot reach the Bot API at {where}: {redact(str(exc))}", file=sys.stderr)
+        return 1
+    except Exception:
+        logging.getLogger("bot").exception("storybot stopped on an unexpected error")
+        return 1
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the Telegram bot with long polling."""
     from bot.chat.app import run_polling  # Telegram imports only for the commands that need them
 
-    run_polling(_bot_settings(args))
-    return 0
+    return _run_bot(run_polling, _bot_settings(args))
 
 
 def cmd_webhook(args: argparse.Namespace) -> int:
@@ -216,8 +240,7 @@ def cmd_webhook(args: argparse.Namespace) -> int:
         )
         settings = replace(settings, webhook_secret=secret)
         setup_logging(settings.log_level, settings.log_format, [settings.token, secret])
-    run_webhook(settings)
-    return 0
+    return _run_bot(run_webhook, settings)
 
 
 def cmd_health(args: argparse.Namespace) -> int:

@@ -10,11 +10,24 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
 REDACTED = "[REDACTED]"
+
+
+def redactor(secrets: Iterable[str]) -> Callable[[str], str]:
+    """A function that replaces every secret (of 8 characters or more) in a text."""
+    # Longest first, so a secret containing another is replaced whole.
+    ordered = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
+
+    def redact(text: str) -> str:
+        for secret in ordered:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    return redact
 
 
 class RedactingFormatter(logging.Formatter):
@@ -22,15 +35,8 @@ class RedactingFormatter(logging.Formatter):
 
     def __init__(self, secrets: Iterable[str], *, as_json: bool = False) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
-        # Longest first, so a secret containing another is replaced whole.
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
+        self.redact = redactor(secrets)
         self._as_json = as_json
-
-    def redact(self, text: str) -> str:
-        """The text with every secret replaced by a marker."""
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
 
     def format(self, record: logging.LogRecord) -> str:
         """One redacted line (tracebacks included), as text or as a JSON object."""

@@ -158,3 +158,13 @@ async def test_reload_by_admin_good_and_broken_and_by_stranger(
     assert "armoured train runs" in (await next_reply(botapi, USER))["text"]
     await bot.stop()
     assert f"non-admin user id {USER}" in bot.logs
+
+
+async def test_rejected_token_is_one_clear_line_without_the_token(
+    botapi: BotApiEmulator, start_bot: StartBot
+):
+    wrong = "123456789:AAwrongTokenThatTheServerRejects12345"
+    bot = await start_bot(ready=False, TELEGRAM_BOT_TOKEN=wrong)
+    assert await asyncio.wait_for(bot.process.wait(), 30) == 2
+    assert "rejected the bot token" in bot.logs.splitlines()[-1]
+    assert wrong not in bot.logs and wrong.split(":")[1] not in bot.logs
