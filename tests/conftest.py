@@ -6,11 +6,13 @@ import asyncio
 import os
 import shutil
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import pytest
 from botapi_emulator import BotApiEmulator
 
@@ -98,3 +100,43 @@ async def start_bot(
     yield start
     for bot in started:
         await bot.stop()
+
+
+StartWebhookBot = Callable[[str], Awaitable[tuple[BotProcess, str]]]
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def wait_until_serving(url: str) -> None:
+    """Wait (up to 10 s) until something answers HTTP at ``url``."""
+    async with aiohttp.ClientSession() as session:
+        for _ in range(100):
+            try:
+                async with session.get(url) as response:
+                    await response.read()
+                    return
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+    raise AssertionError(f"nothing is serving {url}")
+
+
+@pytest.fixture
+def start_webhook_bot(start_bot: StartBot) -> StartWebhookBot:
+    """Start `storybot webhook` with a secret on a free port; (process, base URL) once serving."""
+
+    async def start(secret: str) -> tuple[BotProcess, str]:
+        port = free_port()
+        bot = await start_bot(
+            "webhook", "--url", "https://bot.example/telegram", "--port", str(port),
+            ready=False, STORYBOT_WEBHOOK_SECRET=secret,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        await wait_until_serving(f"{base}/healthz")
+        return bot, base
+
+    return start

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import random
 import shutil
-import socket
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ import aiohttp
 import pytest
 import yaml
 from botapi_emulator import BotApiEmulator, parse_html, utf16_len
-from conftest import ADMIN_ID, ROOT, StartBot
+from conftest import ADMIN_ID, ROOT, StartWebhookBot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
@@ -352,33 +351,12 @@ def test_admin_commands_from_strangers_are_refused(offline: Offline, chat_type: 
 # --- webhook ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def wait_until_serving(url: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(100):
-            try:
-                async with session.get(url) as response:
-                    await response.read()
-                    return
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
-    raise AssertionError(f"nothing is serving {url}")
-
-
-async def test_webhook_refuses_oversized_bodies(botapi: BotApiEmulator, start_bot: StartBot):
+async def test_webhook_refuses_oversized_bodies(
+    botapi: BotApiEmulator, start_webhook_bot: StartWebhookBot
+):
     secret = "hostile-test-secret"
-    port = free_port()
-    bot = await start_bot(
-        "webhook", "--url", "https://bot.example/telegram", "--port", str(port),
-        ready=False, STORYBOT_WEBHOOK_SECRET=secret,
-    )  # fmt: skip
-    await wait_until_serving(f"http://127.0.0.1:{port}/healthz")
-    url = f"http://127.0.0.1:{port}/telegram"
+    bot, base = await start_webhook_bot(secret)
+    url = f"{base}/telegram"
     update = botapi.private_message(STRANGER, "how fast is the train " + "x" * 2_000_000)
     statuses = []
     async with aiohttp.ClientSession() as session:
@@ -388,7 +366,7 @@ async def test_webhook_refuses_oversized_bodies(botapi: BotApiEmulator, start_bo
                     statuses.append(response.status)
             except aiohttp.ClientError:
                 statuses.append("connection closed")
-        async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+        async with session.get(f"{base}/healthz") as response:
             assert response.status == 200
     # Bodies over 1 MiB are cut off before the secret is even looked at, with or without it.
     # Observed: tornado answers 400 (413 would be the precise status).

@@ -5,48 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import aiohttp
 from botapi_emulator import BotApiEmulator
-from conftest import StartBot
+from conftest import StartBot, StartWebhookBot
 from prometheus_client.parser import text_string_to_metric_families
 
 USER = 2002
 SECRET = "test-webhook-secret_123"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def wait_until_serving(url: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(100):
-            try:
-                async with session.get(url) as response:
-                    await response.read()
-                    return
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
-    raise AssertionError(f"nothing is serving {url}")
-
-
-async def test_webhook_mode_secret_health_and_metrics(botapi: BotApiEmulator, start_bot: StartBot):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    bot = await start_bot(
-        "webhook", "--url", "https://bot.example/telegram", "--port", str(port),
-        ready=False, STORYBOT_WEBHOOK_SECRET=SECRET,
-    )  # fmt: skip
+async def test_webhook_mode_secret_health_and_metrics(
+    botapi: BotApiEmulator, start_webhook_bot: StartWebhookBot
+):
+    bot, base = await start_webhook_bot(SECRET)
     (call,) = await botapi.wait_for("setWebhook", timeout=20)
     assert call.params["secret_token"] == SECRET
-    await wait_until_serving(f"{base}/healthz")
     update = botapi.private_message(USER, "how fast is the train?")
     async with aiohttp.ClientSession() as session:
         async with session.post(f"{base}/telegram", json=update) as response:
