@@ -276,15 +276,16 @@ def _omits(typo: str, word: str) -> bool:
 
 _CLAUSE_BREAK = re.compile(
     r"[.?!;:,\n]+|\s[-–—]+\s|"
-    r"\s+(?:and|but|or|so)\s+(?=(?:what|when|where|who|why|how|which|is|are|was|were|did|"
-    r"does|do|will|can|could|has|have)\b)|"
+    r"\s+(?:and|but|or|so)\s+(?=(?:(?:on|in|at|by|for|from|to|with)\s+)?(?:what|when|where|"
+    r"who|why|how|which|is|are|was|were|did|does|do|will|can|could|has|have)\b)|"
     # "if i got on his train what would i eat": a question word and an auxiliary verb
     # mid-sentence start the ask ("...what he said" or "when kim arrived" do not)
     r"(?<=\w)\s+(?=(?:what|when|where|who|why|how|which)\s+(?:would|will|did|does|do|is|are|"
     r"was|were|can|could|should|has|have)\b)"
 )
 _QUESTION_START = re.compile(
-    r"^\s*(?:what|whats|when|where|who|whose|whom|why|how|which|is|are|was|were|did|does|do|"
+    r"^\s*(?:(?:on|in|at|by|for|from|to|with)\s+(?=what|which|whom|when))?"  # "on what day..."
+    r"(?:what|whats|when|where|who|whose|whom|why|how|which|is|are|was|were|did|does|do|"
     r"will|would|can|could|has|have|had|should)\b"
 )
 
