@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import random
 import re
 import time
 from collections import Counter, OrderedDict
@@ -43,8 +44,9 @@ T = TypeVar("T")
 MAX_REMEMBERED_REPLIES = 500  # per chat: which bot message answered which question
 MAX_REMEMBERED_ANSWERS = 2048
 INLINE_RESULTS = 5
-SEND_ATTEMPTS = 3
+SEND_ATTEMPTS = 5
 MAX_RETRY_WAIT = 60.0
+MAX_BACKOFF = 8.0
 _DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -125,7 +127,9 @@ async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
             if isinstance(exc, BadRequest | Forbidden) or attempt == SEND_ATTEMPTS:
                 raise
             log.warning("Bot API call failed (%s); retry %d", type(exc).__name__, attempt)
-            await asyncio.sleep(0.5 * attempt)
+            # Exponential backoff with jitter, so many handlers do not retry in lockstep.
+            backoff = min(MAX_BACKOFF, 0.5 * 2 ** (attempt - 1))
+            await asyncio.sleep(backoff * random.uniform(0.5, 1.0))  # noqa: S311 - not crypto
     raise AssertionError("unreachable")
 
 
