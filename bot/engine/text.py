@@ -32,6 +32,8 @@ _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     (r"\bhow (?:heavy|big|large|tall|wide|high)\b|\bweigh\w*\b", " @size "),
     (r"\bhow old\b|\bage of\b", " @age "),
     (r"\bhow far\b|\bdistance\b", " @distance "),
+    # "what's the lab called", "the name of the train": asks a name
+    (r"\bnames? of\b|\bwhat(?: is| are| was|s)?(?= (?:\w+ ){1,4}called\b)", " @name "),
     (r"\b(?:what|which) (?:day|date|time|weekday)\b|\bwhen\b", " @when "),
     # "arrival day", "parade date": a trailing day asks when (but "a day" is a duration).
     (r"(?<!\ba )(?<!\bone )\b(?:day|date)\W*$", " @when "),
@@ -50,12 +52,13 @@ _FOCUS = re.compile("|".join(f"(?P<f{i}>{pattern})" for i, (pattern, _) in enume
 _FOCUS_TOKENS = {f"f{i}": token for i, (_, token) in enumerate(_FOCUS_RULES)}
 # Every rule needs one of these words (or a word starting "weigh").
 _FOCUS_TRIGGERS = frozenset(
-    "how what which when where who whom whose why day date number amount age distance".split()
+    "how what which when where who whom whose why day date number amount age distance name "
+    "names whats".split()
 )
 # Focus tokens that name the kind of answer wanted: an entry none of whose phrasings asks
 # that kind of question is unlikely to answer it ("how many planes?" vs "will planes fly?").
 STRICT_FOCUS: frozenset[str] = frozenset(
-    "@length @duration @count @size @age @distance @when @where @who @why".split()
+    "@length @duration @count @size @age @distance @name @when @where @who @why".split()
 )
 
 # Function words, light verbs and chat filler: they carry no topic. Question words are not
@@ -81,7 +84,7 @@ STOPWORDS: frozenset[str] = frozenset(
     somebody anybody one ones lol haha hahaha af omg btw though ya yo mate guys folks
     honestly seriously literally totally quick question wait hang roughly approximately around
     somehow pretty kinda sorta sound sounds seem seems seemed apparently mention mentions
-    mentioned onto into many much reckon reckons ask asks asked asking true right correct bro
+    mentioned onto into called many much reckon reckons ask asks asked asking true right correct bro
     fr hella smth sth w n ngl lowkey nah tbh idk imo rn bruh dude yall lemme gimme fam
     whether kindly inform enquire inquire might shall grateful regarding concerning indeed sir
     mr mrs ms dont didnt doesnt isnt wasnt
