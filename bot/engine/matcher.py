@@ -130,8 +130,9 @@ class MatchIndex:
         evidence = evidence or {}
         surfaces = surfaces or {}
         surface: Counter[str] = Counter()
-        for phrase in synonyms.phrases:
-            surface.update(phrase)
+        # Typos are corrected towards words as readers write them: the aliases' own words, not
+        # their stems ("married" must not become the stem "marri" of nothing, or "marked").
+        surface.update(synonyms.written)
         postings: dict[str, list[int]] = {}
         credit_maps, phrasing_lists = [], []
         for number, entry in enumerate(entries):

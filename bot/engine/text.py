@@ -176,22 +176,30 @@ class Synonyms:
 
     phrases: Mapping[tuple[str, ...], str]
     lengths: Mapping[str, tuple[int, ...]]  # first stem -> its aliases' lengths, longest first
+    written: frozenset[str]  # the aliases' words as curators wrote them (typo targets)
 
     @classmethod
     def build(cls, groups: Iterable[tuple[str, Iterable[str]]]) -> Synonyms:
         """Build from ``(canonical, aliases)`` pairs as written by curators."""
         phrases: dict[tuple[str, ...], str] = {}
+        written: set[str] = set()
         for canonical, aliases in groups:
             canonical_stems = tuple(stem(w) for w in words(canonical))
             target = "_".join(canonical_stems)
             for alias in (canonical, *aliases):
-                key = tuple(stem(w) for w in words(alias))
+                alias_words = words(alias)
+                written.update(w for w in alias_words if not w.startswith("@"))
+                key = tuple(stem(w) for w in alias_words)
                 if key:
                     phrases[key] = target
         lengths: dict[str, set[int]] = {}
         for key in phrases:
             lengths.setdefault(key[0], set()).add(len(key))
-        return cls(phrases, {first: tuple(sorted(n, reverse=True)) for first, n in lengths.items()})
+        return cls(
+            phrases,
+            {first: tuple(sorted(n, reverse=True)) for first, n in lengths.items()},
+            frozenset(written),
+        )
 
     def apply(self, stems: list[str]) -> list[str]:
         """Replace every alias phrase in ``stems`` by its canonical stem (greedy, longest)."""
@@ -212,7 +220,7 @@ class Synonyms:
         return out
 
 
-EMPTY_SYNONYMS = Synonyms({}, {})
+EMPTY_SYNONYMS = Synonyms({}, {}, frozenset())
 
 
 class Vocabulary:
