@@ -48,7 +48,7 @@ FOCUS_MISMATCH = 0.8
 PREMISE_WEIGHT = 1.0
 PREMISE_STEMS = frozenset(stem(w) for w in PREMISE_WORDS)
 FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a content word
-CANDIDATES = 12
+CANDIDATES = 8
 COMMON_POSTINGS = 200
 COVERAGE_SHARE, OVERLAP_SHARE, FUZZY_SHARE = 0.6, 0.25, 0.15
 
