@@ -8,6 +8,7 @@ against the knowledge vocabulary.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -111,6 +112,7 @@ _ASCII_NON_WORD = str.maketrans(
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 _stemmer = snowballstemmer.stemmer("english")
+SLIP_COST = math.log(10)  # how much less likely a word is for each typing slip it needs
 
 
 @lru_cache(maxsize=65536)
@@ -242,16 +244,13 @@ class Vocabulary:
         return len(self._counts)
 
     def correct(self, word: str) -> str:
-        """The known word one typo away from ``word`` (same first letter), else ``word``.
+        """The known word one or two slips away from ``word`` (same first letter), else it.
 
         Short words are left alone: at three letters nearly everything is one typo from
-        something, and real words are rarely misspelt at the start. Ties go to a word the typo
-        left a letter out of, then to the commoner word.
+        something, and real words are rarely misspelt at the start.
         """
         if len(word) < 4 or word in self._counts or word in COMMON_WORDS or not word.isalpha():
             return word
-        # Two slips only in long words: "weather" is two letters from "whether" too.
-        limit = 1 if len(word) < 7 else 2
         # Four letters: only a dropped letter ("wich"); "tend" or "fond" are real words.
         if len(word) == 4:
             longer = [w for w in self._buckets.get(word[0], ()) if len(w) == 5 and _omits(word, w)]
@@ -262,7 +261,8 @@ class Vocabulary:
                 word,
                 self._buckets.get(word[0], ()),
                 scorer=OSA.distance,
-                score_cutoff=limit,
+                # Two slips only in longer words: "trump" is two slips from "trip" too.
+                score_cutoff=1 if len(word) < 7 else 2,
                 limit=None,
             )
             # Filler is only a slip away ("goin"); two slips from filler is more likely a real
@@ -271,11 +271,15 @@ class Vocabulary:
         ]
         if not found:
             return word
-        # Among equally close words, prefer one the typo left out a letter of ("wich" is
-        # "which" rather than "with"): dropped letters are the commonest slip.
-        return min(
+        # The likeliest intended word: each slip makes a word ten times less likely, a word
+        # the knowledge uses often is likelier, and a dropped letter is the commonest slip of
+        # all ("wich" is "which", not "with").
+        return max(
             found,
-            key=lambda hit: (hit[1], not _omits(word, hit[0]), -self._counts[hit[0]], hit[0]),
+            key=lambda hit: (
+                math.log(self._counts[hit[0]]) - SLIP_COST * (hit[1] - _omits(word, hit[0]) / 2),
+                hit[0],
+            ),
         )[0]
 
 
