@@ -78,6 +78,7 @@ class MatchIndex:
         "_phrasing_texts",
         "_phrasing_weights",
         "_phrasings",
+        "_phrasings_with",
         "_postings",
         "_unknown_weight",
         "_weights",
@@ -111,6 +112,14 @@ class MatchIndex:
             tuple(sum(self.weight(t) for t in p.tokens) for p in ps) for ps in phrasings
         ]
         self._phrasing_texts = [[p.sorted_text for p in ps] for ps in phrasings]
+        # Per entry: which of its phrasings use each word, so overlap only visits those.
+        self._phrasings_with: list[dict[str, list[int]]] = []
+        for ps in phrasings:
+            uses: dict[str, list[int]] = {}
+            for number, phrasing in enumerate(ps):
+                for token in phrasing.tokens:
+                    uses.setdefault(token, []).append(number)
+            self._phrasings_with.append(uses)
 
     @classmethod
     def build(
@@ -206,18 +215,21 @@ class MatchIndex:
                 credits = self._credits[number]
                 scores[number] += sum(weights[t] * credits.get(t, 0.0) for t in common)
         best = heapq.nlargest(CANDIDATES, scores.items(), key=lambda item: item[1])
-        query_set, query_text = frozenset(tokens), " ".join(sorted(tokens))
+        query_text = " ".join(sorted(tokens))
         known_share = sum(w for t, w in weights.items() if t in self._weights) / total
         focus = {t for t in tokens if t in STRICT_FOCUS}
         matches = []
         for number, covered in best:
-            overlap = 0.0
-            for phrasing, weight in zip(
-                self._phrasings[number], self._phrasing_weights[number], strict=True
-            ):
-                shared = query_set & phrasing.tokens
-                if shared:
-                    overlap = max(overlap, 2 * sum(weights[t] for t in shared) / (total + weight))
+            # Weighted overlap with each phrasing that shares a word with the question.
+            shared: dict[int, float] = {}
+            uses = self._phrasings_with[number]
+            for token, weight in weights.items():
+                for phrasing in uses.get(token, ()):
+                    shared[phrasing] = shared.get(phrasing, 0.0) + weight
+            phrasing_weights = self._phrasing_weights[number]
+            overlap = max(
+                (2 * w / (total + phrasing_weights[p]) for p, w in shared.items()), default=0.0
+            )
             texts = self._phrasing_texts[number]
             fuzzy = process.extractOne(query_text, texts, scorer=fuzz.ratio)[1] / 100
             closeness = (OVERLAP_SHARE * overlap + FUZZY_SHARE * fuzzy) / (
