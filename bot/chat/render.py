@@ -183,8 +183,9 @@ def sources_reply(snapshot: Snapshot) -> Reply:
 def version_reply(snapshot: Snapshot, loaded_at: str) -> Reply:
     """The live knowledge version and when it was loaded."""
     return Reply(
-        f"Knowledge version <code>{e(snapshot.version)}</code>, loaded {e(loaded_at)}: "
-        f"{len(snapshot.entries)} entries, {len(snapshot.facts)} facts."
+        f"Knowledge version <code>{e(snapshot.version)}</code>, loaded {e(loaded_at)} in "
+        f"{snapshot.load_seconds * 1000:.0f} ms: {len(snapshot.entries)} entries, "
+        f"{len(snapshot.facts)} facts."
     )
 
 
@@ -251,8 +252,3 @@ def split_lines(lines: Sequence[str], limit: int = MAX_TEXT) -> list[str]:
     if current:
         messages.append(current)
     return messages
-
-
-def plain(text: str) -> Reply:
-    """A short message with user or knowledge text in it, escaped."""
-    return Reply(e(text))
