@@ -244,3 +244,10 @@ async def test_inline_query_offers_answers_and_popular_topics(app):
     assert 1 <= len(first["results"]) <= 5
     assert "60 km/h" in first["results"][0]["input_message_content"]["message_text"]
     assert empty["results"]
+
+
+async def test_version_shows_the_live_knowledge(app):
+    await app.process_update(message_update(app, "/version", PRIVATE))
+    (reply,) = app.request.sent()
+    version = app.bot_data["services"].holder.snapshot.version
+    assert f"<code>{version}</code>" in reply["text"] and " ms:" in reply["text"]
