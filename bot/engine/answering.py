@@ -23,8 +23,9 @@ class Bands:
     # which was meant; at or above it, both would be good answers and the best one is given.
     margin: float = 0.04
     sure: float = 0.9
-    # Abstentions list the closest topics only when they are at least this close.
-    closest: float = 0.2
+    # Abstentions list the closest topics when they are at least this close, and at least half
+    # as close as the closest ("how heavy is the train?" still names the train's entries).
+    closest: float = 0.1
 
     def __post_init__(self) -> None:
         if not 0 <= self.suggest <= self.answer <= 1:
@@ -71,7 +72,8 @@ def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions
             top.confidence,
             suggestions=_suggestions(close),
         )
-    close = [m for m in matches if m.confidence >= bands.closest][:max_suggestions]
+    floor = max(bands.closest, top.confidence / 2)
+    close = [m for m in matches if m.confidence >= floor][:max_suggestions]
     return Answer(question, Outcome.ABSTAINED, top.confidence, suggestions=_suggestions(close))
 
 
