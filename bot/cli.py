@@ -204,6 +204,8 @@ def _run_bot(run: Callable[[Settings], None], settings: Settings) -> int:
         where = redact(settings.api_base_url)
         print(f"storybot: cannot reach the Bot API at {where}: {redact(str(exc))}", file=sys.stderr)
         return 1
+    except (KnowledgeError, SettingsError, OSError):
+        raise  # main() reports these in its own words
     except Exception:
         logging.getLogger("bot").exception("storybot stopped on an unexpected error")
         return 1

@@ -272,3 +272,15 @@ def test_missing_knowledge_directory_exits_1(capsys: pytest.CaptureFixture[str],
     code, out, err = run(capsys, "ask", "--knowledge", str(tmp_path / "nowhere"), "how fast")
     assert (code, out) == (1, "")
     assert "knowledge directory not found" in err
+
+
+def test_run_with_broken_knowledge_lists_the_problems_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    knowledge = copy_knowledge(tmp_path)
+    (knowledge / "facts.yaml").write_text("facts: [\n", encoding="utf-8")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+    code, _, err = run(capsys, "run", "--knowledge", str(knowledge))
+    assert code == 1
+    assert "facts.yaml:" in err and "Traceback" not in err
+    assert "unknown fact" not in err  # an unreadable facts.yaml is reported once, not per entry

@@ -248,14 +248,17 @@ def _load_sources(directory: Path, check: _Checker) -> dict[str, Source]:
 
 def _load_facts(
     directory: Path, check: _Checker, sources: dict[str, Source], source_ids: set[str]
-) -> tuple[dict[str, Fact], set[str]]:
-    """The valid facts, and every fact id declared (so entries don't repeat fact errors)."""
+) -> tuple[dict[str, Fact], set[str] | None]:
+    """The valid facts, and every fact id declared (so entries don't repeat fact errors);
+    None for the ids when facts.yaml could not be read at all."""
     data = check.read(directory / FACTS_FILE)
     finders = {sid: _QuoteFinder(s.text) for sid, s in sources.items()}
     facts: dict[str, Fact] = {}
     seen: dict[str, int] = {}
     items = check.items(data, "facts")
     declared = {i["id"] for i in items if isinstance(i.get("id"), str)}
+    if check.unreadable:
+        declared = None  # unknown: entries' fact references cannot be checked
     for item in items:
         what = f"fact {item.get('id', '?')!s}"
         if not check.fields(item, what, ("id", "source", "statement", "quote")):
@@ -285,7 +288,7 @@ def _load_entries(
     directory: Path,
     check: _Checker,
     facts: dict[str, Fact],
-    fact_ids: set[str],
+    fact_ids: set[str] | None,
     surfaces: dict[str, list[str]],
 ) -> dict[str, Entry]:
     """The valid entries; ``surfaces`` receives each phrasing's words (the index reuses them)."""
@@ -316,7 +319,7 @@ def _load_entries(
             ("related", related, all_ids, "entry"),
         ):
             for ref in ids:
-                if ref not in known:
+                if known is not None and ref not in known:
                     check.add(item.line_of(name), f"{what}: unknown {kind} {ref!r} in '{name}'")
         if entry_id and entry_id in related:
             check.add(item.line_of("related"), f"{what}: an entry cannot be related to itself")
