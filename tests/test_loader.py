@@ -385,3 +385,10 @@ def test_an_item_repeated_within_one_list_is_reported_on_its_own_line(knowledge:
     problem(problems, "faq.yaml", line_of(knowledge, "faq.yaml", "- how fast", 2), "appears twice")
     problem(problems, "synonyms.yaml", line_of(knowledge, "synonyms.yaml", "armoured, armoured"),
             "appears twice")  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["sources.yaml", "facts.yaml"])
+def test_an_unreadable_file_is_the_only_problem_reported(knowledge: Path, name: str):
+    (knowledge / name).write_text(f"{name.split('.')[0]}: [\n", encoding="utf-8")
+    _, problems = validate(knowledge)
+    assert [p.file for p in problems] == [name]

@@ -247,7 +247,7 @@ def _load_sources(directory: Path, check: _Checker) -> dict[str, Source]:
 
 
 def _load_facts(
-    directory: Path, check: _Checker, sources: dict[str, Source], source_ids: set[str]
+    directory: Path, check: _Checker, sources: dict[str, Source], source_ids: set[str] | None
 ) -> tuple[dict[str, Fact], set[str] | None]:
     """The valid facts, and every fact id declared (so entries don't repeat fact errors);
     None for the ids when facts.yaml could not be read at all."""
@@ -267,7 +267,7 @@ def _load_facts(
         statement = check.text(item, "statement", what)
         quote = check.text(item, "quote", what)
         source_id = check.text(item, "source", what, limit=48)
-        if source_id and source_id not in source_ids:
+        if source_id and source_ids is not None and source_id not in source_ids:
             check.add(item.line_of("source"), f"{what}: unknown source {source_id!r}")
             continue
         if not (fact_id and statement and quote and source_id in finders):
@@ -413,7 +413,8 @@ def _validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
         return None, [Problem(str(directory), None, "knowledge directory not found")]
     checks = {name: _Checker(name) for name in KNOWLEDGE_FILES}
     sources = _load_sources(directory, checks[SOURCES_FILE])
-    source_ids = set(sources)
+    # Unknown when sources.yaml could not be read: facts' source references are not checked.
+    source_ids = None if checks[SOURCES_FILE].unreadable else set(sources)
     facts, declared_facts = _load_facts(directory, checks[FACTS_FILE], sources, source_ids)
     surfaces: dict[str, list[str]] = {}
     entries = _load_entries(directory, checks[FAQ_FILE], facts, declared_facts, surfaces)
