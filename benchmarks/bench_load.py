@@ -40,6 +40,7 @@ from bot.chat import render  # noqa: E402
 from bot.engine.answering import answer_question  # noqa: E402
 from bot.engine.evaluation import load_cases  # noqa: E402
 from bot.engine.loader import load  # noqa: E402
+from bot.engine.model import Suggestion  # noqa: E402
 from bot.settings import bundled_knowledge  # noqa: E402
 
 EVAL_FILES = (
@@ -250,10 +251,12 @@ def expected_replies(plan: Plan) -> tuple[Expected, Expected, Expected]:
     """Reply texts (as Telegram shows them) by (private?, question): storybot's, echo's and
     the rich echo's."""
     snapshot = load(bundled_knowledge())
+    # The bot offers example questions when nothing is close; which ones does not change the text.
+    examples = [Suggestion(eid, entry.question) for eid, entry in snapshot.entries.items()][:3]
     rich_text = parse_html(rich_reply().text)[0]
     story, echo, rich = {}, {}, {}
     for _, group, question in plan:
-        html = render.answer_reply(answer_question(snapshot, question)).text
+        html = render.answer_reply(answer_question(snapshot, question), examples=examples).text
         story[group is None, question] = parse_html(html)[0]
         echo[group is None, question] = question if group is None else f"/ask {question}"
         rich[group is None, question] = rich_text

@@ -251,3 +251,10 @@ async def test_version_shows_the_live_knowledge(app):
     (reply,) = app.request.sent()
     version = app.bot_data["services"].holder.snapshot.version
     assert f"<code>{version}</code>" in reply["text"] and " ms:" in reply["text"]
+
+
+async def test_nothing_close_offers_example_questions(app):
+    await app.process_update(message_update(app, "qwerty asdf", PRIVATE))
+    (reply,) = app.request.sent()
+    assert "doesn't say" in reply["text"] and "things it does answer" in reply["text"]
+    assert len(reply["reply_markup"]["inline_keyboard"]) == 3

@@ -188,7 +188,7 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     svc = services(context)
     answer = svc.answer(question)
     row = await svc.record(answer, update.effective_chat.type if update.effective_chat else "")
-    reply = render.answer_reply(answer, feedback_row=row)
+    reply = render.answer_reply(answer, feedback_row=row, examples=_examples(svc, 3))
     sent = await with_retries(
         lambda: message.reply_html(reply.text, reply_markup=reply.keyboard, do_quote=True)
     )

@@ -120,8 +120,14 @@ def _fit(head: str, citations: Sequence[Citation], tail: str = "") -> str:
         quotes[longest] = quotes[longest][:keep].rstrip() + "…"
 
 
-def answer_reply(answer: Answer, *, feedback_row: int | None = None) -> Reply:
-    """The reply to one question in any band."""
+def answer_reply(
+    answer: Answer,
+    *,
+    feedback_row: int | None = None,
+    examples: Sequence[Suggestion] = (),
+) -> Reply:
+    """The reply to one question in any band; ``examples`` are offered only when nothing in
+    the story comes close to the question."""
     if answer.outcome is Outcome.ANSWERED and answer.entry is not None:
         text = _fit(e(answer.text or ""), answer.all_citations)
         rows = _buttons(answer.related[:3], ANSWER_NEW)
@@ -141,6 +147,9 @@ def answer_reply(answer: Answer, *, feedback_row: int | None = None) -> Reply:
     if answer.suggestions:
         text += "\nHere is what it does cover that comes closest:"
         return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))
+    if examples:
+        text += "\nHere are some things it does answer:"
+        return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_IN_PLACE)))
     return Reply(text + "\nTry /help to see what I can answer.")
 
 
