@@ -100,17 +100,17 @@ def test_plain_text_answer(capsys: pytest.CaptureFixture[str]):
     assert "60 km/h" in out and "Source:" in out and "(confidence" in out
 
 
+def python_dash_m_bot(cwd: Path, env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
+    """`python -m bot ARGV...` in a subprocess, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *argv],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
 def test_python_dash_m_bot_subprocess(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("STORYBOT_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "--json", "how fast is the train", "recipe?"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = python_dash_m_bot(tmp_path, env, "ask", "--json", "how fast is the train", "recipe?")
     assert done.returncode == 0, done.stderr
     replies = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["answered"] for r in replies] == [True, False]
@@ -226,15 +226,7 @@ def test_malformed_setting_exits_2_with_one_line(
 
 def test_malformed_setting_in_a_subprocess_has_no_traceback(tmp_path: Path):
     env = {**os.environ, "STORYBOT_ANSWER_THRESHOLD": "high"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "how fast"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = python_dash_m_bot(tmp_path, env, "ask", "how fast")
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         "storybot: STORYBOT_ANSWER_THRESHOLD must be a number between 0 and 1, not 'high'"
