@@ -56,13 +56,14 @@ def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, Settings]:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer questions from the command line or stdin."""
     snapshot, settings = _snapshot(args)
-    questions = args.question or [line.strip() for line in sys.stdin if line.strip()]
-    for question in questions:
+    # stdin is read lazily, so a tool can feed one question and read its answer at a time.
+    questions = args.question or (line.strip() for line in sys.stdin if line.strip())
+    for number, question in enumerate(questions):
         answer = answer_question(snapshot, question, settings.bands)
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
-            print(format_answer(answer), end="\n\n" if len(questions) > 1 else "\n", flush=True)
+            print(("\n" if number else "") + format_answer(answer), flush=True)
     return 0
 
 
