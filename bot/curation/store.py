@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 500
 PRUNE_INTERVAL = 3600.0  # seconds between the prunes that recording triggers
 WARNING_INTERVAL = 300.0  # a broken disk warns once per interval, not once per question
+# Rows wait this long to be written together: under load one transaction (and one wake-up of
+# the writer thread, which competes with the event loop for the GIL) per batch, not per row.
+FLUSH_DELAY = 0.02
 SIMILARITY = 85  # token_sort_ratio of similarity keys at which two questions are one
 TOP_ENTRIES = 10
 # UTC as ISO text: it sorts, compares and cuts into days (substr) alike in SQLite and PostgreSQL.
@@ -506,12 +509,7 @@ class QuestionLog:
         self._queued.append((row, written))
         if not self._flush_queued:
             self._flush_queued = True
-            try:
-                self._writer.submit(self._flush, loop)
-            except RuntimeError as exc:  # closed meanwhile
-                self._flush_queued = False
-                self._warn("record", exc)
-                return None
+            loop.call_later(FLUSH_DELAY, self._submit_flush, loop)
         try:
             row_id: int | None = await written
         except Exception as exc:  # a broken log must never break answering
@@ -534,6 +532,8 @@ class QuestionLog:
 
     async def close(self) -> None:
         """Finish the pending writes and release the database."""
+        if self._queued:
+            self._submit_flush(asyncio.get_running_loop())  # don't wait for the batch timer
         await asyncio.to_thread(self._shutdown)
 
     def __enter__(self) -> Self:
@@ -627,6 +627,15 @@ class QuestionLog:
         except Exception as exc:  # a broken log must never break answering
             self._warn(action, exc)
             return failed
+
+    def _submit_flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Hand the queued rows to the writer thread (their askers fail if it is closed)."""
+        try:
+            self._writer.submit(self._flush, loop)
+        except RuntimeError as exc:  # closed meanwhile
+            self._flush_queued = False
+            _settle([future for _, future in self._queued], exc)
+            self._queued.clear()
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         """On the writer thread: insert every queued row in one transaction, then hand each
