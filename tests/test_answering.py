@@ -44,3 +44,9 @@ def test_thresholds_move_the_bands(snapshot):
     assert strict.outcome.value == "suggested" and strict.suggestions
     lax = answer_question(snapshot, "qwerty asdf", Bands(answer=0.9, suggest=0.0))
     assert not lax.answered
+
+
+@pytest.mark.parametrize("text", ["good morning", "Thanks a lot!", "hi there bot", "ok cool"])
+def test_small_talk_abstains_without_pretending_to_be_close(snapshot, text):
+    answer = answer_question(snapshot, text)
+    assert not answer.answered and answer.suggestions == ()

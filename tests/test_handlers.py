@@ -258,3 +258,10 @@ async def test_nothing_close_offers_example_questions(app):
     (reply,) = app.request.sent()
     assert "doesn't say" in reply["text"] and "things it does answer" in reply["text"]
     assert len(reply["reply_markup"]["inline_keyboard"]) == 3
+
+
+async def test_a_greeting_gets_a_greeting_and_examples(app):
+    await app.process_update(message_update(app, "Good morning!", PRIVATE))
+    (reply,) = app.request.sent()
+    assert reply["text"].startswith("Hello!") and "doesn't say" not in reply["text"]
+    assert reply["reply_markup"]["inline_keyboard"]

@@ -17,6 +17,7 @@ from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from bot.chat.holder import ReloadResult
 from bot.engine.model import Answer, Citation, Outcome, Problem, Snapshot, Suggestion
+from bot.engine.text import is_small_talk
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 MAX_CALLBACK_BYTES = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
@@ -143,6 +144,12 @@ def answer_reply(
     if answer.outcome is Outcome.SUGGESTED:
         text = f"I'm not sure what you mean by <i>{e(asked)}</i>. Did you mean one of these?"
         return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))
+    if is_small_talk(answer.question):
+        text = "Hello! I answer questions about one news story, with its sources."
+        if examples:
+            text += " For example:"
+            return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_IN_PLACE)))
+        return Reply(text + " Try /help.")
     text = f"The story doesn't say that (<i>{e(asked)}</i>)."
     if answer.suggestions:
         text += "\nHere is what it does cover that comes closest:"

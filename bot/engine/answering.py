@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
-from bot.engine.text import question_clauses
+from bot.engine.text import is_small_talk, question_clauses
 
 MAX_QUESTION_CHARS = 1000  # longer text is cut before matching: nobody asks in essays
 TIE_BREAK_CLOSENESS = 0.1
@@ -44,6 +44,8 @@ def answer_question(
     every part answered that can be answered with confidence.
     """
     question = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    if is_small_talk(question):
+        return Answer(question, Outcome.ABSTAINED, 0.0)  # no "closest topics" for a hello
     answer = _answer_one(snapshot, question, bands, max_suggestions)
     parts: list[Answer] = []
     for clause in question_clauses(question)[:MAX_PARTS]:

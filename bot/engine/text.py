@@ -315,6 +315,21 @@ PREMISE_WORDS: frozenset[str] = frozenset(
 )
 
 
+SMALL_TALK: frozenset[str] = frozenset(
+    """
+    hi hello hey hiya howdy yo sup greetings good morning afternoon evening night day thanks
+    thank you thx ty cheers bye goodbye ok okay cool great nice awesome lol haha there bot
+    storybot dear all everyone folks guys much so very a lot welcome how are r u doing
+    """.split()
+)
+
+
+def is_small_talk(text: str) -> bool:
+    """True for greetings and thanks ("good morning!", "thanks a lot"): nothing to look up."""
+    written = surface_words(text)
+    return bool(written) and all(word in SMALL_TALK for word in written)
+
+
 def question_clauses(text: str) -> list[str]:
     """The parts of a chatty message that ask something ("hey, so... when did he leave?").
 
