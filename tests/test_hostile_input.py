@@ -27,6 +27,7 @@ from bot.chat.handlers import Services
 from bot.engine.answering import answer_entry, answer_question
 from bot.engine.loader import KNOWLEDGE_FILES, load, validate
 from bot.engine.model import Answer, Outcome, Suggestion
+from bot.engine.text import is_small_talk
 from bot.settings import Settings
 
 SNAPSHOT = load(ROOT / "knowledge")
@@ -66,8 +67,11 @@ def check_reply(reply: render.Reply, echoed: str | None = None) -> None:
         assert echoed in plain
 
 
-def echo(question: str) -> str:
-    """What of a question an abstention or suggestion quotes back."""
+def echo(answer: Answer) -> str | None:
+    """What of the question a reply quotes back: nothing for an answer or a greeting."""
+    if answer.answered or (answer.outcome is Outcome.ABSTAINED and is_small_talk(answer.question)):
+        return None
+    question = answer.question
     return question[: render.MAX_ECHO] + ("…" if len(question) > render.MAX_ECHO else "")
 
 
@@ -75,10 +79,7 @@ def echo(question: str) -> str:
 @given(TEXT)
 def test_matcher_and_renderer_never_fail_on_arbitrary_text(text: str):
     answer = answer_question(SNAPSHOT, text)
-    check_reply(
-        render.answer_reply(answer, feedback_row=1),
-        None if answer.answered else echo(answer.question),
-    )
+    check_reply(render.answer_reply(answer, feedback_row=1), echo(answer))
 
 
 @FAST
@@ -97,7 +98,7 @@ def test_every_reply_shape_is_valid_telegram_html(
     else:
         answer = Answer(text, outcome, 0.5, suggestions=tuple(suggestions))
     reply = render.answer_reply(answer, feedback_row=row)
-    check_reply(reply, None if answer.answered else echo(text))
+    check_reply(reply, echo(answer))
     for row_buttons in reply.keyboard.inline_keyboard if reply.keyboard else ():
         for button in row_buttons:
             assert 1 <= len(button.callback_data.encode()) <= render.MAX_CALLBACK_BYTES
