@@ -15,9 +15,15 @@ from pathlib import Path
 import aiohttp
 import pytest
 from botapi_emulator import BotApiEmulator
+from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_ID = 4242
+
+# CI (HYPOTHESIS_PROFILE=ci, set by .ci/run) tries the same examples on every run, so a red CI
+# is always reproducible; local runs keep exploring new ones.
+hypothesis_settings.register_profile("ci", derandomize=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture
