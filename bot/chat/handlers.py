@@ -181,14 +181,20 @@ def _remember(context: ContextTypes.DEFAULT_TYPE, question_id: int, reply_id: in
         replies.popitem(last=False)
 
 
+async def _logged_reply(svc: Services, answer: Answer, chat_type: str) -> render.Reply:
+    """Log the answer and render it with its 👍/👎 row (and examples when nothing is close)."""
+    row = await svc.record(answer, chat_type)
+    return render.answer_reply(answer, feedback_row=row, examples=_examples(svc, 3))
+
+
 async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
     """Answer ``question`` in reply to the message that asked it."""
     started = time.perf_counter()
     message = update.effective_message
     svc = services(context)
     answer = svc.answer(question)
-    row = await svc.record(answer, update.effective_chat.type if update.effective_chat else "")
-    reply = render.answer_reply(answer, feedback_row=row, examples=_examples(svc, 3))
+    chat_type = update.effective_chat.type if update.effective_chat else ""
+    reply = await _logged_reply(svc, answer, chat_type)
     sent = await with_retries(
         lambda: message.reply_html(reply.text, reply_markup=reply.keyboard, do_quote=True)
     )
@@ -313,8 +319,7 @@ async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     svc = services(context)
     answer = svc.answer(question)
-    row = await svc.record(answer, message.chat.type)
-    reply = render.answer_reply(answer, feedback_row=row)
+    reply = await _logged_reply(svc, answer, message.chat.type)
     try:
         await with_retries(
             lambda: context.bot.edit_message_text(
@@ -350,8 +355,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     answer = answer_entry(snapshot, args[0])
     chat_type = query.message.chat.type if query.message else ChatType.SENDER
-    row = await svc.record(answer, chat_type)
-    reply = render.answer_reply(answer, feedback_row=row)
+    reply = await _logged_reply(svc, answer, chat_type)
     await query.answer()
     if prefix == render.ANSWER_NEW and isinstance(query.message, Message):
         message = query.message
