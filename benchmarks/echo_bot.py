@@ -30,7 +30,7 @@ RICH_ENTRY = "train-speed"
 
 def rich_reply() -> Reply:
     """The fixed answer the rich echo sends: a typical storybot reply, feedback row included."""
-    return answer_reply(answer_entry(load(bundled_knowledge()), RICH_ENTRY), feedback_row=1)
+    return answer_reply(answer_entry(load(bundled_knowledge()), RICH_ENTRY), feedback_ref=1)
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -54,8 +54,8 @@ async def log(url):
     await question_log.close()
 
 
-async def ask(log, question="when did kim leave", outcome="abstained", entry=None, confidence=0.3):
-    return await log.record(
+def record(log, question="when did kim leave", outcome="abstained", entry=None, confidence=0.3):
+    return log.record(
         question=question,
         chat_type="private",
         outcome=outcome,
@@ -63,6 +63,12 @@ async def ask(log, question="when did kim leave", outcome="abstained", entry=Non
         confidence=confidence,
         knowledge_version="v1",
     )
+
+
+async def ask(log, *args):
+    """Record a question and write it; its reference, or None if the write failed."""
+    ref = record(log, *args)
+    return ref if await log.flush() else None
 
 
 def insert_at(log, moment, question="old question", outcome="abstained"):
@@ -82,14 +88,15 @@ def count_rows(log):
 
 def test_open_creates_database_and_schema(url, tmp_path):
     with QuestionLog.open(url) as log:
-        assert log.backend.execute("SELECT version FROM schema_version").rows == [(1,)]
+        versions = log.backend.execute("SELECT version FROM schema_version").rows
+        assert versions == [(v,) for v in range(1, len(store.MIGRATIONS) + 1)]
         assert log.backend.execute("PRAGMA journal_mode").rows == [("wal",)]
         columns = {row[1] for row in log.backend.execute("PRAGMA table_info(questions)").rows}
     assert (tmp_path / "data" / "log.sqlite3").is_file()
     # Privacy: nothing that identifies a reader or a chat.
     assert not {c for c in columns if "user" in c or "chat_id" in c or "name" in c}
     with QuestionLog.open(url) as again:  # reopening migrates nothing and keeps the schema
-        assert again.backend.execute("SELECT COUNT(*) FROM schema_version").rows == [(1,)]
+        assert again.backend.execute("SELECT version FROM schema_version").rows == versions
 
 
 def test_open_unusable_database_raises_store_error(tmp_path):
@@ -103,11 +110,11 @@ def test_open_unusable_database_raises_store_error(tmp_path):
 
 
 async def test_record_stores_the_normalised_question(log):
-    row_id = await ask(log, "  When did   KIM’s train\nleave? " + "x" * 600, "answered", "dep", 0.9)
+    ref = await ask(log, "  When did   KIM’s train\nleave? " + "x" * 600, "answered", "dep", 0.9)
     row = log.backend.execute(
         "SELECT question, outcome, entry, confidence, chat_type, knowledge_version, asked_at"
-        " FROM questions WHERE id = ?",
-        row_id,
+        " FROM questions WHERE ref = ?",
+        ref,
     ).rows[0]
     assert row[0].startswith("when did kim train leave? xxx")
     assert len(row[0]) == store.MAX_QUESTION_CHARS
@@ -116,31 +123,91 @@ async def test_record_stores_the_normalised_question(log):
     assert abs(datetime.now(UTC) - asked) < timedelta(minutes=1)
 
 
-async def test_concurrent_records_lose_no_rows_and_write_off_the_event_loop(log, monkeypatch):
-    writer_threads = set()
+async def test_records_are_written_in_batches_off_the_event_loop(log, monkeypatch):
+    batches = []
     run = log.backend.run
 
     def spy(statements, *, write):
         if write:
-            writer_threads.add(threading.current_thread().name)
+            batches.append((threading.current_thread().name, len(statements)))
         return run(statements, write=write)
 
     monkeypatch.setattr(log.backend, "run", spy)
-    ids = await asyncio.gather(*(ask(log, f"question number {i}") for i in range(500)))
-    assert None not in ids
-    assert len(set(ids)) == 500
+    refs = {record(log, f"question number {i}") for i in range(500)}  # no reply waits
+    assert len(refs) == 500
+    assert count_rows(log) == 0
+    for _ in range(100):  # the batch timer writes them without being asked
+        await asyncio.sleep(store.FLUSH_DELAY)
+        if count_rows(log) == 500:
+            break
     assert count_rows(log) == 500
-    assert threading.main_thread().name not in writer_threads
-    assert all(name.startswith("question-log") for name in writer_threads)
+    assert batches == [(batches[0][0], 500)]  # one transaction
+    assert batches[0][0].startswith("question-log")
+    stored = log.backend.execute("SELECT ref FROM questions").rows
+    assert {ref for (ref,) in stored} == refs
 
 
 async def test_feedback_marks_thumbs_down_for_review(log):
     up, down = await ask(log, "a", "answered", "e1"), await ask(log, "b", "answered", "e2")
     assert await log.feedback(up, True)
     assert await log.feedback(down, False)
-    assert not await log.feedback(999_999, True)
-    rows = log.backend.execute("SELECT id, helpful, needs_review FROM questions ORDER BY id").rows
+    for unknown in (999_999, store.new_ref(), 0, -1, 2**63, 10**40):
+        assert not await log.feedback(unknown, True)
+    rows = log.backend.execute("SELECT ref, helpful, needs_review FROM questions ORDER BY id").rows
     assert rows == [(up, 1, 0), (down, 0, 1)]
+
+
+async def test_feedback_straight_after_the_question_finds_its_queued_row(log):
+    ref = record(log, "a", "answered", "e1")  # not written yet
+    assert await log.feedback(ref, False)
+    assert log.backend.execute("SELECT needs_review FROM questions").rows == [(1,)]
+
+
+def test_references_are_large_random_and_distinct():
+    refs = {store.new_ref() for _ in range(10_000)}
+    assert len(refs) == 10_000
+    assert all(2**62 <= ref <= store.MAX_REF for ref in refs)
+
+
+async def test_upgrade_keeps_rows_and_their_old_feedback_buttons(tmp_path):
+    path = tmp_path / "v1.sqlite3"
+    backend = store.SqliteBackend(str(path))
+    v1 = [
+        (sql.format(id=backend.id_column, float=backend.float_column), ())
+        for sql in store.MIGRATIONS[0]
+    ]
+    backend.run(
+        [
+            ("CREATE TABLE schema_version (version INTEGER PRIMARY KEY)", ()),
+            *v1,
+            ("INSERT INTO schema_version (version) VALUES (1)", ()),
+            (
+                "INSERT INTO questions (asked_at, chat_type, question, outcome, entry, confidence,"
+                " knowledge_version) VALUES (?, 'private', 'old one', 'answered', 'e1', 0.9, 'v0')",
+                (timestamp(datetime.now(UTC)),),
+            ),
+        ],
+        write=True,
+    )
+    backend.close()
+    log = QuestionLog.open(f"sqlite:///{path}")
+    try:
+        assert await log.feedback(1, False)  # a button sent before the upgrade names the row id
+        new = await ask(log, "new one")
+        assert await log.feedback(new, True)
+        rows = log.backend.execute("SELECT id, ref, question, helpful FROM questions").rows
+        assert rows == [(1, None, "old one", 0), (2, new, "new one", 1)]
+    finally:
+        await log.close()
+
+
+async def test_close_writes_what_is_still_queued(url):
+    log = QuestionLog.open(url)
+    refs = [record(log, f"q{i}") for i in range(3)]
+    await log.close()
+    with QuestionLog.open(url) as reopened:
+        stored = reopened.backend.execute("SELECT ref FROM questions ORDER BY id").rows
+    assert stored == [(ref,) for ref in refs]
 
 
 async def test_prune_deletes_rows_older_than_retention(url):

@@ -79,7 +79,7 @@ def echo(answer: Answer) -> str | None:
 @given(TEXT)
 def test_matcher_and_renderer_never_fail_on_arbitrary_text(text: str):
     answer = answer_question(SNAPSHOT, text)
-    check_reply(render.answer_reply(answer, feedback_row=1), echo(answer))
+    check_reply(render.answer_reply(answer, feedback_ref=1), echo(answer))
 
 
 @FAST
@@ -97,7 +97,7 @@ def test_every_reply_shape_is_valid_telegram_html(
         answer = answer_entry(SNAPSHOT, entry_id, text)
     else:
         answer = Answer(text, outcome, 0.5, suggestions=tuple(suggestions))
-    reply = render.answer_reply(answer, feedback_row=row)
+    reply = render.answer_reply(answer, feedback_ref=row)
     check_reply(reply, echo(answer))
     for row_buttons in reply.keyboard.inline_keyboard if reply.keyboard else ():
         for button in row_buttons:

@@ -37,7 +37,7 @@ from telegram.request import BaseRequest
 from bot.chat import handlers
 from bot.chat.handlers import Services
 from bot.chat.holder import KnowledgeHolder, ReloadResult
-from bot.chat.request import InstrumentedRequest
+from bot.chat.request import AiohttpRequest, attach_clients, close_clients
 from bot.curation.store import QuestionLog, StoreError
 from bot.engine.loader import load
 from bot.ops import health, webhook
@@ -80,11 +80,15 @@ def build_application(
     ``request`` replaces the HTTP client (offline handler tests pass a recording one).
     """
     base = settings.api_base_url.rstrip("/")
+    clients = (
+        AiohttpRequest(services.metrics, connection_pool_size=POOL_SIZE),
+        AiohttpRequest(services.metrics),
+    )
     builder = (
         ApplicationBuilder()
         .token(settings.token)
-        .request(request or InstrumentedRequest(services.metrics, connection_pool_size=POOL_SIZE))
-        .get_updates_request(request or InstrumentedRequest(services.metrics))
+        .request(request or clients[0])
+        .get_updates_request(request or clients[1])
         .base_url(base)
         .base_file_url(base.removesuffix("/bot") + "/file/bot")
         .defaults(
@@ -103,6 +107,8 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
     application.bot_data["services"] = services
+    if request is None:
+        attach_clients(application, *clients)
     _add_handlers(application)
     return application
 
@@ -265,9 +271,18 @@ def run_polling(settings: Settings) -> None:
     if settings.metrics_port:
         start_http_server(settings.metrics_port, registry=services.metrics.registry)
     application = build_application(settings, services)
-    application.run_polling(
-        allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, poll_interval=POLL_INTERVAL
-    )
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+            poll_interval=POLL_INTERVAL,
+            close_loop=False,
+        )
+    finally:
+        loop.run_until_complete(close_clients(application))
+        loop.close()
 
 
 def run_webhook(settings: Settings) -> None:

@@ -31,7 +31,7 @@ from bot.chat import render
 from bot.chat.holder import KnowledgeHolder
 from bot.curation.report import CHART_DAYS, format_stats, format_unanswered, render_chart
 from bot.engine.answering import answer_entry, answer_question
-from bot.engine.model import Answer, Suggestion
+from bot.engine.model import Answer, Outcome, Suggestion
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
 
@@ -80,14 +80,14 @@ class Services:
             self._answers.popitem(last=False)
         return answer
 
-    async def record(self, answer: Answer, chat_type: str) -> int | None:
-        """Count and log the question (never raises); the row id lets 👍/👎 refer to it."""
+    def record(self, answer: Answer, chat_type: str) -> int | None:
+        """Count and log the question (never raises); the reference 👍/👎 use for it."""
         self.metrics.questions.labels(outcome=answer.outcome.value).inc()
         if answer.answered and answer.entry:
             self.popular[answer.entry.id] += 1
         if self.question_log is None:
             return None
-        return await self.question_log.record(
+        return self.question_log.record(
             question=answer.question,
             chat_type=chat_type,
             outcome=answer.outcome.value,
@@ -181,10 +181,11 @@ def _remember(context: ContextTypes.DEFAULT_TYPE, question_id: int, reply_id: in
         replies.popitem(last=False)
 
 
-async def _logged_reply(svc: Services, answer: Answer, chat_type: str) -> render.Reply:
+def _logged_reply(svc: Services, answer: Answer, chat_type: str) -> render.Reply:
     """Log the answer and render it with its 👍/👎 row (and examples when nothing is close)."""
-    row = await svc.record(answer, chat_type)
-    return render.answer_reply(answer, feedback_row=row, examples=_examples(svc, 3))
+    ref = svc.record(answer, chat_type)
+    examples = _examples(svc, 3) if answer.outcome is Outcome.ABSTAINED else ()
+    return render.answer_reply(answer, feedback_ref=ref, examples=examples)
 
 
 async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
@@ -194,7 +195,7 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     svc = services(context)
     answer = svc.answer(question)
     chat_type = update.effective_chat.type if update.effective_chat else ""
-    reply = await _logged_reply(svc, answer, chat_type)
+    reply = _logged_reply(svc, answer, chat_type)
     sent = await with_retries(
         lambda: message.reply_html(reply.text, reply_markup=reply.keyboard, do_quote=True)
     )
@@ -319,7 +320,7 @@ async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     svc = services(context)
     answer = svc.answer(question)
-    reply = await _logged_reply(svc, answer, message.chat.type)
+    reply = _logged_reply(svc, answer, message.chat.type)
     try:
         await with_retries(
             lambda: context.bot.edit_message_text(
@@ -355,7 +356,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     answer = answer_entry(snapshot, args[0])
     chat_type = query.message.chat.type if query.message else ChatType.SENDER
-    reply = await _logged_reply(svc, answer, chat_type)
+    reply = _logged_reply(svc, answer, chat_type)
     await query.answer()
     if prefix == render.ANSWER_NEW and isinstance(query.message, Message):
         message = query.message

@@ -27,7 +27,7 @@ MAX_BUTTON_TEXT = 60
 # Callback data: a short prefix and an argument, always under Telegram's 64 bytes.
 ANSWER_IN_PLACE = "a"  # "did you mean" choice: the message becomes the answer
 ANSWER_NEW = "r"  # related question: answered in a new message
-FEEDBACK = "f"  # 👍/👎 on a logged question: f:<row id>:<1|0>
+FEEDBACK = "f"  # 👍/👎 on a logged question: f:<question reference>:<1|0>
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -66,9 +66,14 @@ def parse_callback(data: str | None) -> tuple[str, list[str]] | None:
     prefix, *args = data.split(":")
     if prefix in (ANSWER_IN_PLACE, ANSWER_NEW) and len(args) == 1 and args[0]:
         return prefix, args
-    if prefix == FEEDBACK and len(args) == 2 and args[0].isdigit() and args[1] in ("0", "1"):
+    if prefix == FEEDBACK and len(args) == 2 and _is_number(args[0]) and args[1] in ("0", "1"):
         return prefix, args
     return None
+
+
+def _is_number(text: str) -> bool:
+    # isascii: "²".isdigit() holds, yet int("²") fails.
+    return text.isascii() and text.isdigit()
 
 
 def _button_text(text: str) -> str:
@@ -124,7 +129,7 @@ def _fit(head: str, citations: Sequence[Citation], tail: str = "") -> str:
 def answer_reply(
     answer: Answer,
     *,
-    feedback_row: int | None = None,
+    feedback_ref: int | None = None,
     examples: Sequence[Suggestion] = (),
 ) -> Reply:
     """The reply to one question in any band; ``examples`` are offered only when nothing in
@@ -132,11 +137,11 @@ def answer_reply(
     if answer.outcome is Outcome.ANSWERED and answer.entry is not None:
         text = _fit(e(answer.text or ""), answer.all_citations)
         rows = _buttons(answer.related[:3], ANSWER_NEW)
-        if feedback_row is not None:
+        if feedback_ref is not None:
             rows.append(
                 [
-                    InlineKeyboardButton("👍", callback_data=callback(FEEDBACK, feedback_row, 1)),
-                    InlineKeyboardButton("👎", callback_data=callback(FEEDBACK, feedback_row, 0)),
+                    InlineKeyboardButton("👍", callback_data=callback(FEEDBACK, feedback_ref, 1)),
+                    InlineKeyboardButton("👎", callback_data=callback(FEEDBACK, feedback_ref, 0)),
                 ]
             )
         return Reply(text, InlineKeyboardMarkup(rows) if rows else None)

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import secrets
 import sqlite3
 import threading
 import time
@@ -54,20 +55,19 @@ class StoreError(OSError):
 
 
 INSERT_QUESTION = (
-    "INSERT INTO questions (asked_at, chat_type, question, outcome, entry, confidence,"
-    " knowledge_version) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
+    "INSERT INTO questions (ref, asked_at, chat_type, question, outcome, entry, confidence,"
+    " knowledge_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# A question's reference for 👍/👎 is drawn when it is asked, so the reply need not wait for the
+# database. 62 random bits, from 2**62 up: unguessable, fits a signed BIGINT, and never equal to
+# the row id of a question logged before references existed (older buttons name row ids).
+REF_BITS = 62
+MAX_REF = 2**63 - 1
 
 
-def _settle(futures: list[asyncio.Future[int]], ids: list[int] | BaseException) -> None:
-    """On the event loop: give each waiting asker its row id, or the batch's error."""
-    for number, future in enumerate(futures):
-        if future.done():
-            continue
-        if isinstance(ids, BaseException):
-            future.set_exception(ids)
-        else:
-            future.set_result(ids[number])
+def new_ref() -> int:
+    """A fresh question reference."""
+    return secrets.randbits(REF_BITS) | 1 << REF_BITS
 
 
 class Result(NamedTuple):
@@ -325,6 +325,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX questions_asked_at ON questions (asked_at)",
     ),
+    (
+        "ALTER TABLE questions ADD COLUMN ref BIGINT",
+        "CREATE INDEX questions_ref ON questions (ref)",
+    ),
 )
 
 
@@ -450,7 +454,7 @@ class QuestionLog:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="question-log")
         self._next_prune = time.monotonic() + PRUNE_INTERVAL
         # Rows waiting for the writer; appended on the event loop, drained on the writer.
-        self._queued: deque[tuple[tuple[object, ...], asyncio.Future[int]]] = deque()
+        self._queued: deque[tuple[object, ...]] = deque()
         self._flush_queued = False
         self._warning_lock = threading.Lock()
         self._quiet_until = 0.0
@@ -480,7 +484,7 @@ class QuestionLog:
         """The database behind the log (maintenance and tests)."""
         return self._backend
 
-    async def record(
+    def record(
         self,
         *,
         question: str,
@@ -489,13 +493,16 @@ class QuestionLog:
         entry: str | None,
         confidence: float,
         knowledge_version: str,
-    ) -> int | None:
-        """Log one question (entry: the answered one, else the top suggestion); its row id.
+    ) -> int:
+        """Queue one question (entry: the answered one, else the top suggestion) for the log.
 
-        None when the write failed: a failing database costs a rate-limited warning, never an
-        exception, so answering goes on.
+        Returns the question's reference for 👍/👎 at once: the row is written with others a
+        moment later (``flush`` writes it now), so no reply waits for the database. A failing
+        write costs a rate-limited warning, never an exception, so answering goes on.
         """
+        ref = new_ref()
         row = (
+            ref,
             timestamp(datetime.now(UTC)),
             str(chat_type),
             normalise_question(question),
@@ -504,27 +511,27 @@ class QuestionLog:
             float(confidence),
             str(knowledge_version),
         )
-        loop = asyncio.get_running_loop()
-        written: asyncio.Future[int] = loop.create_future()
-        self._queued.append((row, written))
+        self._queued.append(row)
         if not self._flush_queued:
             self._flush_queued = True
-            loop.call_later(FLUSH_DELAY, self._submit_flush, loop)
-        try:
-            row_id: int | None = await written
-        except Exception as exc:  # a broken log must never break answering
-            self._warn("record", exc)
-            row_id = None
+            asyncio.get_running_loop().call_later(FLUSH_DELAY, self._submit_flush)
         if time.monotonic() >= self._next_prune:
             self._next_prune = time.monotonic() + PRUNE_INTERVAL
             # Not awaited: this reader's reply need not wait for housekeeping.
             with contextlib.suppress(RuntimeError):  # closed meanwhile
                 self._writer.submit(self._prune_quietly)
-        return row_id
+        return ref
 
-    async def feedback(self, row_id: int, helpful: bool) -> bool:
+    async def flush(self) -> bool:
+        """Write the queued questions now; False if the write failed (already warned)."""
+        return await self._submit("record", self._flush, False)
+
+    async def feedback(self, ref: int, helpful: bool) -> bool:
         """Store 👍 (True) or 👎 (False) for a logged question; 👎 marks it for review."""
-        return await self._submit("feedback", partial(self._set_feedback, row_id, helpful), False)
+        if not 0 < ref <= MAX_REF:
+            return False
+        # The writer runs in order: the question's own row, maybe still queued, goes first.
+        return await self._submit("feedback", partial(self._set_feedback, ref, helpful), False)
 
     async def prune(self) -> int:
         """Delete the questions older than the retention; how many went."""
@@ -532,8 +539,6 @@ class QuestionLog:
 
     async def close(self) -> None:
         """Finish the pending writes and release the database."""
-        if self._queued:
-            self._submit_flush(asyncio.get_running_loop())  # don't wait for the batch timer
         await asyncio.to_thread(self._shutdown)
 
     def __enter__(self) -> Self:
@@ -628,38 +633,39 @@ class QuestionLog:
             self._warn(action, exc)
             return failed
 
-    def _submit_flush(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Hand the queued rows to the writer thread (their askers fail if it is closed)."""
+    def _submit_flush(self) -> None:
+        """Hand the queued rows to the writer thread."""
         try:
-            self._writer.submit(self._flush, loop)
-        except RuntimeError as exc:  # closed meanwhile
+            self._writer.submit(self._flush_quietly)
+        except RuntimeError:  # closed meanwhile: its shutdown flushes
             self._flush_queued = False
-            _settle([future for _, future in self._queued], exc)
-            self._queued.clear()
 
-    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
-        """On the writer thread: insert every queued row in one transaction, then hand each
-        asker its row id (one commit per batch, not per question, under load)."""
+    def _flush(self) -> bool:
+        """On the writer thread: insert every queued row in one transaction (one commit per
+        batch, not per question, under load)."""
         self._flush_queued = False  # before draining: a row queued from now gets a new flush
         batch = []
         while self._queued:
             batch.append(self._queued.popleft())
-        if not batch:
-            return
-        try:
-            results = self._backend.run([(INSERT_QUESTION, row) for row, _ in batch], write=True)
-            ids: list[int] | BaseException = [int(r.rows[0][0]) for r in results]
-        except Exception as exc:
-            ids = exc
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
-            loop.call_soon_threadsafe(_settle, [future for _, future in batch], ids)
+        if batch:
+            self._backend.run([(INSERT_QUESTION, row) for row in batch], write=True)
+        return True
 
-    def _set_feedback(self, row_id: int, helpful: bool) -> bool:
+    def _flush_quietly(self) -> None:
+        try:
+            self._flush()
+        except Exception as exc:  # a broken log must never break answering
+            self._warn("record", exc)
+
+    def _set_feedback(self, ref: int, helpful: bool) -> bool:
+        self._flush()
         result = self._backend.execute(
-            "UPDATE questions SET helpful = ?, needs_review = ? WHERE id = ?",
+            "UPDATE questions SET helpful = ?, needs_review = ?"
+            " WHERE ref = ? OR (ref IS NULL AND id = ?)",
             int(helpful),
             int(not helpful),
-            row_id,
+            ref,
+            ref,
             write=True,
         )
         return result.rowcount == 1
@@ -679,6 +685,7 @@ class QuestionLog:
 
     def _shutdown(self) -> None:
         self._writer.shutdown(wait=True)
+        self._flush_quietly()  # rows queued after the last timed flush
         self._backend.close()
 
     def _warn(self, action: str, exc: BaseException) -> None:

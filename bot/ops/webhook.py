@@ -19,6 +19,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.chat.handlers import Services
+from bot.chat.request import close_clients
 from bot.ops.health import report
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,11 @@ async def serve(application: Application, services: Services) -> None:
     server = tornado.httpserver.HTTPServer(
         make_app(application, services), max_body_size=MAX_UPDATE_BYTES
     )
-    await application.initialize()
+    try:
+        await application.initialize()
+    except BaseException:
+        await close_clients(application)
+        raise
     if application.post_init:
         await application.post_init(application)
     try:
