@@ -100,6 +100,15 @@ def test_plain_text_answer(capsys: pytest.CaptureFixture[str]):
     assert "60 km/h" in out and "Source:" in out and "(confidence" in out
 
 
+def test_quotes_of_one_source_then_the_source_once(capsys: pytest.CaptureFixture[str]):
+    _, out, _ = run(capsys, "ask", "how fast is the train and how long did the trip take")
+    lines = out.splitlines()
+    quotes = [n for n, line in enumerate(lines) if line.startswith('  "')]
+    sources = [n for n, line in enumerate(lines) if line.startswith("  Source: ")]
+    assert len(quotes) == 2 and len(sources) == 1
+    assert max(quotes) < sources[0]
+
+
 def python_dash_m_bot(cwd: Path, env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
     """`python -m bot ARGV...` in a subprocess, its output captured as text."""
     return subprocess.run(

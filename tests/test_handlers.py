@@ -139,6 +139,16 @@ async def test_private_question_is_answered_with_citation(app):
     assert reply["link_preview_options"]["is_disabled"] is True
 
 
+async def test_quotes_from_one_source_share_one_source_line(app):
+    await app.process_update(
+        message_update(app, "how fast is the train and how long did the trip take", PRIVATE)
+    )
+    (reply,) = app.request.sent()
+    assert reply["text"].count("<blockquote>") == 2
+    assert reply["text"].count("Source: ") == 1
+    assert reply["text"].index("</blockquote>Source: ") > reply["text"].rindex("<blockquote>")
+
+
 async def test_hostile_text_is_escaped_and_huge_text_fits(app):
     hostile = '<b onclick="x">&amp; <script>alert(1)</script> *bold* [x](y) ' * 200
     await app.process_update(message_update(app, hostile, PRIVATE))

@@ -107,13 +107,19 @@ def _quote_block(quote: str) -> str:
     return f"<blockquote>{e(quote)}</blockquote>"
 
 
-def _fit(head: str, citations: Sequence[Citation], tail: str = "") -> str:
-    """Head, then each citation's quote and source line; quotes trimmed to fit one message."""
-    lines = [citation_line(c) for c in citations]
+def _fit(head: str, citations: Sequence[Citation]) -> str:
+    """Head, then the quotes of each source followed by its source line (once per source);
+    quotes are trimmed, longest first, until the message fits."""
+    sources: dict[str, list[int]] = {}  # source line -> indexes of its quotes
+    for index, citation in enumerate(citations):
+        sources.setdefault(citation_line(citation), []).append(index)
     quotes = [c.quote for c in citations]
     while True:
-        parts = [head, *(f"{_quote_block(q)}{line}" for q, line in zip(quotes, lines, strict=True))]
-        text = "\n\n".join(p for p in [*parts, tail] if p)
+        blocks = [
+            "".join(_quote_block(quotes[i]) for i in indexes) + line
+            for line, indexes in sources.items()
+        ]
+        text = "\n\n".join([head, *blocks]) if head else "\n\n".join(blocks)
         excess = visible_length(text) - MAX_TEXT
         if excess <= 0:
             return text
