@@ -11,6 +11,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import (
@@ -159,17 +160,26 @@ def _mentions_bot(message: Message) -> bool:
     return False
 
 
+@cache
+def _addressing(username: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The /ask command (with or without @username) and a mention of the bot."""
+    name = re.escape(username)
+    return (
+        re.compile(rf"^/ask(?:@{name})?(?:\s+|$)", re.IGNORECASE),
+        re.compile(rf"@{name}\b", re.IGNORECASE),
+    )
+
+
 def question_text(message: Message) -> str | None:
     """The question a message asks the bot, without the /ask command or the @mention."""
     text = message.text or ""
-    username = message.get_bot().username
-    command = re.match(rf"^/ask(?:@{re.escape(username)})?(?:\s+|$)", text, re.IGNORECASE)
+    ask_command, mention = _addressing(message.get_bot().username)
+    command = ask_command.match(text)
     if command:
         text = text[command.end() :]
     elif text.startswith("/"):
         return None
-    text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
-    return " ".join(text.split()) or None
+    return " ".join(mention.sub(" ", text).split()) or None
 
 
 def _remember(context: ContextTypes.DEFAULT_TYPE, question_id: int, reply_id: int) -> None:
