@@ -90,6 +90,11 @@ STOPWORDS: frozenset[str] = frozenset(
     whether kindly inform enquire inquire might shall grateful regarding concerning indeed sir
     mr mrs ms dont didnt doesnt isnt wasnt
     arent werent cant wont im ive
+    wow woah whoa ooh oh ah huh hmm um uh damn dang gosh geez jeez yikes ugh wtf lmao rofl
+    heard hear hearing told reading read saw seen noticed remember
+    super totally insanely crazy wild cool awesome amazing interesting weird funny nice neat
+    real realy genuinely definitely certainly surely supposedly allegedly
+    friend friends mate buddy uncle aunt mom mum dad brother sister wife husband colleague
     """.split()
 )
 
@@ -99,6 +104,10 @@ _CHAT_SPELLINGS = dict(
     for pair in """
     wat:what wut:what wht:what whats:what wen:when whn:when wher:where whos:who hw:how
     u:you ur:your r:are gonna:going wanna:want gotta:got tho:though thx:thanks
+    teh:the hte:the adn:and nad:and taht:that waht:what wiht:with hav:have frm:from fom:from
+    abt:about bc:because cuz:because coz:because b4:before thru:through rly:really
+    ppl:people yr:year yrs:years govt:government gov:government prez:president
+    1st:first 2nd:second 3rd:third 2day:today tmrw:tomorrow tmr:tomorrow
     """.split()
 )
 
