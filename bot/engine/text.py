@@ -95,6 +95,7 @@ STOPWORDS: frozenset[str] = frozenset(
     super totally insanely crazy wild cool awesome amazing interesting weird funny nice neat
     real realy genuinely definitely certainly surely supposedly allegedly
     friend friends mate buddy uncle aunt mom mum dad brother sister wife husband colleague
+    good pure another tend tends tended judging usually typically generally often always
     """.split()
 )
 
