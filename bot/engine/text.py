@@ -265,32 +265,40 @@ class Vocabulary:
         if len(word) == 4:
             longer = [w for w in self._buckets.get(word[0], ()) if len(w) == 5 and _omits(word, w)]
             return max(longer, key=lambda w: (self._counts[w], w), default=word)
+        sounds = _skeleton(word)
         found = [
             hit
             for hit in process.extract(
-                word,
-                self._buckets.get(word[0], ()),
-                scorer=OSA.distance,
-                # Two slips only in longer words: "trump" is two slips from "trip" too.
-                score_cutoff=1 if len(word) < 7 else 2,
-                limit=None,
+                word, self._buckets.get(word[0], ()), scorer=OSA.distance, score_cutoff=2, limit=None
             )
+            # Two slips only in longer words ("trump" is two slips from "trip" too), or when
+            # the consonants agree: a word spelt as it sounds ("trane", "grean").
+            if (hit[1] < 2 or len(word) >= 7 or _skeleton(hit[0]) == sounds)
             # Filler is only a slip away ("goin"); two slips from filler is more likely a real
             # word that filler would erase ("weather" is not "whether").
-            if hit[1] < 2 or hit[0] not in STOPWORDS
+            and (hit[1] < 2 or hit[0] not in STOPWORDS)
         ]
         if not found:
             return word
         # The likeliest intended word: each slip makes a word ten times less likely, a word
         # the knowledge uses often is likelier, and a dropped letter is the commonest slip of
-        # all ("wich" is "which", not "with").
+        # all ("wich" is "which", not "with"); a spelling by sound beats other slips ("trane"
+        # is "train", not "trade").
         return max(
             found,
             key=lambda hit: (
-                math.log(self._counts[hit[0]]) - SLIP_COST * (hit[1] - _omits(word, hit[0]) / 2),
+                math.log(self._counts[hit[0]])
+                - SLIP_COST
+                * (hit[1] - _omits(word, hit[0]) / 2 - (_skeleton(hit[0]) == sounds) * 1.5),
                 hit[0],
             ),
         )[0]
+
+
+def _skeleton(word: str) -> str:
+    """The consonants of a word, doubles collapsed: what a spelling by ear keeps."""
+    consonants = [c for c in word if c not in "aeiouy"]
+    return "".join(c for i, c in enumerate(consonants) if i == 0 or c != consonants[i - 1])
 
 
 def _omits(typo: str, word: str) -> bool:
