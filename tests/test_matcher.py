@@ -273,10 +273,17 @@ def test_synonyms_apply_longest_match_first():
         ({"beijing": 3}, "peijing", "peijing"),  # the first letter must match
         ({"bread": 1, "break": 9}, "breal", "break"),  # ties go to the commoner word
         ({"bread": 9, "break": 1}, "breal", "bread"),
-        ({"cat": 1}, "cst", "cst"),  # short words are left alone
-        ({"whet": 100}, "what", "what"),  # question and function words too
+        ({"cat": 1}, "cst", "cat"),  # three or four letters: one slip
+        ({"when": 1}, "whin", "when"),
+        ({"cat": 1}, "ct", "ct"),  # two letters are left alone
+        ({"have": 9}, "hve", "have"),
+        ({"whet": 100}, "what", "what"),  # question and function words are never typos
+        ({"coast": 9}, "cost", "cost"),  # nor are real English words the knowledge lacks
+        ({"tent": 9}, "tend", "tend"),
         ({"train": 3}, "tr4in", "tr4in"),  # not a word
-        ({"parade": 3}, "pxrxde", "pxrxde"),  # two typos in a short word: too far
+        ({"parade": 3}, "pxrxde", "parade"),  # five letters or more: two slips
+        ({"parade": 3}, "pxrxdx", "pxrxdx"),  # three: too far
+        ({"train": 3, "trade": 3}, "trane", "train"),  # spelt as it sounds
     ],
 )
 def test_vocabulary_correct(counts: dict[str, int], word: str, corrected: str):

@@ -13,11 +13,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from spellchecker import SpellChecker
 
 # The question's focus: what kind of answer it asks for. Kept as tokens of their own so that
 # "How many planes flew over?" does not match an entry that only says planes flew over.
@@ -123,6 +124,9 @@ _ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 _stemmer = snowballstemmer.stemmer("english")
 SLIP_COST = math.log(10)  # how much less likely a word is for each typing slip it needs
+# Seen this often in pyspellchecker's English word counts, a word is real, not a typo (about
+# 19,000 words; "leisurely" and "clout" just make it, "whin" and "wot" do not).
+REAL_WORD_COUNT = 1000
 
 
 @lru_cache(maxsize=65536)
@@ -254,36 +258,34 @@ class Vocabulary:
         return len(self._counts)
 
     def correct(self, word: str) -> str:
-        """The known word one or two slips away from ``word`` (same first letter), else it.
+        """The known word a slip or two away from ``word`` (same first letter), else ``word``.
 
-        Short words are left alone: at three letters nearly everything is one typo from
-        something, and real words are rarely misspelt at the start.
+        Only misspellings are corrected: a real English word the knowledge does not use ("cost",
+        "tend") is a topic the story may lack, not a typo. Words of three or four letters may be
+        one slip off ("whin", "hve"), longer ones two ("trane", "chalenge").
         """
-        if len(word) < 4 or word in self._counts or word in COMMON_WORDS or not word.isalpha():
+        if (
+            len(word) < 3
+            or word in self._counts
+            or word in COMMON_WORDS
+            or not word.isalpha()
+            or word in english_words()
+        ):
             return word
-        # Four letters: only a dropped letter ("wich"); "tend" or "fond" are real words.
-        if len(word) == 4:
-            longer = [w for w in self._buckets.get(word[0], ()) if len(w) == 5 and _omits(word, w)]
-            return max(longer, key=lambda w: (self._counts[w], w), default=word)
-        sounds = _skeleton(word)
-        found = [
-            hit
-            for hit in process.extract(
-                word, self._buckets.get(word[0], ()), scorer=OSA.distance, score_cutoff=2, limit=None
-            )
-            # Two slips only in longer words ("trump" is two slips from "trip" too), or when
-            # the consonants agree: a word spelt as it sounds ("trane", "grean").
-            if (hit[1] < 2 or len(word) >= 7 or _skeleton(hit[0]) == sounds)
-            # Filler is only a slip away ("goin"); two slips from filler is more likely a real
-            # word that filler would erase ("weather" is not "whether").
-            and (hit[1] < 2 or hit[0] not in STOPWORDS)
-        ]
+        found = process.extract(
+            word,
+            self._buckets.get(word[0], ()),
+            scorer=OSA.distance,
+            score_cutoff=1 if len(word) <= 4 else 2,
+            limit=None,
+        )
         if not found:
             return word
         # The likeliest intended word: each slip makes a word ten times less likely, a word
-        # the knowledge uses often is likelier, and a dropped letter is the commonest slip of
-        # all ("wich" is "which", not "with"); a spelling by sound beats other slips ("trane"
+        # the knowledge uses often is likelier, a dropped letter is the commonest slip of all
+        # ("wich" is "which", not "with"), and a spelling by sound beats other slips ("trane"
         # is "train", not "trade").
+        sounds = _skeleton(word)
         return max(
             found,
             key=lambda hit: (
@@ -293,6 +295,13 @@ class Vocabulary:
                 hit[0],
             ),
         )[0]
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """Common English words (pyspellchecker's frequency list): real words, never typos."""
+    frequencies = SpellChecker(language="en").word_frequency
+    return frozenset(w for w, count in frequencies.items() if count >= REAL_WORD_COUNT)
 
 
 def _skeleton(word: str) -> str:
