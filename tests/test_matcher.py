@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,10 @@ DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared/eval/dev_questions
 # at the knowledge): the figures when last raised minus about one question, so a regression
 # fails while noise does not. Raise them as the bot improves (`storybot eval FILE`).
 INDEPENDENT_SETS = {
-    "reader_questions.yaml": {"answerable": 0.93, "unrelated": 1.0, "nearmiss": 0.83},  # 95, 26/30
-    "holdout_questions.yaml": {"answerable": 0.92, "unrelated": 1.0, "nearmiss": 0.91},  # 94, 33/35
-    "fresh_questions.yaml": {"answerable": 0.79, "unrelated": 1.0, "nearmiss": 0.86},  # 78/96, 27
-    "final_questions.yaml": {"answerable": 0.79, "unrelated": 1.0, "nearmiss": 0.86},  # 77/95, 27
+    "reader_questions.yaml": {"answerable": 0.96, "unrelated": 1.0, "nearmiss": 0.9},  # 97, 28/30
+    "holdout_questions.yaml": {"answerable": 0.93, "unrelated": 1.0, "nearmiss": 0.91},  # 94, 33/35
+    "fresh_questions.yaml": {"answerable": 0.83, "unrelated": 1.0, "nearmiss": 0.9},  # 81/96, 28
+    "final_questions.yaml": {"answerable": 0.89, "unrelated": 1.0, "nearmiss": 0.86},  # 86/95, 27
 }
 
 
@@ -203,6 +204,52 @@ def test_independent_sets_do_not_regress(snapshot: Snapshot, name: str):
     floors = INDEPENDENT_SETS[name]
     below = {g: f"{rates[g]:.1%} < {floor:.0%}" for g, floor in floors.items() if rates[g] < floor}
     assert not below, below
+
+
+def one_typo(question: str, rng: random.Random) -> str:
+    """The question with one word of four letters or more mistyped: a swap, a dropped or
+    doubled letter, or a wrong vowel, never the first letter."""
+    words_ = question.split()
+    choices = [i for i, w in enumerate(words_) if len(w) >= 4 and w.isalpha()]
+    if not choices:
+        return question
+    i = rng.choice(choices)
+    word = words_[i].lower()
+    at = rng.randrange(1, len(word) - 1)
+    vowels = [j for j, c in enumerate(word) if c in "aeiou" and j > 0]
+    slip = rng.choice(["swap", "drop", "double", "vowel"] if vowels else ["swap", "drop"])
+    if slip == "swap":
+        word = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+    elif slip == "drop":
+        word = word[:at] + word[at + 1 :]
+    elif slip == "double":
+        word = word[:at] + word[at] + word[at:]
+    else:
+        j = rng.choice(vowels)
+        word = word[:j] + rng.choice("aeiou".replace(word[j], "")) + word[j + 1 :]
+    words_[i] = word
+    return " ".join(words_)
+
+
+def test_one_typo_per_question_still_gets_the_answer_or_the_abstention(snapshot: Snapshot):
+    rng = random.Random(2025)
+    answered = abstained = answerable = unanswerable = 0
+    for name in INDEPENDENT_SETS:
+        for case in load_cases(REPO / "tests/data" / name):
+            if not case.judge(answer_question(snapshot, case.question)):
+                continue  # only questions the bot gets right as written
+            for _ in range(2):
+                reply = answer_question(snapshot, one_typo(case.question, rng))
+                if case.expect == "answer":
+                    answerable += 1
+                    answered += case.judge(reply)
+                else:
+                    unanswerable += 1
+                    abstained += case.judge(reply)
+    # 94.1% (674/716) and 99.8% when last measured; before real English words were told from
+    # typos, 80.5% and 99.8%.
+    assert answered / answerable >= 0.92, (answered, answerable)
+    assert abstained / unanswerable >= 0.98, (abstained, unanswerable)
 
 
 # --- text.py ---------------------------------------------------------------------------
