@@ -95,8 +95,12 @@ STOPWORDS: frozenset[str] = frozenset(
     heard hear hearing told reading read saw seen noticed remember
     super totally insanely crazy wild cool awesome amazing interesting weird funny nice neat
     real realy genuinely definitely certainly surely supposedly allegedly
-    friend friends mate buddy uncle aunt mom mum dad brother sister wife husband colleague
     good pure another tend tends tended judging usually typically generally often always
+    sorry apologies apologise apologize dumb stupid silly naive noob newbie question questions
+    query idea ideas clue clueless confused confusing help helping assist advance find found
+    anywhere somewhere everywhere googled google searched looked looking understand understood
+    clarify sure unsure certain morning evening afternoon tonight random thoughts keep keeps
+    kept everybody anybody somebody people lately recently quickly briefly short answer please
     """.split()
 )
 
@@ -151,9 +155,21 @@ def fold(text: str) -> str:
     return text
 
 
+# Chat that frames a question without naming a topic: "thanks in advance", "can you help me
+# out?", "my dad asked me" (whose dad is the reader's, not Kim's father).
+_FRAMING = re.compile(
+    r"\b(?:thanks|thank you|thx|ty) in advance\b"
+    r"|\b(?:can|could|would|will) (?:you|u) (?:please |pls )?help(?: me)?(?: out)?\b"
+    r"|\bhelp me (?:out|understand)\b|\bany (?:idea|ideas|clue)\b|\bif (?:you|u) know\b"
+    r"|\b(?:my|our) (?:dad|father|mum|mom|mother|parents?|brother|sister|son|daughter|wife"
+    r"|husband|partner|girlfriend|boyfriend|friends?|mates?|buddy|uncle|aunt|grandma|grandpa"
+    r"|grandfather|grandmother|teacher|boss|colleagues?|coworkers?|roommate|kids?)\b"
+)
+
+
 def surface_words(text: str) -> list[str]:
     """Folded words as written, before focus detection: what typo correction compares to."""
-    text = fold(text)
+    text = _FRAMING.sub(" ", fold(text))
     if text.isascii():
         return text.translate(_ASCII_NON_WORD).split()
     return _NON_WORD.sub(" ", text).split()
@@ -365,7 +381,12 @@ def question_clauses(text: str) -> list[str]:
     parts = [p.strip() for p in _CLAUSE_BREAK.split(fold(text)) if p and p.strip()]
     if len(parts) < 2:
         return []
-    return [p for p in parts if _QUESTION_START.match(p)]
+    clauses = [p for p in parts if _QUESTION_START.match(p)]
+    # Without its greetings ("good evening. parade when? thanks"), the rest is the question.
+    rest = [p for p in parts if not is_small_talk(p)]
+    if 0 < len(rest) < len(parts):
+        clauses.append(" ".join(rest))
+    return clauses
 
 
 def analyse(
