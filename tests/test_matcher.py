@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
+import yaml
 from helpers_knowledge import BUNDLED, REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -250,6 +251,29 @@ def test_one_typo_per_question_still_gets_the_answer_or_the_abstention(snapshot:
     # typos, 80.5% and 99.8%.
     assert answered / answerable >= 0.92, (answered, answerable)
     assert abstained / unanswerable >= 0.98, (abstained, unanswerable)
+
+
+def test_chat_around_a_question_changes_nothing(snapshot: Snapshot):
+    framings = yaml.safe_load((REPO / "tests/data/framings.yaml").read_text(encoding="utf-8"))
+    rng = random.Random(2025)
+    answered = abstained = answerable = unanswerable = 0
+    for name in INDEPENDENT_SETS:
+        for case in load_cases(REPO / "tests/data" / name):
+            if not case.judge(answer_question(snapshot, case.question)):
+                continue
+            for _ in range(2):
+                chatty = rng.choice(framings["prefixes"]) + case.question
+                reply = answer_question(snapshot, chatty + rng.choice(framings["suffixes"]))
+                if case.expect == "answer":
+                    answerable += 1
+                    answered += case.judge(reply)
+                else:
+                    unanswerable += 1
+                    abstained += case.judge(reply)
+    # 88.9% (635/714) and 100% when last measured; 69.7% and 99.1% before framing phrases and
+    # framing-only parts of a message were set aside.
+    assert answered / answerable >= 0.87, (answered, answerable)
+    assert abstained / unanswerable >= 0.99, (abstained, unanswerable)
 
 
 # --- text.py ---------------------------------------------------------------------------

@@ -36,6 +36,8 @@ from bot.engine.text import (
     Vocabulary,
     analyse,
     analyse_surface,
+    is_small_talk,
+    message_parts,
     question_clauses,
     stem,
     surface_words,
@@ -188,12 +190,27 @@ class MatchIndex:
         leave?"), and each entry keeps its best score, so preambles do not drown the question.
         """
         best: dict[str, Match] = {}
-        for text in (question, *question_clauses(question)):
+        for text in (question, *question_clauses(question), *self._without_framing(question)):
             for match in self._score(self.analyse(text)):
                 known = best.get(match.entry.id)
                 if known is None or match.confidence > known.confidence:
                     best[match.entry.id] = match
         return sorted(best.values(), key=lambda m: -m.confidence)[:limit]
+
+    def _without_framing(self, question: str) -> list[str]:
+        """The message without its framing, when some part of it names what the knowledge
+        knows: parts that ask nothing and name nothing known ("my cousin sent this in the
+        family group", "ok different topic")."""
+        parts = message_parts(question)
+        if len(parts) < 2:
+            return []
+        kept = [
+            part
+            for part, asks in parts
+            if asks
+            or (not is_small_talk(part) and any(t in self._weights for t in self.analyse(part)))
+        ]
+        return [" ".join(kept)] if 0 < len(kept) < len(parts) else []
 
     def _score(self, tokens: list[str]) -> list[Match]:
         if all(t.startswith("@") for t in tokens):

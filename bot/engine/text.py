@@ -95,12 +95,13 @@ STOPWORDS: frozenset[str] = frozenset(
     heard hear hearing told reading read saw seen noticed remember
     super totally insanely crazy wild cool awesome amazing interesting weird funny nice neat
     real realy genuinely definitely certainly surely supposedly allegedly
-    good pure another tend tends tended judging usually typically generally often always
+    good pure another tend tends tended judging
     sorry apologies apologise apologize dumb stupid silly naive noob newbie question questions
     query idea ideas clue clueless confused confusing help helping assist advance find found
     anywhere somewhere everywhere googled google searched looked looking understand understood
-    clarify sure unsure certain morning evening afternoon tonight random thoughts keep keeps
-    kept everybody anybody somebody people lately recently quickly briefly short answer please
+    clarify sure unsure certain random thoughts keep keeps
+    kept everybody anybody somebody people quickly briefly short answer please
+    asap regards bless tia wassup sup appreciate appreciated
     """.split()
 )
 
@@ -160,7 +161,14 @@ def fold(text: str) -> str:
 _FRAMING = re.compile(
     r"\b(?:thanks|thank you|thx|ty) in advance\b"
     r"|\b(?:can|could|would|will) (?:you|u) (?:please |pls )?help(?: me)?(?: out)?\b"
+    r"|\b(?:you|u) can help(?: me)?\b|\bhelp (?:me )?with (?:this|that)\b"
     r"|\bhelp me (?:out|understand)\b|\bany (?:idea|ideas|clue)\b|\bif (?:you|u) know\b"
+    r"|\bgood (?:morning|afternoon|evening|night|day)\b|\basking for a friend\b"
+    r"|\bfirst time (?:using|here|asking|trying|on)\b|\bor am i wrong\b|\bkeep it short\b"
+    r"|\b(?:saw|read|seen|heard) (?:this|it|that) on (?:twitter|x|facebook|fb|tiktok|instagram"
+    r"|insta|reddit|telegram|whatsapp|youtube|the news|tv)\b"
+    r"|\bquick (?:question|q)\b|\breal talk\b|\bno big deal\b|\b(?:please|pls|plz) reply\b"
+    r"|\bquestions? (?:about|on|regarding) (?:the |this |that )?(?:\w+ )?(?:story|article|news)\b"
     r"|\b(?:my|our) (?:dad|father|mum|mom|mother|parents?|brother|sister|son|daughter|wife"
     r"|husband|partner|girlfriend|boyfriend|friends?|mates?|buddy|uncle|aunt|grandma|grandpa"
     r"|grandfather|grandmother|teacher|boss|colleagues?|coworkers?|roommate|kids?)\b"
@@ -168,11 +176,15 @@ _FRAMING = re.compile(
 
 
 def surface_words(text: str) -> list[str]:
-    """Folded words as written, before focus detection: what typo correction compares to."""
-    text = _FRAMING.sub(" ", fold(text))
-    if text.isascii():
-        return text.translate(_ASCII_NON_WORD).split()
-    return _NON_WORD.sub(" ", text).split()
+    """Folded words as written, framing dropped, before focus detection: what typo
+    correction compares to."""
+    return _split(_FRAMING.sub(" ", fold(text)))
+
+
+def _split(folded: str) -> list[str]:
+    if folded.isascii():
+        return folded.translate(_ASCII_NON_WORD).split()
+    return _NON_WORD.sub(" ", folded).split()
 
 
 # Words never "corrected" into something else: function words and question words.
@@ -368,9 +380,12 @@ SMALL_TALK: frozenset[str] = frozenset(
 
 
 def is_small_talk(text: str) -> bool:
-    """True for greetings and thanks ("good morning!", "thanks a lot"): nothing to look up."""
-    written = surface_words(text)
-    return bool(written) and all(word in SMALL_TALK for word in written)
+    """True for greetings, thanks and chat that asks nothing ("good morning!", "thanks a lot",
+    "can you help me?"): nothing to look up."""
+    written = _split(fold(text))
+    return bool(written) and (
+        all(word in SMALL_TALK for word in written) or not surface_words(text)
+    )
 
 
 def question_clauses(text: str) -> list[str]:
@@ -381,12 +396,23 @@ def question_clauses(text: str) -> list[str]:
     parts = [p.strip() for p in _CLAUSE_BREAK.split(fold(text)) if p and p.strip()]
     if len(parts) < 2:
         return []
-    clauses = [p for p in parts if _QUESTION_START.match(p)]
-    # Without its greetings ("good evening. parade when? thanks"), the rest is the question.
-    rest = [p for p in parts if not is_small_talk(p)]
-    if 0 < len(rest) < len(parts):
-        clauses.append(" ".join(rest))
-    return clauses
+    return [p for p in parts if _QUESTION_START.match(p)]
+
+
+_PART = re.compile(r"(.+?)(?:([.?!;:,\n]+)|\s[-–—]+\s|\s(?:but|so)\s|$)")
+
+
+def message_parts(text: str) -> list[tuple[str, bool]]:
+    """A message cut at punctuation and at "but"/"so", where framing ends and a question
+    starts ("sorry if this is dumb but, publisher?"): each part, and whether it asks
+    something (ends in "?" or starts like a question)."""
+    parts = []
+    for match in _PART.finditer(fold(text)):
+        part = match.group(1).strip()
+        if part:
+            asks = "?" in (match.group(2) or "") or bool(_QUESTION_START.match(part))
+            parts.append((part, asks))
+    return parts
 
 
 def analyse(
