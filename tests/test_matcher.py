@@ -355,6 +355,8 @@ def test_synonyms_apply_longest_match_first():
         ({"parade": 3}, "pxrxde", "parade"),  # five letters or more: two slips
         ({"parade": 3}, "pxrxdx", "pxrxdx"),  # three: too far
         ({"train": 3, "trade": 3}, "trane", "train"),  # spelt as it sounds
+        ({"gain": 50, "going": 1}, "goin", "going"),  # a dropped g
+        ({"gain": 50}, "talkin", "talking"),
     ],
 )
 def test_vocabulary_correct(counts: dict[str, int], word: str, corrected: str):

@@ -300,6 +300,9 @@ class Vocabulary:
             or word in english_words()
         ):
             return word
+        dropped_g = word + "g"  # "goin", "takin": the commonest spelling of speech
+        if word.endswith("in") and (dropped_g in self._counts or dropped_g in english_words()):
+            return dropped_g
         found = process.extract(
             word,
             self._buckets.get(word[0], ()),
