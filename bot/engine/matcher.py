@@ -47,6 +47,8 @@ ANSWER_WORD_CREDIT = 0.6
 # A phrasing word gets full credit when at least this many of the entry's phrasings use it.
 CENTRAL_USES = 8
 FOCUS_MISMATCH = 0.8
+# An entry that tells who someone is also tells their name ("name of the chinese leader?").
+ANSWERS_TOO = {"@name": ("@name", "name", "@who")}
 PREMISE_WEIGHT = 1.0
 PREMISE_STEMS = frozenset(stem(w) for w in PREMISE_WORDS)
 FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a content word
@@ -257,7 +259,10 @@ class MatchIndex:
             # no entry knows ("the speed of *light*"): closeness counts for the known part only.
             closeness *= known_share
             confidence = COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * closeness
-            if focus and focus - self._credits[number].keys():
+            if focus and not all(
+                any(kind in self._credits[number] for kind in ANSWERS_TOO.get(f, (f,)))
+                for f in focus
+            ):
                 confidence *= FOCUS_MISMATCH
             matches.append(Match(self._entries[number], min(confidence, 1.0), coverage, closeness))
         return matches

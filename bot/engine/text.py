@@ -36,7 +36,11 @@ _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     (r"\bhow far\b|\bdistance\b", " @distance "),
     # "what's the lab called", "the name of the train": asks a name
     (r"\bnames? of\b|\bwhat(?: is| are| was|s)?(?= (?:\w+ ){1,4}called\b)", " @name "),
-    (r"\b(?:what|which) (?:day|date|time|weekday)\b|\bwhen\b", " @when "),
+    # "what year": a time is asked, and the year is a word of the question too.
+    (
+        r"\b(?:what|which) (?:day|date|time|weekday)\b|\bwhen\b|\b(?:what|which) (?=year|month)",
+        " @when ",
+    ),
     # "arrival day", "parade date": a trailing day asks when (but "a day" is a duration).
     (r"(?<!\ba )(?<!\bone )\b(?:day|date)\W*$", " @when "),
     (r"\b(?:what|which) (?:city|place|country)\b|\bwhere\b", " @where "),
