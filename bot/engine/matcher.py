@@ -53,6 +53,7 @@ PREMISE_WEIGHT = 1.0
 PREMISE_STEMS = frozenset(stem(w) for w in PREMISE_WORDS)
 FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a content word
 CANDIDATES = 8
+MIN_PART_TOPICS = 2  # known words an asking part of a long message needs to stand alone
 COMMON_POSTINGS = 200
 COVERAGE_SHARE, OVERLAP_SHARE, FUZZY_SHARE = 0.6, 0.25, 0.15
 
@@ -192,12 +193,32 @@ class MatchIndex:
         leave?"), and each entry keeps its best score, so preambles do not drown the question.
         """
         best: dict[str, Match] = {}
-        for text in (question, *question_clauses(question), *self._without_framing(question)):
+        for text in (
+            question,
+            *question_clauses(question),
+            *self._without_framing(question),
+            *self._topical_parts(question),
+        ):
             for match in self._score(self.analyse(text)):
                 known = best.get(match.entry.id)
                 if known is None or match.confidence > known.confidence:
                     best[match.entry.id] = match
         return sorted(best.values(), key=lambda m: -m.confidence)[:limit]
+
+    def _topical_parts(self, question: str) -> list[str]:
+        """The parts of a long message that ask something and name at least two things the
+        knowledge knows: in a letter ("Dear Sir, ... I should be grateful to learn the thrust
+        figure ... Yours, Harold") the question is one sentence among others."""
+        parts = message_parts(question)
+        if len(parts) < 3:
+            return []
+        return [
+            part
+            for part, asks in parts
+            if asks
+            and sum(t in self._weights and t[0] != "@" for t in self.analyse(part))
+            >= MIN_PART_TOPICS
+        ]
 
     def _without_framing(self, question: str) -> list[str]:
         """The message without its framing, when some part of it names what the knowledge

@@ -406,6 +406,12 @@ def question_clauses(text: str) -> list[str]:
     return [p for p in parts if _QUESTION_START.match(p)]
 
 
+# Asking without a question word: "I should be grateful to learn...", "tell me...".
+_REQUEST = re.compile(
+    r"\b(?:like|love|grateful|glad|want|wants|wanted|need|needs|curious|keen|eager) to "
+    r"(?:know|learn|hear|understand|find out)\b|\b(?:tell|show|explain|remind) (?:me|us)\b"
+    r"|\bwondering\b|\bcurious (?:about|whether|if)\b|\blet (?:me|us) know\b"
+)
 _PART = re.compile(r"(.+?)(?:([.?!;:,\n]+)|\s[-–—]+\s|\s(?:but|so)\s|$)")
 
 
@@ -417,7 +423,11 @@ def message_parts(text: str) -> list[tuple[str, bool]]:
     for match in _PART.finditer(fold(text)):
         part = match.group(1).strip()
         if part:
-            asks = "?" in (match.group(2) or "") or bool(_QUESTION_START.match(part))
+            asks = (
+                "?" in (match.group(2) or "")
+                or bool(_QUESTION_START.match(part))
+                or bool(_REQUEST.search(part))
+            )
             parts.append((part, asks))
     return parts
 
