@@ -50,3 +50,17 @@ def test_thresholds_move_the_bands(snapshot):
 def test_small_talk_abstains_without_pretending_to_be_close(snapshot, text):
     answer = answer_question(snapshot, text)
     assert not answer.answered and answer.suggestions == ()
+
+
+def test_a_confident_near_tie_answers_both_entries(snapshot):
+    question = "did it take him a week to get there?"
+    matches = snapshot.index.search(question, 2)
+    assert matches[1].confidence >= 0.8 and matches[0].confidence - matches[1].confidence < 0.04
+    answer = answer_question(snapshot, question)
+    assert answer.answered
+    assert {part.entry.id for part in answer.parts} == {m.entry.id for m in matches}
+    assert answer.confidence == pytest.approx(matches[1].confidence)
+    # With the band out of reach, the same near tie asks which one was meant.
+    asked = answer_question(snapshot, question, Bands(together=1.0))
+    assert not asked.answered
+    assert [s.entry for s in asked.suggestions[:2]] == [m.entry.id for m in matches]

@@ -26,6 +26,9 @@ class Bands:
     # Abstentions list the closest topics when they are at least this close, and at least half
     # as close as the closest ("how heavy is the train?" still names the train's entries).
     closest: float = 0.1
+    # Two entries in a near tie, both at least this confident, are both answered ("did it
+    # take him a week to get there?": how long the trip took, and when he arrived).
+    together: float = 0.8
 
     def __post_init__(self) -> None:
         if not 0 <= self.suggest <= self.answer <= 1:
@@ -66,6 +69,11 @@ def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions
     top, clear_winner = _winner(matches, bands)
     if top.confidence >= bands.answer and clear_winner:
         return answer_entry(snapshot, top.entry.id, question, top.confidence)
+    if not clear_winner and matches[1].confidence >= bands.together:
+        first, second = (
+            answer_entry(snapshot, m.entry.id, question, m.confidence) for m in matches[:2]
+        )
+        return replace(first, confidence=second.confidence, also=(second,))
     if top.confidence >= bands.suggest:  # includes a top answer too close to the runner-up
         close = [m for m in matches if m.confidence >= bands.suggest][:max_suggestions]
         return Answer(
