@@ -64,3 +64,11 @@ def test_a_confident_near_tie_answers_both_entries(snapshot):
     asked = answer_question(snapshot, question, Bands(together=1.0))
     assert not asked.answered
     assert [s.entry for s in asked.suggestions[:2]] == [m.entry.id for m in matches]
+
+
+def test_a_short_follow_up_clause_asks_about_what_the_first_one_names(snapshot):
+    # "in what year" alone would be the article's date; here it is the train's, unknown.
+    answer = answer_question(snapshot, "Who built Kim's armored train and in what year?")
+    assert not answer.answered
+    both = answer_question(snapshot, "When did Kim leave, and where to?")
+    assert both.answered and both.entry.id == "departure-day"

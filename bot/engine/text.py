@@ -403,9 +403,23 @@ def question_clauses(text: str) -> list[str]:
     parts = [p.strip() for p in _CLAUSE_BREAK.split(fold(text)) if p and p.strip()]
     if len(parts) < 2:
         return []
-    return [p for p in parts if _QUESTION_START.match(p)]
+    clauses = []
+    for number, part in enumerate(parts):
+        if not _QUESTION_START.match(part):
+            continue
+        if number and _ELLIPSIS.match(part):
+            # "who built the train and in what year?": the short clause asks about what the
+            # one before it names.
+            part = f"{part} {parts[number - 1]}"
+        clauses.append(part)
+    return clauses
 
 
+# A question word and at most one more word: "and in what year?", "why?", "where to?".
+_ELLIPSIS = re.compile(
+    r"^(?:(?:in|on|at|by|for|from|to|with) )?(?:what|which|when|where|why|how|who|whom)"
+    r"(?: \w+)?(?: (?:to|from|for))?$"
+)
 # Asking without a question word: "I should be grateful to learn...", "tell me...".
 _REQUEST = re.compile(
     r"\b(?:like|love|grateful|glad|want|wants|wanted|need|needs|curious|keen|eager) to "
