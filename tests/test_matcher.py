@@ -27,6 +27,9 @@ INDEPENDENT_SETS = {
     "holdout_questions.yaml": {"answerable": 0.93, "unrelated": 1.0, "nearmiss": 0.91},  # 94, 33/35
     "fresh_questions.yaml": {"answerable": 0.83, "unrelated": 1.0, "nearmiss": 0.9},  # 81/96, 28
     "final_questions.yaml": {"answerable": 0.89, "unrelated": 1.0, "nearmiss": 0.86},  # 86/95, 27
+    "readers2_questions.yaml": {"answerable": 0.93, "unrelated": 1.0, "nearmiss": 0.94},  # 94, 34
+    "channel_questions.yaml": {"answerable": 0.9, "unrelated": 1.0, "nearmiss": 0.8},  # 87/95, 25
+    "newsroom_questions.yaml": {"answerable": 0.88, "unrelated": 1.0, "nearmiss": 0.86},  # 85, 27
 }
 
 
@@ -247,8 +250,8 @@ def test_one_typo_per_question_still_gets_the_answer_or_the_abstention(snapshot:
                 else:
                     unanswerable += 1
                     abstained += case.judge(reply)
-    # 94.1% (674/716) and 99.8% when last measured; before real English words were told from
-    # typos, 80.5% and 99.8%.
+    # 94.3% and 99.3% over the seven sets when last measured; over the first four, before real
+    # English words were told from typos: 80.5% and 99.8%.
     assert answered / answerable >= 0.92, (answered, answerable)
     assert abstained / unanswerable >= 0.98, (abstained, unanswerable)
 
@@ -270,8 +273,8 @@ def test_chat_around_a_question_changes_nothing(snapshot: Snapshot):
                 else:
                     unanswerable += 1
                     abstained += case.judge(reply)
-    # 88.9% (635/714) and 100% when last measured; 69.7% and 99.1% before framing phrases and
-    # framing-only parts of a message were set aside.
+    # 91.4% and 100% over the seven sets when last measured; over the first four, before
+    # framing phrases and framing-only parts of a message were set aside: 69.7% and 99.1%.
     assert answered / answerable >= 0.87, (answered, answerable)
     assert abstained / unanswerable >= 0.99, (abstained, unanswerable)
 
