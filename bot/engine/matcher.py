@@ -193,47 +193,50 @@ class MatchIndex:
         leave?"), and each entry keeps its best score, so preambles do not drown the question.
         """
         best: dict[str, Match] = {}
-        for text in (
-            question,
-            *question_clauses(question),
-            *self._without_framing(question),
-            *self._topical_parts(question),
+        seen: set[tuple[str, ...]] = set()
+        for tokens in (
+            self.analyse(question),
+            *map(self.analyse, question_clauses(question)),
+            *self._parts(question),
         ):
-            for match in self._score(self.analyse(text)):
+            if tuple(tokens) in seen:
+                continue  # the same words score the same
+            seen.add(tuple(tokens))
+            for match in self._score(tokens):
                 known = best.get(match.entry.id)
                 if known is None or match.confidence > known.confidence:
                     best[match.entry.id] = match
         return sorted(best.values(), key=lambda m: -m.confidence)[:limit]
 
-    def _topical_parts(self, question: str) -> list[str]:
-        """The parts of a long message that ask something and name at least two things the
-        knowledge knows: in a letter ("Dear Sir, ... I should be grateful to learn the thrust
-        figure ... Yours, Harold") the question is one sentence among others."""
-        parts = message_parts(question)
-        if len(parts) < 3:
-            return []
-        return [
-            part
-            for part, asks in parts
-            if asks
-            and sum(t in self._weights and t[0] != "@" for t in self.analyse(part))
-            >= MIN_PART_TOPICS
-        ]
+    def _parts(self, question: str) -> list[list[str]]:
+        """The analysed message without its framing, and its sentences that stand alone.
 
-    def _without_framing(self, question: str) -> list[str]:
-        """The message without its framing, when some part of it names what the knowledge
-        knows: parts that ask nothing and name nothing known ("my cousin sent this in the
-        family group", "ok different topic")."""
+        Framing: parts that ask nothing and name nothing the knowledge knows ("my cousin sent
+        this in the family group", "ok different topic"), when some part does. Standing
+        alone, in a message of three parts or more: a part that asks (a question, or "I should
+        be grateful to learn...") and names at least two things the knowledge knows, as the
+        one question in a letter ("Dear Sir, ... Yours, Harold").
+        """
         parts = message_parts(question)
         if len(parts) < 2:
             return []
+        analysed = [(self.analyse(part), part, asks) for part, asks in parts]
         kept = [
-            part
-            for part, asks in parts
-            if asks
-            or (not is_small_talk(part) and any(t in self._weights for t in self.analyse(part)))
+            tokens
+            for tokens, part, asks in analysed
+            if asks or (not is_small_talk(part) and any(t in self._weights for t in tokens))
         ]
-        return [" ".join(kept)] if 0 < len(kept) < len(parts) else []
+        found = []
+        if 0 < len(kept) < len(parts):
+            found.append(list(dict.fromkeys(t for tokens in kept for t in tokens)))
+        if len(parts) >= 3:
+            found += [
+                tokens
+                for tokens, _, asks in analysed
+                if asks
+                and sum(t in self._weights and t[0] != "@" for t in tokens) >= MIN_PART_TOPICS
+            ]
+        return found
 
     def _score(self, tokens: list[str]) -> list[Match]:
         if all(t.startswith("@") for t in tokens):
