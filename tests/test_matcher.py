@@ -10,12 +10,13 @@ import yaml
 from helpers_knowledge import BUNDLED, REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from spellchecker import SpellChecker
 
 from bot.engine.answering import Bands, answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import load
 from bot.engine.model import Outcome, Snapshot
-from bot.engine.text import Synonyms, Vocabulary, fold, stem, words
+from bot.engine.text import REAL_WORD_COUNT, Synonyms, Vocabulary, english_words, fold, stem, words
 
 DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared/eval/dev_questions.yaml"
 
@@ -364,3 +365,10 @@ def test_synonyms_apply_longest_match_first():
 )
 def test_vocabulary_correct(counts: dict[str, int], word: str, corrected: str):
     assert Vocabulary(counts).correct(word) == corrected
+
+
+def test_english_words_are_pyspellcheckers_common_words():
+    counts = SpellChecker(language="en").word_frequency.items()
+    assert english_words() == {w for w, count in counts if count >= REAL_WORD_COUNT}
+    assert {"cost", "built", "tend", "hotel"} <= english_words()
+    assert not {"whin", "trane", "grean", "hve"} & english_words()
