@@ -64,6 +64,8 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
+                # HTTPS_PROXY and friends are honoured, as PTB's default client does.
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:
