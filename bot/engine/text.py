@@ -28,7 +28,7 @@ _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     # "how long is the train" asks a length, "how long was the ride" a duration.
     (
         r"\bhow long (?:is|are|was|were)\b(?!(?: \w+){0,4} (?:trip|journey|ride|travel\w*|"
-        r"parade|visit|stay|event|drive|take|took|taken|last)\b)",
+        r"parade|visit|stay|event|drive|take|took|taken|last|on|aboard|inside|stuck)\b)",
         " @length ",
     ),
     (r"\bhow long\b", " @duration "),
