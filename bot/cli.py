@@ -20,13 +20,15 @@ from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import coverage_gaps, curation_notes, load, validate
 from bot.engine.model import Answer, Citation, KnowledgeError, Outcome, Snapshot
+from bot.engine.text import is_small_talk
 from bot.logs import redactor, setup_logging
 from bot.ops.health import check_heartbeat
 from bot.settings import Settings, SettingsError
 
 
-def format_answer(answer: Answer) -> str:
-    """An answer as plain terminal text: answer, citation, suggestions."""
+def format_answer(answer: Answer, examples: Sequence[str] = ()) -> str:
+    """An answer as plain terminal text: answer, citation, suggestions; ``examples`` are
+    questions to try when the reader only said hello or nothing in the story comes close."""
     lines: list[str] = []
     if answer.outcome is Outcome.ANSWERED:
         lines.append(answer.text or "")
@@ -43,13 +45,24 @@ def format_answer(answer: Answer) -> str:
     elif answer.outcome is Outcome.SUGGESTED:
         lines.append("Did you mean:")
         lines.extend(f"  - {s.question}  [{s.entry}]" for s in answer.suggestions)
+    elif is_small_talk(answer.question):
+        lines.append("Hello! I answer questions about one news story, with its sources.")
+        lines.extend(f"  - {question}" for question in examples)
     else:
         lines.append("The story doesn't say.")
         if answer.suggestions:
             lines.append("Closest topics it covers:")
             lines.extend(f"  - {s.question}  [{s.entry}]" for s in answer.suggestions)
+        elif examples:
+            lines.append("Some things it does answer:")
+            lines.extend(f"  - {question}" for question in examples)
     lines.append(f"(confidence {answer.confidence:.2f})")
     return "\n".join(lines)
+
+
+def _examples(snapshot: Snapshot, count: int = 3) -> list[str]:
+    """Questions to try: the first entries', as curators ordered them."""
+    return [entry.question for entry in list(snapshot.entries.values())[:count]]
 
 
 def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, Settings]:
@@ -62,12 +75,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     snapshot, settings = _snapshot(args)
     # stdin is read lazily, so a tool can feed one question and read its answer at a time.
     questions = args.question or (line.strip() for line in sys.stdin if line.strip())
+    examples = _examples(snapshot)
     for number, question in enumerate(questions):
         answer = answer_question(snapshot, question, settings.bands)
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
-            print(("\n" if number else "") + format_answer(answer), flush=True)
+            print(("\n" if number else "") + format_answer(answer, examples), flush=True)
     return 0
 
 
@@ -91,7 +105,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print()
             return 0
         if question:
-            print(format_answer(answer_question(snapshot, question, settings.bands)) + "\n")
+            answer = answer_question(snapshot, question, settings.bands)
+            print(format_answer(answer, _examples(snapshot)) + "\n")
 
 
 def _save_history(readline: ModuleType, history: Path) -> None:

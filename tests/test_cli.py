@@ -285,3 +285,10 @@ def test_run_with_broken_knowledge_lists_the_problems_without_a_traceback(
     assert code == 1
     assert "facts.yaml:" in err and "Traceback" not in err
     assert "unknown fact" not in err  # an unreadable facts.yaml is reported once, not per entry
+
+
+def test_a_greeting_or_nothing_close_gets_questions_to_try(capsys: pytest.CaptureFixture[str]):
+    _, out, _ = run(capsys, "ask", "good morning!")
+    assert out.startswith("Hello!") and "  - When did Kim leave for China?" in out
+    _, out, _ = run(capsys, "ask", "zxqv wplk")
+    assert "The story doesn't say." in out and "Some things it does answer:" in out
