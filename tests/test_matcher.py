@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -237,48 +238,42 @@ def one_typo(question: str, rng: random.Random) -> str:
     return " ".join(words_)
 
 
-def test_one_typo_per_question_still_gets_the_answer_or_the_abstention(snapshot: Snapshot):
-    rng = random.Random(2025)
-    answered = abstained = answerable = unanswerable = 0
-    for name in INDEPENDENT_SETS:
-        for case in load_cases(REPO / "tests/data" / name):
-            if not case.judge(answer_question(snapshot, case.question)):
-                continue  # only questions the bot gets right as written
-            for _ in range(2):
-                reply = answer_question(snapshot, one_typo(case.question, rng))
-                if case.expect == "answer":
-                    answerable += 1
-                    answered += case.judge(reply)
-                else:
-                    unanswerable += 1
-                    abstained += case.judge(reply)
-    # 94.3% and 99.3% over the seven sets when last measured; over the first four, before real
-    # English words were told from typos: 80.5% and 99.8%.
-    assert answered / answerable >= 0.92, (answered, answerable)
-    assert abstained / unanswerable >= 0.98, (abstained, unanswerable)
-
-
-def test_chat_around_a_question_changes_nothing(snapshot: Snapshot):
-    framings = yaml.safe_load((REPO / "tests/data/framings.yaml").read_text(encoding="utf-8"))
-    rng = random.Random(2025)
-    answered = abstained = answerable = unanswerable = 0
+def robustness(snapshot: Snapshot, variant: Callable[[str], str]) -> tuple[float, float]:
+    """Over the questions of the independent sets that the bot gets right as written, two
+    variants each: the share of answerable ones still answered, and of the others still
+    abstained."""
+    counts = {"answer": [0, 0], "abstain": [0, 0]}  # right, asked
     for name in INDEPENDENT_SETS:
         for case in load_cases(REPO / "tests/data" / name):
             if not case.judge(answer_question(snapshot, case.question)):
                 continue
             for _ in range(2):
-                chatty = rng.choice(framings["prefixes"]) + case.question
-                reply = answer_question(snapshot, chatty + rng.choice(framings["suffixes"]))
-                if case.expect == "answer":
-                    answerable += 1
-                    answered += case.judge(reply)
-                else:
-                    unanswerable += 1
-                    abstained += case.judge(reply)
+                counts[case.expect][0] += case.judge(
+                    answer_question(snapshot, variant(case.question))
+                )
+                counts[case.expect][1] += 1
+    return counts["answer"][0] / counts["answer"][1], counts["abstain"][0] / counts["abstain"][1]
+
+
+def test_one_typo_per_question_still_gets_the_answer_or_the_abstention(snapshot: Snapshot):
+    rng = random.Random(2025)
+    answered, abstained = robustness(snapshot, lambda question: one_typo(question, rng))
+    # 94.3% and 99.3% over the seven sets when last measured; over the first four, before real
+    # English words were told from typos: 80.5% and 99.8%.
+    assert answered >= 0.92 and abstained >= 0.98, (answered, abstained)
+
+
+def test_chat_around_a_question_changes_nothing(snapshot: Snapshot):
+    framings = yaml.safe_load((REPO / "tests/data/framings.yaml").read_text(encoding="utf-8"))
+    rng = random.Random(2025)
+
+    def framed(question: str) -> str:
+        return rng.choice(framings["prefixes"]) + question + rng.choice(framings["suffixes"])
+
+    answered, abstained = robustness(snapshot, framed)
     # 91.4% and 100% over the seven sets when last measured; over the first four, before
     # framing phrases and framing-only parts of a message were set aside: 69.7% and 99.1%.
-    assert answered / answerable >= 0.87, (answered, answerable)
-    assert abstained / unanswerable >= 0.99, (abstained, unanswerable)
+    assert answered >= 0.87 and abstained >= 0.99, (answered, abstained)
 
 
 # --- text.py ---------------------------------------------------------------------------
