@@ -88,7 +88,7 @@ class AiohttpRequest(BaseRequest):
             raise RuntimeError("This AiohttpRequest is not initialized")
         files = request_data is not None and request_data.contains_files
         read, write, connect, pool = (
-            self._given(value, name, files)
+            self._timeout(value, name, files)
             for value, name in (
                 (read_timeout, "read"),
                 (write_timeout, "write"),
@@ -122,7 +122,8 @@ class AiohttpRequest(BaseRequest):
             self._metrics.api_errors.labels(kind=f"http_{code}").inc()
         return code, payload
 
-    def _given(self, value: Any, name: str, files: bool) -> Timeout:
+    def _timeout(self, value: Any, name: str, files: bool) -> Timeout:
+        """The timeout a call asked for, else this client's default (longer for uploads)."""
         if value is not BaseRequest.DEFAULT_NONE:
             return value
         if name == "write" and files:
