@@ -263,6 +263,26 @@ CASES: list[Callable[[Path], Expected]] = [
 ]
 
 
+def phrasing_uses_a_guard(k: Path) -> Expected:
+    edit(k, "faq.yaml", "      - who published this piece\n", "      - what wine brand is it\n")
+    line = line_of(k, "synonyms.yaml", "canonical: winedetail") + 1  # its "guard: true"
+    return "synonyms.yaml", line, "guard winedetail: phrasing 'what wine brand is it'"
+
+
+def guard_not_a_boolean(k: Path) -> Expected:
+    edit(
+        k,
+        "synonyms.yaml",
+        "canonical: winedetail\n    guard: true",
+        "canonical: winedetail\n    guard: maybe",
+    )
+    line = line_of(k, "synonyms.yaml", "guard: maybe")
+    return "synonyms.yaml", line, "synonym group winedetail: 'guard' must be true or false"
+
+
+CASES += [phrasing_uses_a_guard, guard_not_a_boolean]
+
+
 @pytest.fixture
 def knowledge(tmp_path: Path) -> Path:
     return copy_knowledge(tmp_path)

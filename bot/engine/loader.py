@@ -7,7 +7,7 @@ import gc
 import hashlib
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -17,7 +17,7 @@ from rapidfuzz import process
 
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source
-from bot.engine.text import Synonyms, analyse, stem, surface_words, words
+from bot.engine.text import Synonyms, analyse, analyse_surface, stem, surface_words, words
 from bot.engine.yamlfile import YamlList, YamlMap, read_yaml
 
 SOURCES_FILE = "sources.yaml"
@@ -345,21 +345,28 @@ def _load_entries(
     return entries
 
 
-def _load_synonyms(directory: Path, check: _Checker) -> Synonyms:
+def _load_synonyms(directory: Path, check: _Checker) -> tuple[Synonyms, list[tuple[str, int]]]:
+    """The synonym groups, and the guards among them: (canonical word, line)."""
     path = directory / SYNONYMS_FILE
     if not path.exists():
-        return Synonyms.build(())
+        return Synonyms.build(()), []
     data = check.read(path)
     groups: list[tuple[str, list[str]]] = []
+    guards: list[tuple[str, int]] = []
     owner: dict[tuple[str, ...], tuple[str, int]] = {}
     for item in check.items(data, "synonyms"):
         what = f"synonym group {item.get('canonical', '?')!s}"
-        if not check.fields(item, what, ("canonical", "aliases")):
+        if not check.fields(item, what, ("canonical", "aliases"), ("guard",)):
             continue
         canonical = check.text(item, "canonical", what, limit=60)
         alias_lines = check.text_items(item, "aliases", what, limit=60)
         if not canonical:
             continue
+        guard = item.get("guard", False)
+        if not isinstance(guard, bool):
+            check.add(item.line_of("guard"), f"{what}: 'guard' must be true or false")
+        elif guard:
+            guards.append((canonical, item.line_of("guard")))
         for alias, line in alias_lines:
             key = tuple(stem(w) for w in words(alias))
             if not key:
@@ -373,7 +380,38 @@ def _load_synonyms(directory: Path, check: _Checker) -> Synonyms:
             else:
                 owner[key] = (canonical, line)
         groups.append((canonical, [alias for alias, _ in alias_lines]))
-    return Synonyms.build(groups)
+    return Synonyms.build(groups), guards
+
+
+def _guard_leaks(
+    entries: Mapping[str, Entry],
+    synonyms: Synonyms,
+    guards: list[tuple[str, int]],
+    surfaces: Mapping[str, list[str]],
+) -> list[Problem]:
+    """Phrasings that use a guard's words: their entry would answer what the guard marks as
+    something the story does not say."""
+    tokens = {
+        "_".join(stem(w) for w in words(canonical)): (canonical, line) for canonical, line in guards
+    }
+    problems = []
+    for entry in entries.values():
+        for text in (entry.question, *entry.phrasings):
+            used = tokens.keys() & set(
+                analyse_surface(surfaces.get(text) or surface_words(text), synonyms)
+            )
+            for token in sorted(used):
+                canonical, line = tokens[token]
+                problems.append(
+                    Problem(
+                        SYNONYMS_FILE,
+                        line,
+                        f"guard {canonical}: phrasing {text!r} of entry {entry.id} uses its words, "
+                        "so that entry would answer what the story does not say: reword the "
+                        "phrasing, or drop 'guard' if the story now answers it",
+                    )
+                )
+    return problems
 
 
 def _shorten(text: str, limit: int = 80) -> str:
@@ -418,8 +456,10 @@ def _validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
     facts, declared_facts = _load_facts(directory, checks[FACTS_FILE], sources, source_ids)
     surfaces: dict[str, list[str]] = {}
     entries = _load_entries(directory, checks[FAQ_FILE], facts, declared_facts, surfaces)
-    synonyms = _load_synonyms(directory, checks[SYNONYMS_FILE])
+    synonyms, guards = _load_synonyms(directory, checks[SYNONYMS_FILE])
     problems = [p for c in checks.values() for p in c.problems]
+    if not problems:
+        problems = _guard_leaks(entries, synonyms, guards, surfaces)
     if not problems and not entries:
         problems.append(Problem(FAQ_FILE, None, "no entries: the bot would know nothing"))
     if problems:
