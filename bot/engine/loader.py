@@ -384,24 +384,18 @@ def _load_synonyms(directory: Path, check: _Checker) -> tuple[Synonyms, list[tup
 
 
 def _guard_leaks(
-    entries: Mapping[str, Entry],
-    synonyms: Synonyms,
-    guards: list[tuple[str, int]],
-    surfaces: Mapping[str, list[str]],
+    index: MatchIndex, guards: list[tuple[str, int]], surfaces: Mapping[str, list[str]]
 ) -> list[Problem]:
     """Phrasings that use a guard's words: their entry would answer what the guard marks as
     something the story does not say."""
-    tokens = {
-        "_".join(stem(w) for w in words(canonical)): (canonical, line) for canonical, line in guards
-    }
     problems = []
-    for entry in entries.values():
-        for text in (entry.question, *entry.phrasings):
-            used = tokens.keys() & set(
-                analyse_surface(surfaces.get(text) or surface_words(text), synonyms)
-            )
-            for token in sorted(used):
-                canonical, line = tokens[token]
+    for canonical, line in guards:
+        token = "_".join(stem(w) for w in words(canonical))
+        for entry in index.entries_using(token):  # usually none: only these are read again
+            for text in (entry.question, *entry.phrasings):
+                written = surfaces.get(text) or surface_words(text)
+                if token not in analyse_surface(written, index.synonyms):
+                    continue
                 problems.append(
                     Problem(
                         SYNONYMS_FILE,
@@ -458,8 +452,6 @@ def _validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
     entries = _load_entries(directory, checks[FAQ_FILE], facts, declared_facts, surfaces)
     synonyms, guards = _load_synonyms(directory, checks[SYNONYMS_FILE])
     problems = [p for c in checks.values() for p in c.problems]
-    if not problems:
-        problems = _guard_leaks(entries, synonyms, guards, surfaces)
     if not problems and not entries:
         problems.append(Problem(FAQ_FILE, None, "no entries: the bot would know nothing"))
     if problems:
@@ -468,6 +460,9 @@ def _validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
         entry.id: " ".join(facts[f].quote for f in entry.fact_ids) for entry in entries.values()
     }
     index = MatchIndex.build(entries.values(), synonyms, evidence, surfaces)
+    problems = _guard_leaks(index, guards, surfaces)
+    if problems:
+        return None, problems
     snapshot = Snapshot(
         directory=directory,
         sources=MappingProxyType(sources),

@@ -171,6 +171,10 @@ class MatchIndex:
         frozen = {token: tuple(ids) for token, ids in postings.items()}
         return cls(entries, phrasing_lists, credit_maps, frozen, synonyms, Vocabulary(surface))
 
+    def entries_using(self, token: str) -> list[Entry]:
+        """The entries whose phrasings, answer or evidence use ``token``."""
+        return [self._entries[number] for number in self._postings.get(token, ())]
+
     def analyse(self, question: str) -> list[str]:
         """The question's content stems, deduplicated, in order."""
         return list(dict.fromkeys(analyse(question, self.synonyms, self.vocabulary)))
