@@ -33,6 +33,7 @@ INDEPENDENT_SETS = {
     "channel_questions.yaml": {"answerable": 0.9, "unrelated": 1.0, "nearmiss": 0.8},  # 87/95, 25
     "newsroom_questions.yaml": {"answerable": 0.88, "unrelated": 1.0, "nearmiss": 0.86},  # 85, 27
     "tester_questions.yaml": {"answerable": 0.86, "unrelated": 1.0, "nearmiss": 0.96},  # 83, 30
+    "everyday_questions.yaml": {"answerable": 0.88, "unrelated": 1.0, "nearmiss": 0.96},  # 85, 30
 }
 
 
