@@ -280,7 +280,13 @@ def guard_not_a_boolean(k: Path) -> Expected:
     return "synonyms.yaml", line, "synonym group winedetail: 'guard' must be true or false"
 
 
-CASES += [phrasing_uses_a_guard, guard_not_a_boolean]
+def alias_with_filler_adverb(k: Path) -> Expected:
+    edit(k, "synonyms.yaml", "aliases: [where is the lab,", "aliases: [where exactly is the lab,")
+    line = line_of(k, "synonyms.yaml", "where exactly is the lab")
+    return "synonyms.yaml", line, "alias 'where exactly is the lab' contains 'exactly'"
+
+
+CASES += [phrasing_uses_a_guard, guard_not_a_boolean, alias_with_filler_adverb]
 
 
 @pytest.fixture

@@ -17,7 +17,15 @@ from rapidfuzz import process
 
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source
-from bot.engine.text import Synonyms, analyse, analyse_surface, stem, surface_words, words
+from bot.engine.text import (
+    STOPWORDS,
+    Synonyms,
+    analyse,
+    analyse_surface,
+    stem,
+    surface_words,
+    words,
+)
 from bot.engine.yamlfile import YamlList, YamlMap, read_yaml
 
 SOURCES_FILE = "sources.yaml"
@@ -345,6 +353,10 @@ def _load_entries(
     return entries
 
 
+# Adverbs that readers add and questions drop ("where exactly is the lab?").
+FILLER_ADVERBS = frozenset(w for w in STOPWORDS if len(w) > 4 and w.endswith("ly"))
+
+
 def _load_synonyms(directory: Path, check: _Checker) -> tuple[Synonyms, list[tuple[str, int]]]:
     """The synonym groups, and the guards among them: (canonical word, line)."""
     path = directory / SYNONYMS_FILE
@@ -369,8 +381,17 @@ def _load_synonyms(directory: Path, check: _Checker) -> tuple[Synonyms, list[tup
             guards.append((canonical, item.line_of("guard")))
         for alias, line in alias_lines:
             key = tuple(stem(w) for w in words(alias))
+            filler = [w for w in surface_words(alias) if w in FILLER_ADVERBS]
             if not key:
                 check.add(line, f"{what}: alias {alias!r} has no words")
+            elif filler:
+                # Questions drop these adverbs before synonyms apply, unless some alias
+                # keeps them known: then other aliases stop matching ("where exactly is...").
+                check.add(
+                    line,
+                    f"{what}: alias {alias!r} contains {filler[0]!r}, filler that questions "
+                    "drop: leave it out of the alias",
+                )
             elif key in owner and owner[key][0] != canonical:
                 check.add(
                     line,

@@ -106,7 +106,7 @@ STOPWORDS: frozenset[str] = frozenset(
     query idea ideas clue clueless confused confusing help helping assist advance find found
     anywhere somewhere everywhere googled google searched looked looking understand understood
     clarify sure unsure certain random thoughts keep keeps
-    kept everybody anybody somebody people quickly briefly short answer please
+    kept everybody anybody somebody people briefly short answer please
     asap regards bless tia wassup sup appreciate appreciated
     """.split()
 )
