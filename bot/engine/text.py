@@ -421,21 +421,22 @@ def question_clauses(text: str) -> list[str]:
     if len(parts) < 2:
         return []
     clauses = []
-    for number, part in enumerate(parts):
-        if not _QUESTION_START.match(part):
-            continue
-        if number and _ELLIPSIS.match(part):
-            # "who built the train and in what year?": the short clause asks about what the
-            # one before it names.
-            part = f"{part} {parts[number - 1]}"
-        clauses.append(part)
+    context = ""  # the last part that names its own topic
+    for part in parts:
+        short = bool(_ELLIPSIS.match(part))
+        if _QUESTION_START.match(part):
+            # "who built the train and in what year?", "...a parade? what's it for?": a short
+            # clause asks about what the part before it names.
+            clauses.append(f"{part} {context}" if short and context else part)
+        if not short:
+            context = part
     return clauses
 
 
 # A question word and at most one more word: "and in what year?", "why?", "where to?".
 _ELLIPSIS = re.compile(
-    r"^(?:(?:in|on|at|by|for|from|to|with) )?(?:what|which|when|where|why|how|who|whom)"
-    r"(?: \w+)?(?: (?:to|from|for))?$"
+    r"^(?:(?:in|on|at|by|for|from|to|with) )?(?:what|whats|which|when|where|why|how|who|whom)"
+    r"(?: \w+)?(?: (?:it|that|this|they|them|those|these|there))?(?: (?:to|from|for|about))?$"
 )
 # Asking without a question word: "I should be grateful to learn...", "tell me...".
 _REQUEST = re.compile(
