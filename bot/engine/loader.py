@@ -22,6 +22,7 @@ from bot.engine.text import (
     Synonyms,
     analyse,
     analyse_surface,
+    canonical_token,
     stem,
     surface_words,
     words,
@@ -411,7 +412,7 @@ def _guard_leaks(
     something the story does not say."""
     problems = []
     for canonical, line in guards:
-        token = "_".join(stem(w) for w in words(canonical))
+        token = canonical_token(canonical)
         for entry in index.entries_using(token):  # usually none: only these are read again
             for text in (entry.question, *entry.phrasings):
                 written = surfaces.get(text) or surface_words(text)

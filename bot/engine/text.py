@@ -237,8 +237,7 @@ class Synonyms:
         phrases: dict[tuple[str, ...], str] = {}
         written: set[str] = set()
         for canonical, aliases in groups:
-            canonical_stems = tuple(stem(w) for w in words(canonical))
-            target = "_".join(canonical_stems)
+            target = canonical_token(canonical)
             for alias in (canonical, *aliases):
                 alias_words = words(alias)
                 written.update(w for w in alias_words if not w.startswith("@"))
@@ -271,6 +270,11 @@ class Synonyms:
                 out.append(stems[i])
                 i += 1
         return out
+
+
+def canonical_token(canonical: str) -> str:
+    """The token a synonym group's canonical word becomes in analysed text."""
+    return "_".join(stem(w) for w in words(canonical))
 
 
 EMPTY_SYNONYMS = Synonyms({}, {}, frozenset())
