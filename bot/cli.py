@@ -19,7 +19,7 @@ from bot.curation.cli import register as register_curation
 from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import coverage_gaps, curation_notes, load, validate
-from bot.engine.model import Answer, Citation, KnowledgeError, Outcome, Snapshot
+from bot.engine.model import Answer, KnowledgeError, Outcome, Snapshot, by_source
 from bot.engine.text import is_small_talk
 from bot.logs import redactor, setup_logging
 from bot.ops.health import check_heartbeat
@@ -32,12 +32,10 @@ def format_answer(answer: Answer, examples: Sequence[str] = ()) -> str:
     lines: list[str] = []
     if answer.outcome is Outcome.ANSWERED:
         lines.append(answer.text or "")
-        by_source: dict[str, list[Citation]] = {}
-        for citation in answer.all_citations:
-            by_source.setdefault(citation.source, []).append(citation)
-        for quoted in by_source.values():  # the quotes of each source, then the source once
-            lines.extend(f'  "{citation.quote}"' for citation in quoted)
-            source = quoted[0]
+        citations = answer.all_citations
+        for group in by_source(citations):  # the quotes of each source, then the source once
+            lines.extend(f'  "{citations[i].quote}"' for i in group)
+            source = citations[group[0]]
             where = f"{source.title}, {source.publisher}, {source.date}"
             lines.append(f"  Source: {where}" + (f" <{source.url}>" if source.url else ""))
         if answer.related:

@@ -16,7 +16,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from bot.chat.holder import ReloadResult
-from bot.engine.model import Answer, Citation, Outcome, Problem, Snapshot, Suggestion
+from bot.engine.model import (
+    Answer,
+    Citation,
+    Outcome,
+    Problem,
+    Snapshot,
+    Suggestion,
+    by_source,
+)
 from bot.engine.text import is_small_talk
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
@@ -110,14 +118,11 @@ def _quote_block(quote: str) -> str:
 def _fit(head: str, citations: Sequence[Citation]) -> str:
     """Head, then the quotes of each source followed by its source line (once per source);
     quotes are trimmed, longest first, until the message fits."""
-    sources: dict[str, list[int]] = {}  # source line -> indexes of its quotes
-    for index, citation in enumerate(citations):
-        sources.setdefault(citation_line(citation), []).append(index)
+    sources = [(citation_line(citations[group[0]]), group) for group in by_source(citations)]
     quotes = [c.quote for c in citations]
     while True:
         blocks = [
-            "".join(_quote_block(quotes[i]) for i in indexes) + line
-            for line, indexes in sources.items()
+            "".join(_quote_block(quotes[i]) for i in indexes) + line for line, indexes in sources
         ]
         text = "\n\n".join([head, *blocks]) if head else "\n\n".join(blocks)
         excess = visible_length(text) - MAX_TEXT

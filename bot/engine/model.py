@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -57,6 +57,15 @@ class Fact:
     source_id: str
     statement: str
     quote: str  # as it stands in the source text, whatever quote marks the YAML used
+
+
+def by_source(citations: Sequence[Citation]) -> list[list[int]]:
+    """The citations' indexes grouped by source, in order: each source is named once, after
+    all the quotes taken from it."""
+    groups: dict[str, list[int]] = {}
+    for index, citation in enumerate(citations):
+        groups.setdefault(citation.source, []).append(index)
+    return list(groups.values())
 
 
 @dataclass(frozen=True, slots=True)
