@@ -410,9 +410,10 @@ SMALL_TALK: frozenset[str] = frozenset(
 def is_small_talk(text: str) -> bool:
     """True for greetings, thanks and chat that asks nothing ("good morning!", "thanks a lot",
     "can you help me?"): nothing to look up."""
-    written = _split(fold(text))
+    folded = fold(text)
+    written = _split(folded)
     return bool(written) and (
-        all(word in SMALL_TALK for word in written) or not surface_words(text)
+        all(word in SMALL_TALK for word in written) or not _split(_FRAMING.sub(" ", folded))
     )
 
 
