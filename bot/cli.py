@@ -7,10 +7,12 @@ import atexit
 import contextlib
 import json
 import logging
+import os
 import secrets
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
@@ -71,6 +73,12 @@ def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, Settings]:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer questions from the command line or stdin."""
     snapshot, settings = _snapshot(args)
+    if not args.question and sys.stdin.isatty():  # piped stdin is read without a word
+        print(
+            "Type a question and press Enter, one per line; Ctrl-D to end.\n"
+            '(Or ask directly: storybot ask "How fast is the train?", or try storybot chat.)',
+            file=sys.stderr,
+        )
     # stdin is read lazily, so a tool can feed one question and read its answer at a time.
     questions = args.question or (line.strip() for line in sys.stdin if line.strip())
     examples = _examples(snapshot)
@@ -136,6 +144,29 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if gaps and args.strict else 0
 
 
+def format_sources(snapshot: Snapshot) -> str:
+    """The sources as plain terminal text: title, then publisher, date and link, then file."""
+    blocks = []
+    for source in snapshot.sources.values():
+        link = f"<{source.url}>" if source.url else "no link"
+        blocks.append(
+            f"{source.title}\n  {source.publisher}, {source.date}, {link}\n"
+            f"  {source.id}: {snapshot.directory / source.file}"
+        )
+    return "\n".join(blocks)
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    """List the sources the knowledge quotes, as text or one JSON object per line."""
+    snapshot, _ = _snapshot(args)
+    if args.json:
+        for source in snapshot.sources.values():
+            print(json.dumps(source.to_json(snapshot.directory), ensure_ascii=False))
+    else:
+        print(format_sources(snapshot))
+    return 0
+
+
 def _target(text: str) -> tuple[str, float]:
     group, _, rate = text.partition("=")
     try:
@@ -150,9 +181,7 @@ def _target(text: str) -> tuple[str, float]:
 def cmd_eval(args: argparse.Namespace) -> int:
     """Run a question file and print accuracy per kind (or export log questions as one)."""
     if args.from_log:
-        settings = Settings.from_env()
-        url = args.database or settings.question_log_url
-        return eval_from_log(url, args.days, sys.stdout, args.knowledge)
+        return eval_from_log(args.database, args.days, sys.stdout, args.knowledge)
     if args.file is None:
         raise SettingsError("eval needs a question FILE (or --from-log)")
     snapshot, settings = _snapshot(args)
@@ -183,21 +212,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _read_token_file(path: Path) -> str:
+    """The token in ``path``; SettingsError naming the file (never its content) otherwise."""
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SettingsError(f"cannot read --token-file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"--token-file {path} is not UTF-8 text") from None
+    if not token:
+        raise SettingsError(
+            f"--token-file {path} is empty: put the bot token from @BotFather in it"
+        )
+    return token
+
+
 def _bot_settings(args: argparse.Namespace) -> Settings:
-    token = None
-    if args.token_file:
-        try:
-            token = args.token_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            message = f"cannot read --token-file {args.token_file}: {exc.strerror}"
-            raise SettingsError(message) from None
+    token = _read_token_file(args.token_file) if args.token_file else None
     settings = Settings.from_env(
         knowledge_dir=args.knowledge,
         token=token,
         api_base_url=args.api_base_url,
         watch_knowledge=args.watch_knowledge,
     )
-    settings.require_token()
+    settings.require_token(
+        f"--token-file {args.token_file}" if args.token_file else "TELEGRAM_BOT_TOKEN"
+    )
     setup_logging(
         settings.log_level, settings.log_format, secrets=[settings.token, settings.webhook_secret]
     )
@@ -271,9 +311,18 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0 if healthy else 1
 
 
+def _version() -> str:
+    """The installed package's version (pyproject.toml), as pip knows it."""
+    try:
+        return metadata.version("storybot")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="storybot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def knowledge(sub: argparse.ArgumentParser) -> None:
@@ -299,10 +348,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="uncovered sentences fail too")
     check.set_defaults(handler=cmd_check)
 
-    run_eval = commands.add_parser("eval", help="accuracy on a question file")
+    run_eval = commands.add_parser(
+        "eval",
+        help="accuracy on a question file",
+        description="Answer every question of a question file and print the share right per "
+        "kind. The format is in README.md, 'Question files'; tests/data/*_questions.yaml are "
+        "examples.",
+    )
     knowledge(run_eval)
     run_eval.add_argument(
-        "file", type=Path, nargs="?", help="questions in the dev_questions.yaml format"
+        "file",
+        type=Path,
+        nargs="?",
+        help="a YAML list of {q, expect: answer|abstain, kind, topic, all: [[...]]}, e.g. "
+        "tests/data/reader_questions.yaml",
     )
     run_eval.add_argument("--show-fails", action="store_true", help="print every miss")
     run_eval.add_argument(
@@ -320,6 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
     run_eval.add_argument("--days", type=int, default=30, help="with --from-log: look back N days")
     run_eval.add_argument("--database", metavar="URL", help="with --from-log: the question log")
     run_eval.set_defaults(handler=cmd_eval)
+
+    sources = commands.add_parser("sources", help="list the sources the knowledge quotes")
+    knowledge(sources)
+    sources.add_argument("--json", action="store_true", help="one JSON object per source")
+    sources.set_defaults(handler=cmd_sources)
 
     register_curation(commands)
 
@@ -371,12 +435,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        status = args.handler(args)
+        sys.stdout.flush()  # here, so a reader gone away is caught below and not at exit
+        return status
+    except BrokenPipeError:  # before OSError, its base: `storybot ask ... | head -1`
+        _discard_stdout()
+        return 0
+    except KeyboardInterrupt:  # Ctrl-C while `ask` reads a terminal
+        print(file=sys.stderr)
+        return 130
     except KnowledgeError as exc:
         print(f"storybot: {exc}", file=sys.stderr)
         return 1
     except (SettingsError, ValueError, OSError) as exc:
         print(f"storybot: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # pragma: no cover - `storybot ask ... | head`
-        return 0
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device: the reader is gone, and Python's last flush at exit
+    would otherwise fail again and print "Exception ignored ... BrokenPipeError"."""
+    with contextlib.suppress(OSError, ValueError):  # no file descriptor (an in-memory stdout)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

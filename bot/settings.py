@@ -17,7 +17,16 @@ from typing import Any
 from bot.engine.answering import Bands
 
 PUBLIC_API_BASE_URL = "https://api.telegram.org/bot"
-_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+# @BotFather's tokens: the bot id, a colon, a 35-character secret. Only what is certainly wrong
+# is refused here (Telegram's own docs and test servers use other lengths): the Bot API judges.
+_BOT_ID = re.compile(r"\d{3,}")
+_SECRET = re.compile(r"[A-Za-z0-9_-]+")
+SECRET_CHARS = 35
+MIN_SECRET_CHARS = 20
+TOKEN_FORMAT = (
+    "@BotFather's tokens are the bot id in digits, a colon, then a "
+    f"{SECRET_CHARS}-character secret of letters, digits, '_' and '-'"
+)
 _SWITCH = {"on": True, "true": True, "1": True, "yes": True, "off": False, "false": False,
            "0": False, "no": False}  # fmt: skip
 
@@ -106,6 +115,22 @@ def _number(env: Mapping[str, str], name: str, minimum: float) -> float:
     return value
 
 
+def token_fault(token: str) -> str | None:
+    """What is certainly wrong with a bot token, in words that do not repeat it; None if
+    nothing is."""
+    bot_id, colon, secret = token.partition(":")
+    if not colon:
+        return "it has no ':' between the bot id and the secret"
+    if not _BOT_ID.fullmatch(bot_id):
+        hint = " (leave out the 'bot' of the API URL)" if bot_id.lower().startswith("bot") else ""
+        return f"the part before ':' must be the bot id, at least three digits{hint}"
+    if not _SECRET.fullmatch(secret):
+        return "the secret after ':' may only hold letters, digits, '_' and '-'"
+    if len(secret) < MIN_SECRET_CHARS:
+        return f"the secret after ':' has only {len(secret)} characters"
+    return None
+
+
 def _admins(raw: str) -> frozenset[int]:
     ids = set()
     for part in raw.replace(";", ",").split(","):
@@ -156,15 +181,14 @@ class Settings:
         """Where the running bot writes its heartbeat for `storybot health`."""
         return self.data_dir / "health.json"
 
-    def require_token(self) -> str:
-        """The bot token, or SettingsError saying what to set (never echoing the value)."""
+    def require_token(self, source: str = "TELEGRAM_BOT_TOKEN") -> str:
+        """The bot token, or SettingsError saying what is wrong with it and where it came from
+        (``source``), never echoing the value."""
         if not self.token:
             raise SettingsError("no bot token: set TELEGRAM_BOT_TOKEN or pass --token-file FILE")
-        if not _TOKEN.match(self.token):
-            raise SettingsError(
-                "the bot token is malformed: expected <digits>:<letters> as @BotFather gives it "
-                "(check TELEGRAM_BOT_TOKEN or --token-file)"
-            )
+        fault = token_fault(self.token)
+        if fault:
+            raise SettingsError(f"the bot token in {source} is malformed: {fault}; {TOKEN_FORMAT}")
         return self.token
 
     @classmethod

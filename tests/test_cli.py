@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
+import pty
+import re
+import select
+import socket
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 import yaml
+from botapi_emulator import BotApiEmulator
+from conftest import StartBot
 from helpers_knowledge import BUNDLED, copy_knowledge, edit, line_of
+from PIL import Image
 
 from bot.cli import main
+from bot.curation.store import QuestionLog
+from bot.engine.model import Outcome
 
 CONTRACT_KEYS = [
     "question",
@@ -23,6 +34,8 @@ CONTRACT_KEYS = [
     "entry",
     "citations",
     "suggestions",
+    "outcome",
+    "entries",
 ]
 CITATION_KEYS = ["source", "title", "publisher", "date", "url", "quote"]
 SUGGESTION_KEYS = ["entry", "question"]
@@ -57,13 +70,17 @@ def assert_contract(reply: dict) -> None:
     assert 0.0 <= reply["confidence"] <= 1.0
     assert isinstance(reply["citations"], list)
     assert isinstance(reply["suggestions"], list)
+    assert reply["outcome"] in {outcome.value for outcome in Outcome}
+    assert reply["answered"] == (reply["outcome"] == Outcome.ANSWERED.value)
+    assert isinstance(reply["entries"], list)
     if reply["answered"]:
         assert isinstance(reply["answer"], str) and reply["answer"]
         assert isinstance(reply["entry"], str)
+        assert reply["entries"][0] == reply["entry"]
         assert reply["citations"]
     else:
         assert reply["answer"] is None and reply["entry"] is None
-        assert reply["citations"] == []
+        assert reply["citations"] == [] and reply["entries"] == []
     for citation in reply["citations"]:
         assert list(citation) == CITATION_KEYS
         assert all(isinstance(citation[k], str) for k in CITATION_KEYS if k != "url")
@@ -292,3 +309,323 @@ def test_a_greeting_or_nothing_close_gets_questions_to_try(capsys: pytest.Captur
     assert out.startswith("Hello!") and "  - When did Kim leave for China?" in out
     _, out, _ = run(capsys, "ask", "zxqv wplk")
     assert "The story doesn't say." in out and "Some things it does answer:" in out
+
+
+# --- The console script itself, as a user runs it ---------------------------------------------
+
+STORYBOT = Path(sys.executable).with_name("storybot")  # installed by `pip install -e .`
+REPO = Path(__file__).resolve().parents[1]
+
+
+def user_environment(**extra: str) -> dict[str, str]:
+    """The test process's environment without any storybot setting or token, plus ``extra``."""
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("STORYBOT_") and k != "TELEGRAM_BOT_TOKEN"
+    }
+    return {**keep, **extra}
+
+
+def storybot(
+    cwd: Path, *argv: str, input: str | None = None, **env: str
+) -> subprocess.CompletedProcess:
+    """The `storybot` console script in ``cwd``, its output captured as text."""
+    return subprocess.run(
+        [STORYBOT, *argv], cwd=cwd, env=user_environment(**env), input=input,
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_version_is_the_installed_package_version(tmp_path: Path):
+    done = storybot(tmp_path, "--version")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == f"storybot {metadata.version('storybot')}\n"
+
+
+def test_ask_without_questions_on_a_terminal_says_what_to_type(tmp_path: Path):
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [STORYBOT, "ask"], stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=tmp_path, env=user_environment(),
+    )  # fmt: skip
+    os.close(terminal)
+    try:
+        # Nothing typed yet: the prompt must come on its own.
+        ready, _, _ = select.select([process.stderr], [], [], 60)
+        assert ready, "storybot ask waits on the terminal without a word"
+        prompt = process.stderr.readline().decode()
+        assert "one per line" in prompt and "Ctrl-D" in prompt
+        os.write(controller, b"how fast is the train\n\x04")  # a question, then Ctrl-D
+        out, _ = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
+        os.close(controller)
+    assert process.returncode == 0
+    assert "60 km/h" in out.decode() and "Ctrl-D" not in out.decode()  # stdout stays answers
+
+
+def test_ask_reading_a_pipe_prints_no_prompt(tmp_path: Path):
+    done = storybot(tmp_path, "ask", "--json", input="how fast is the train\n")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads(done.stdout)["answered"]
+
+
+def test_ask_into_head_ends_quietly(tmp_path: Path):
+    # Far more output than a pipe holds: storybot is still writing when head has gone.
+    questions = ["how fast is the train"] * 600
+    asking = subprocess.Popen(
+        [STORYBOT, "ask", *questions], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=tmp_path, env=user_environment(),
+    )  # fmt: skip
+    head = subprocess.Popen(["head", "-1"], stdin=asking.stdout, stdout=subprocess.PIPE)
+    asking.stdout.close()  # head alone reads it now
+    first, _ = head.communicate(timeout=120)
+    assert asking.wait(timeout=120) == 0
+    assert asking.stderr.read() == b""
+    asking.stderr.close()
+    assert first.decode().startswith("Kim's train runs at")
+
+
+def test_eval_yaml_error_is_one_line_naming_file_and_line(tmp_path: Path):
+    path = tmp_path / "questions.yaml"
+    path.write_text(
+        "- {q: how fast is the train, expect: answer, all: [['60']]}\n"
+        "- {q: recipe for pancakes, expect: abstain}\n"
+        "- q: when did he leave: monday\n",
+        encoding="utf-8",
+    )
+    done = storybot(tmp_path, "eval", "questions.yaml")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert done.stderr.startswith("storybot: questions.yaml:3: ")
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("{q: when did he leave, expect: answer}", "an answerable question needs 'all'"),
+        ("{q: when did he leave, expect: maybe}", "expect must be 'answer' or 'abstain'"),
+        ("{q: when did he leave, all: [monday]}", "'all' must be a list of groups"),
+        ("{expect: abstain}", "needs a 'q' text"),
+    ],
+)
+def test_eval_item_error_names_file_question_and_line(tmp_path: Path, item: str, message: str):
+    (tmp_path / "questions.yaml").write_text(
+        "# two fine questions, then a broken one\n"
+        "- {q: how fast is the train, expect: answer, all: [['60']]}\n"
+        "- {q: recipe for pancakes, expect: abstain}\n"
+        f"- {item}\n",
+        encoding="utf-8",
+    )
+    done = storybot(tmp_path, "eval", "questions.yaml")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"storybot: questions.yaml: question 3 (line 4): {message}")
+    assert len(done.stderr.splitlines()) == 1
+
+
+def readme_section(title: str) -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index(f"\n## {title}\n")
+    end = readme.find("\n## ", start + 1)
+    return readme[start : end if end != -1 else None]
+
+
+def test_eval_help_and_readme_document_the_question_file_format(tmp_path: Path):
+    done = storybot(tmp_path, "eval", "--help")
+    assert done.returncode == 0
+    named = re.findall(r"[\w/]+_questions\.yaml", done.stdout)
+    assert named and all((REPO / name).is_file() for name in named), named
+    section = readme_section("Question files")
+    for key in ("q", "expect", "kind", "topic", "all"):
+        assert f"`{key}`" in section
+    # The README's example is a working question file.
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "example.yaml").write_text(example, encoding="utf-8")
+    done = storybot(tmp_path, "eval", "example.yaml", "--target", "answerable=1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "answerable:" in done.stdout
+
+
+def test_json_outcome_and_every_answered_entry(tmp_path: Path):
+    questions = [
+        "how fast is the train and how long did the trip take",
+        "kim",
+        "recipe for pancakes",
+        "departure",
+    ]
+    done = storybot(tmp_path, "ask", "--json", *questions)
+    assert (done.returncode, done.stderr) == (0, "")
+    replies = [json.loads(line) for line in done.stdout.splitlines()]
+    for reply in replies:
+        assert_contract(reply)
+    two_parts, vague, unrelated, single = replies
+    assert two_parts["outcome"] == "answered"
+    assert two_parts["entries"] == ["train-speed", "journey-duration"]
+    assert two_parts["entry"] == "train-speed"
+    assert (vague["outcome"], vague["entries"]) == ("suggested", [])
+    assert (unrelated["outcome"], unrelated["entries"]) == ("abstained", [])
+    assert single["entries"] == [single["entry"]]
+
+
+def test_readme_documents_every_json_field():
+    section = readme_section("Running the bot")
+    for key in [*CONTRACT_KEYS, *CITATION_KEYS]:
+        assert f'"{key}"' in section, key
+
+
+@pytest.mark.parametrize("command", ["report", "stats"])
+def test_report_without_a_question_log_says_who_writes_it_and_where(tmp_path: Path, command: str):
+    done = storybot(tmp_path, command)
+    assert (done.returncode, done.stdout) == (2, "")
+    error = done.stderr
+    assert str(tmp_path / "data" / "storybot.sqlite3") in error  # absolute, not data/...
+    assert "storybot run" in error and "storybot webhook" in error
+    assert "relative to the directory" in error
+    assert "STORYBOT_DATA_DIR" in error and "STORYBOT_DATABASE_URL" in error
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_run_that_cannot_reach_the_bot_api_creates_no_database(tmp_path: Path):
+    with socket.socket() as sock:  # a port nobody listens on: connection refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    done = storybot(
+        tmp_path, "run", "--api-base-url", f"http://127.0.0.1:{port}/bot",
+        TELEGRAM_BOT_TOKEN="123456:" + "A" * 35,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "cannot reach the Bot API" in done.stderr
+    assert not (tmp_path / "data" / "storybot.sqlite3").exists()
+
+
+async def test_a_rejected_token_creates_no_database_and_a_started_bot_does(
+    botapi: BotApiEmulator, start_bot: StartBot, tmp_path: Path
+):
+    database = tmp_path / "log.sqlite3"  # where start_bot points the question log
+    wrong = "123456789:AAwrongTokenThatTheServerRejects12345"
+    bot = await start_bot(ready=False, TELEGRAM_BOT_TOKEN=wrong)
+    assert await asyncio.wait_for(bot.process.wait(), 30) == 2
+    assert not database.exists()
+    bot = await start_bot()
+    await bot.stop()
+    assert database.is_file()
+
+
+@pytest.fixture
+def question_log(tmp_path: Path) -> str:
+    """A question log with a few questions, as a database URL."""
+    url = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    log = QuestionLog.open(url)
+
+    async def fill() -> None:
+        for question in ("how fast is the train", "recipe for pancakes"):
+            log.record(
+                question=question, chat_type="private", outcome=Outcome.ABSTAINED,
+                entry=None, confidence=0.1, knowledge_version="test",
+            )  # fmt: skip
+        await log.close()
+
+    asyncio.run(fill())
+    return url
+
+
+@pytest.mark.parametrize(
+    ("name", "image_format"),
+    [("chart.png", "PNG"), ("chart.jpg", "JPEG"), ("chart.JPEG", "JPEG"), ("c.webp", "WEBP")],
+)
+def test_chart_is_written_in_the_format_its_name_says(
+    tmp_path: Path, question_log: str, name: str, image_format: str
+):
+    done = storybot(tmp_path, "stats", "--database", question_log, "--chart", name)
+    assert done.returncode == 0, done.stderr
+    with Image.open(tmp_path / name) as image:
+        assert image.format == image_format
+
+
+@pytest.mark.parametrize("name", ["chart.xyz", "chart"])
+def test_chart_with_an_unknown_extension_is_refused(tmp_path: Path, question_log: str, name: str):
+    done = storybot(tmp_path, "stats", "--database", question_log, "--chart", name)
+    assert done.returncode == 2
+    assert "--chart" in done.stderr and ".png" in done.stderr and ".jpg" in done.stderr
+    assert not (tmp_path / name).exists()
+
+
+def test_empty_token_file_is_named(tmp_path: Path):
+    (tmp_path / "token").write_text("\n", encoding="utf-8")
+    done = storybot(tmp_path, "run", "--token-file", "token")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "storybot: --token-file token is empty: put the bot token from @BotFather in it\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("token", "fault"),
+    [
+        ("123:abc", "has only 3 characters"),
+        ("123456:has spaces in it and is long enough", "may only hold letters"),
+        ("bot123456:" + "A" * 35, "leave out the 'bot'"),
+        ("A" * 40, "no ':'"),
+    ],
+)
+@pytest.mark.parametrize("from_file", [True, False])
+def test_malformed_token_states_the_real_format_without_echoing_it(
+    tmp_path: Path, token: str, fault: str, from_file: bool
+):
+    if from_file:
+        (tmp_path / "token").write_text(token, encoding="utf-8")
+        done = storybot(tmp_path, "run", "--token-file", "token")
+        source = "--token-file token"
+    else:
+        done = storybot(tmp_path, "run", TELEGRAM_BOT_TOKEN=token)
+        source = "TELEGRAM_BOT_TOKEN"
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1
+    assert f"the bot token in {source} is malformed" in done.stderr
+    assert fault in done.stderr
+    assert "bot id in digits, a colon, then a 35-character secret" in done.stderr
+    assert not [part for part in token.split(":") if len(part) >= 3 and part in done.stderr]
+
+
+def test_sources_lists_title_publisher_date_link_and_file(tmp_path: Path):
+    listed = yaml.safe_load((BUNDLED / "sources.yaml").read_text(encoding="utf-8"))["sources"]
+    done = storybot(tmp_path, "sources")
+    assert (done.returncode, done.stderr) == (0, "")
+    for source in listed:
+        assert source["title"] in done.stdout
+        assert f"{source['publisher']}, {source['date']}" in done.stdout
+        assert str(BUNDLED / source["file"]) in done.stdout
+    assert "no link" in done.stdout  # the bundled source has url: null
+
+    done = storybot(tmp_path, "sources", "--json")
+    assert (done.returncode, done.stderr) == (0, "")
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [row["id"] for row in rows] == [source["id"] for source in listed]
+    for row, source in zip(rows, listed, strict=True):
+        assert list(row) == ["id", "title", "publisher", "date", "url", "language", "file"]
+        assert {k: row[k] for k in ("title", "publisher", "url")} == {
+            k: source[k] for k in ("title", "publisher", "url")
+        }
+        assert Path(row["file"]).is_file()
+
+
+def test_sources_of_another_knowledge_directory(tmp_path: Path):
+    knowledge = copy_knowledge(tmp_path / "k")
+    edit(knowledge, "sources.yaml", "url: null", "url: https://example.org/kim-train")
+    done = storybot(tmp_path, "sources", "--knowledge", str(knowledge))
+    assert done.returncode == 0, done.stderr
+    assert "<https://example.org/kim-train>" in done.stdout
+    assert str(knowledge / "sources") in done.stdout
+
+
+def test_readme_quick_start_shows_what_the_command_prints(tmp_path: Path):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    command = re.search(r'storybot ask "([^"]+)"', quick_start)
+    assert command, "the quick start asks a question"
+    shown = quick_start.split("answers in the terminal", 1)[1].split("```\n", 2)[1]
+    done = storybot(tmp_path, "ask", command.group(1))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == shown

@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.chat import render
-from bot.chat.app import build_application, make_services
+from bot.chat.app import build_application, make_services, open_question_log
 from bot.settings import Settings
 
 TOKEN = "123456:offline-handler-test-token-xyz"
@@ -92,8 +92,10 @@ async def app(knowledge_copy: Path, tmp_path: Path):
         data_dir=tmp_path / "data",
     )
     request = RecordingRequest()
-    application = build_application(settings, make_services(settings), request=request)
+    services = make_services(settings)
+    application = build_application(settings, services, request=request)
     await application.initialize()
+    open_question_log(services)  # as post_init does once getMe succeeded
     application.request = request
     yield application
     await application.shutdown()

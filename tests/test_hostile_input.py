@@ -22,7 +22,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.chat import render
-from bot.chat.app import build_application, make_services
+from bot.chat.app import build_application, make_services, open_question_log
 from bot.chat.handlers import Services
 from bot.engine.answering import answer_entry, answer_question
 from bot.engine.loader import KNOWLEDGE_FILES, load, validate
@@ -261,6 +261,7 @@ class Offline:
 
         self.application.add_error_handler(record)
         self.loop.run_until_complete(self.application.initialize())
+        open_question_log(self.services)  # as post_init does once getMe succeeded
 
     def process(self, update: dict) -> None:
         """Handle one update as the running bot would; raises if any handler failed."""

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import signal
 import socket
-from collections import Counter
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -150,9 +149,10 @@ def _add_handlers(application: Application) -> None:
 
 
 async def _post_init(application: Application) -> None:
-    """Command menus per scope, SIGHUP reloads, and a start-up line in the log."""
+    """The question log, command menus per scope, SIGHUP reloads, and a start-up line."""
     services: Services = application.bot_data["services"]
     bot = application.bot
+    open_question_log(services)  # only now: initialize() has checked the token with getMe
     try:
         await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
         await bot.set_my_commands(PUBLIC_COMMANDS, scope=BotCommandScopeAllGroupChats())
@@ -245,24 +245,29 @@ def make_services(settings: Settings, *, webhook: bool = False) -> Services:
     metrics.knowledge_loaded(holder.snapshot)
     if not settings.admins:
         log.warning("no STORYBOT_ADMINS set: /reload is disabled (SIGHUP still reloads)")
-    popular: Counter[str] = Counter()
-    try:
-        question_log = QuestionLog.open(settings.question_log_url, settings.retention_days)
-        # Inline mode's empty query shows the most asked topics, also right after a restart.
-        popular.update(dict(question_log.stats(POPULAR_DAYS).top_entries))
-    except StoreError as exc:
-        log.warning("question log unavailable, answering without it: %s", exc)
-        question_log = None
     return Services(
         settings=settings,
         holder=holder,
         metrics=metrics,
-        question_log=question_log,
         replica=socket.gethostname(),
         watching=settings.watch_knowledge,
         webhook=webhook,
-        popular=popular,
     )
+
+
+def open_question_log(services: Services) -> None:
+    """Open (on the first run, create) the question log; without one the bot still answers.
+
+    Called once the Bot API has accepted the token, so a run that fails to start leaves no
+    empty database behind.
+    """
+    settings = services.settings
+    try:
+        services.question_log = QuestionLog.open(settings.question_log_url, settings.retention_days)
+        # Inline mode's empty query shows the most asked topics, also right after a restart.
+        services.popular.update(dict(services.question_log.stats(POPULAR_DAYS).top_entries))
+    except StoreError as exc:
+        log.warning("question log unavailable, answering without it: %s", exc)
 
 
 def run_polling(settings: Settings) -> None:

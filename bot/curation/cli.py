@@ -12,8 +12,16 @@ from typing import Any, TextIO
 
 import yaml
 
-from bot.curation.report import CHART_DAYS, FORMATS, format_stats, format_unanswered, render_chart
-from bot.curation.store import LoggedQuestion, QuestionLog
+from bot.curation.report import (
+    CHART_DAYS,
+    FORMATS,
+    chart_extensions,
+    chart_format,
+    format_stats,
+    format_unanswered,
+    render_chart,
+)
+from bot.curation.store import LoggedQuestion, MissingLogError, QuestionLog
 from bot.engine.loader import load
 from bot.engine.model import Outcome, Snapshot
 from bot.engine.text import STOPWORDS
@@ -58,19 +66,46 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     common(stats, days=30)
     stats.add_argument(
         "--chart",
-        type=Path,
-        metavar="FILE.png",
-        help=f"also draw questions per day of the last {CHART_DAYS} days",
+        type=_chart_file,
+        metavar="FILE",
+        help=f"also draw questions per day of the last {CHART_DAYS} days, as an image of the "
+        "type the extension names (.png, .jpg, .webp, .gif, .bmp, .tif)",
     )
     stats.set_defaults(handler=cmd_stats)
 
 
+def _chart_file(text: str) -> Path:
+    if chart_format(text) is None:
+        accepted = ", ".join(chart_extensions())
+        raise argparse.ArgumentTypeError(
+            f"cannot tell which image type to write from the name {text!r}: end it in one of "
+            f"{accepted}"
+        )
+    return Path(text)
+
+
+def open_log_to_read(database: str | None, settings: Settings) -> QuestionLog:
+    """The existing question log at ``database`` (default: the settings'); a missing one is
+    an error that says who writes the log and where, not a new empty log reported as quiet."""
+    try:
+        return QuestionLog.open(
+            database or settings.question_log_url, settings.retention_days, create=False
+        )
+    except MissingLogError as exc:
+        where = (
+            ""
+            if database or settings.database_url
+            else " (STORYBOT_DATA_DIR, default ./data, relative to the directory the bot runs in)"
+        )
+        raise MissingLogError(
+            f"{exc}; only `storybot run` and `storybot webhook` write it, in their data "
+            f"directory{where}. Run this where the bot runs, or point --database URL, "
+            "STORYBOT_DATABASE_URL or STORYBOT_DATA_DIR at its log"
+        ) from None
+
+
 def _open(args: argparse.Namespace) -> QuestionLog:
-    settings = Settings.from_env()
-    # create=False: a mistyped URL is an error, not a new empty log reported as all quiet.
-    return QuestionLog.open(
-        args.database or settings.question_log_url, settings.retention_days, create=False
-    )
+    return open_log_to_read(args.database, Settings.from_env())
 
 
 def _print(text: str) -> None:
@@ -90,7 +125,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         stats = log.stats(args.days)
         _print(format_stats(stats, args.format))
         if args.chart:
-            render_chart(stats if args.days >= CHART_DAYS else log.stats(CHART_DAYS), args.chart)
+            chart_stats = stats if args.days >= CHART_DAYS else log.stats(CHART_DAYS)
+            render_chart(chart_stats, args.chart, chart_format(args.chart) or "PNG")
             print(f"chart written to {args.chart}", file=sys.stderr)
     return 0
 
@@ -180,11 +216,15 @@ def write_cases(cases: list[dict[str, Any]], out: TextIO, days: int) -> None:
         out.write(f"- {flow}")
 
 
-def eval_from_log(database_url: str, days: int, out: TextIO, knowledge: Path | None = None) -> int:
-    """`storybot eval --from-log`: write reviewed log questions as a question file; exit status."""
+def eval_from_log(
+    database_url: str | None, days: int, out: TextIO, knowledge: Path | None = None
+) -> int:
+    """`storybot eval --from-log`: write reviewed log questions as a question file; exit status.
+
+    ``database_url`` None: the settings' question log."""
     settings = Settings.from_env(knowledge_dir=knowledge)
     snapshot = load(settings.knowledge_dir)
-    with QuestionLog.open(database_url, settings.retention_days, create=False) as log:
+    with open_log_to_read(database_url, settings) as log:
         cases = from_log_cases(log, days, snapshot)
     write_cases(cases, out, days)
     return 0

@@ -1,4 +1,4 @@
-"""The curators' reports as plain text, JSON and CSV, and the questions-per-day chart as a PNG.
+"""The curators' reports as plain text, JSON and CSV, and the questions-per-day chart as an image.
 
 The chart is drawn with Pillow's ImageDraw: a well-kept library with wheels for every common
 platform (7 MB wheel, no dependencies of its own) and a bundled scalable font. matplotlib
@@ -14,6 +14,7 @@ import json
 import math
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO, Any
 
 from PIL import Image, ImageDraw, ImageFont
@@ -23,6 +24,9 @@ from bot.engine.model import Outcome
 
 FORMATS = ("text", "json", "csv")
 CHART_DAYS = 30
+# Image formats the chart is written in, chosen by the file's extension (what Pillow can write
+# from an RGB image without extra libraries).
+CHART_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 SHOWN_QUESTION_CHARS = 80  # twenty report lines must fit one Telegram message (4096 chars)
 
 # Stacked bottom to top in this order.
@@ -108,8 +112,25 @@ def format_stats(stats: Stats, fmt: str = "text") -> str:
     return "\n".join(lines)
 
 
-def render_chart(stats: Stats, target: str | os.PathLike[str] | IO[bytes]) -> None:
-    """Draw questions per day of the last 30 days, stacked by outcome, as a PNG."""
+def chart_extensions() -> dict[str, str]:
+    """The file extensions `--chart` accepts, each with its image format (Pillow's name)."""
+    return {
+        extension: image_format
+        for extension, image_format in Image.registered_extensions().items()
+        if image_format in CHART_FORMATS and image_format in Image.SAVE
+    }
+
+
+def chart_format(path: str | os.PathLike[str]) -> str | None:
+    """The image format a chart file's extension names, or None if none of CHART_FORMATS."""
+    return chart_extensions().get(Path(path).suffix.lower())
+
+
+def render_chart(
+    stats: Stats, target: str | os.PathLike[str] | IO[bytes], image_format: str = "PNG"
+) -> None:
+    """Draw questions per day of the last 30 days, stacked by outcome, in ``image_format``
+    (one of CHART_FORMATS)."""
     days = stats.per_day[-CHART_DAYS:]
     width, height = 900, 420
     left, right, top, bottom = 56, 24, 56, 48
@@ -153,7 +174,7 @@ def render_chart(stats: Stats, target: str | os.PathLike[str] | IO[bytes]) -> No
         x -= 14
         draw.rectangle([(x, 16), (x + 10, 28)], colour)
         x -= 16
-    image.save(target, format="PNG")
+    image.save(target, format=image_format)
 
 
 def _nice_step(raw: float) -> int:

@@ -54,6 +54,10 @@ class StoreError(OSError):
     """The question log's database cannot be opened or used; the message says why."""
 
 
+class MissingLogError(StoreError):
+    """Opening without ``create``: there is no question log where the URL points."""
+
+
 INSERT_QUESTION = (
     "INSERT INTO questions (ref, asked_at, chat_type, question, outcome, entry, confidence,"
     " knowledge_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -120,7 +124,7 @@ class SqliteBackend(LogBackend):
         try:
             if path != ":memory:":
                 if not create and not Path(path).is_file():
-                    raise StoreError(f"no question log at {path}")
+                    raise MissingLogError(f"no question log at {Path(path).absolute()}")
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             self._connection = sqlite3.connect(
                 path, timeout=5.0, isolation_level=None, check_same_thread=False
@@ -226,7 +230,7 @@ class PostgresBackend(LogBackend):
                 raise
             if found is None:
                 self.close()
-                raise StoreError(f"no question log in {self._masked}")
+                raise MissingLogError(f"no question log in {self._masked}")
 
     def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
         psycopg = self._psycopg

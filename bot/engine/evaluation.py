@@ -1,4 +1,4 @@
-"""Question files (the format of dev_questions.yaml) -> accuracy per kind."""
+"""Question files (the format: README.md, "Question files") -> accuracy per kind."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.engine.answering import Bands, answer_question
 from bot.engine.model import Answer, Snapshot
+from bot.engine.yamlfile import YamlList, read_yaml
 
 # Groups of kinds the targets may name besides the kinds themselves.
 ANSWERABLE = "answerable"
@@ -70,23 +69,43 @@ def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+class QuestionFileError(ValueError):
+    """A question file cannot be used; the message names the file, and the question and line."""
+
+
 def load_cases(path: Path) -> list[Case]:
-    """Read a question file; ValueError naming the item when one is malformed."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
-    if not isinstance(data, list):
-        raise ValueError(f"{path}: expected a list of questions")
-    return [_case(item, number) for number, item in enumerate(data, 1)]
+    """Read a question file (the format: README.md, "Question files"); QuestionFileError
+    naming the file, and the question and its line, when something is wrong."""
+    data, problems = read_yaml(Path(path), str(path))
+    if problems:
+        raise QuestionFileError(str(problems[0]))
+    if data is None:
+        return []
+    if not isinstance(data, YamlList):
+        line = getattr(data, "line", 1)
+        raise QuestionFileError(f"{path}:{line}: expected a list of questions, one '- q: ...' each")
+    return [
+        _case(item, f"{path}: question {number} (line {line})")
+        for number, (item, line) in enumerate(zip(data, data.item_lines, strict=True), 1)
+    ]
 
 
-def _case(item: Any, number: int) -> Case:
+def _case(item: Any, where: str) -> Case:
     if not isinstance(item, dict) or not isinstance(item.get("q"), str):
-        raise ValueError(f"question {number}: needs a 'q' text")
+        raise QuestionFileError(f"{where}: needs a 'q' text")
     expect = item.get("expect", "answer")
     if expect not in ("answer", "abstain"):
-        raise ValueError(f"question {number}: expect must be 'answer' or 'abstain'")
+        raise QuestionFileError(f"{where}: expect must be 'answer' or 'abstain', not {expect!r}")
     groups = item.get("all") or []
+    if not isinstance(groups, list) or not all(isinstance(g, list) and g for g in groups):
+        raise QuestionFileError(
+            f"{where}: 'all' must be a list of groups, each a list of strings, "
+            "e.g. all: [[monday], [train, rail]]"
+        )
     if expect == "answer" and not groups:
-        raise ValueError(f"question {number}: an answerable question needs 'all' groups")
+        raise QuestionFileError(
+            f"{where}: an answerable question needs 'all' groups (or expect: abstain)"
+        )
     return Case(
         question=item["q"],
         expect=expect,

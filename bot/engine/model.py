@@ -48,6 +48,18 @@ class Source:
     text: str
     uncovered_ok: tuple[str, ...] = ()
 
+    def to_json(self, directory: Path) -> dict[str, Any]:
+        """The source as `storybot sources --json` lists it; ``file`` under ``directory``."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "publisher": self.publisher,
+            "date": self.date,
+            "url": self.url,
+            "language": self.language,
+            "file": str(directory / self.file),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Fact:
@@ -161,7 +173,7 @@ class Answer:
         return tuple(dict.fromkeys(c for part in self.parts for c in part.citations))
 
     def to_json(self) -> dict[str, Any]:
-        """One line of `storybot ask --json` (stable contract)."""
+        """One line of `storybot ask --json` (stable contract: fields are only ever added)."""
         return {
             "question": self.question,
             "answered": self.answered,
@@ -170,6 +182,9 @@ class Answer:
             "entry": self.entry.id if self.answered and self.entry else None,
             "citations": [c.to_json() for c in self.all_citations],
             "suggestions": [s.to_json() for s in self.suggestions],
+            "outcome": self.outcome.value,
+            # Every part's entry, so a two-part answer names both ("entry" is the first).
+            "entries": [part.entry.id for part in self.parts if part.answered and part.entry],
         }
 
 
