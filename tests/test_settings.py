@@ -57,3 +57,14 @@ def test_bad_tokens_are_refused_without_echoing_them(token):
     with pytest.raises(SettingsError) as error:
         Settings.from_env({}, token=token).require_token()
     assert not token or token not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "123456789:" + "Ab1_-" * 7,  # @BotFather's shape: a 35-character secret
+        "110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",  # the Bot API docs' example (34)
+    ],
+)
+def test_well_formed_tokens_are_accepted(token):
+    assert Settings.from_env({}, token=token).require_token() == token

@@ -92,16 +92,16 @@ def open_log_to_read(database: str | None, settings: Settings) -> QuestionLog:
             database or settings.question_log_url, settings.retention_days, create=False
         )
     except MissingLogError as exc:
-        where = (
-            ""
-            if database or settings.database_url
-            else " (STORYBOT_DATA_DIR, default ./data, relative to the directory the bot runs in)"
-        )
-        raise MissingLogError(
-            f"{exc}; only `storybot run` and `storybot webhook` write it, in their data "
-            f"directory{where}. Run this where the bot runs, or point --database URL, "
-            "STORYBOT_DATABASE_URL or STORYBOT_DATA_DIR at its log"
-        ) from None
+        if database or settings.database_url:  # a log named on purpose: the name is wrong
+            hint = "only `storybot run` and `storybot webhook` write a question log: check the URL"
+        else:
+            hint = (
+                "only `storybot run` and `storybot webhook` write it, in their data directory "
+                "(STORYBOT_DATA_DIR, default ./data, relative to the directory the bot runs in): "
+                "run this where the bot runs, or point STORYBOT_DATA_DIR, STORYBOT_DATABASE_URL "
+                "or --database URL at its log"
+            )
+        raise MissingLogError(f"{exc}; {hint}") from None
 
 
 def _open(args: argparse.Namespace) -> QuestionLog:
