@@ -497,7 +497,7 @@ def test_a_run_that_cannot_reach_the_bot_api_creates_no_database(tmp_path: Path)
     )  # fmt: skip
     assert done.returncode == 1
     assert "cannot reach the Bot API" in done.stderr
-    assert not (tmp_path / "data" / "storybot.sqlite3").exists()
+    assert not (tmp_path / "data").exists()  # no database, not even its directory
 
 
 async def test_a_rejected_token_creates_no_database_and_a_started_bot_does(
