@@ -155,15 +155,18 @@ PROBES = frozenset({"/healthz", "/status", "/metrics"})
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
-    """Tornado's access log, with successful probes and scrapes (every few seconds, from
-    Kubernetes, Docker and Prometheus) at DEBUG instead of INFO."""
+    """Tornado's access log, with successful probes and scrapes (Kubernetes and uptime checks,
+    Prometheus: every few seconds) at DEBUG instead of INFO."""
     status = handler.get_status()
     if handler.request.path in PROBES:
         level = logging.DEBUG if status < 400 else logging.WARNING
     else:
         level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
-    seconds = handler.request.request_time()
-    access_log.log(level, "%d %s %.2fms", status, handler._request_summary(), 1000 * seconds)
+    request = handler.request
+    access_log.log(
+        level, "%d %s %s (%s) %.2fms", status, request.method, request.uri, request.remote_ip,
+        1000 * request.request_time(),
+    )  # fmt: skip
 
 
 async def serve(application: Application, services: Services) -> None:
