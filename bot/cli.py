@@ -8,7 +8,6 @@ import contextlib
 import json
 import logging
 import os
-import secrets
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -249,9 +248,11 @@ def _run_bot(run: Callable[[Settings], None], settings: Settings) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     redact = redactor([settings.token, settings.webhook_secret])
+    debug = logging.getLogger("bot").debug  # the traceback, for debugging only (redacted)
     try:
         run(settings)
-    except InvalidToken:
+    except InvalidToken as exc:
+        debug("the Bot API rejected the token", exc_info=exc)
         print(
             "storybot: the Bot API rejected the bot token: check TELEGRAM_BOT_TOKEN or "
             "--token-file",
@@ -259,6 +260,7 @@ def _run_bot(run: Callable[[Settings], None], settings: Settings) -> int:
         )
         return 2
     except NetworkError as exc:
+        debug("the Bot API is unreachable", exc_info=exc)
         where = redact(settings.api_base_url)
         print(f"storybot: cannot reach the Bot API at {where}: {redact(str(exc))}", file=sys.stderr)
         return 1
@@ -280,6 +282,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_webhook(args: argparse.Namespace) -> int:
     """Run the Telegram bot behind a webhook."""
     from bot.chat.app import run_webhook
+    from bot.ops.webhook import check_secret, generated_secret
 
     settings = _bot_settings(args)
     overrides = {
@@ -291,15 +294,17 @@ def cmd_webhook(args: argparse.Namespace) -> int:
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     if not settings.webhook_url.startswith("https://"):
         raise SettingsError("webhook mode needs --url or STORYBOT_WEBHOOK_URL: an https:// URL")
-    if not settings.webhook_secret:
-        secret = secrets.token_urlsafe(32)
-        print(
-            "STORYBOT_WEBHOOK_SECRET is not set; generated one for this run (set it to keep "
-            f"it across restarts):\n{secret}",
-            file=sys.stderr,
-        )
+    if settings.webhook_secret:
+        check_secret(settings.webhook_secret, "STORYBOT_WEBHOOK_SECRET")
+    else:
+        secret, path = generated_secret(settings.data_dir)
         settings = replace(settings, webhook_secret=secret)
         setup_logging(settings.log_level, settings.log_format, [settings.token, secret])
+        logging.getLogger("bot").info(
+            "STORYBOT_WEBHOOK_SECRET is not set: using the secret kept in %s (mode 0600); "
+            "replicas behind one URL must share one set secret instead",
+            path,
+        )
     return _run_bot(run_webhook, settings)
 
 

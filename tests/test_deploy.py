@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import textwrap
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from bot.engine.loader import KNOWLEDGE_FILES
 from bot.settings import SETTINGS
@@ -67,6 +73,8 @@ def test_deploy_folder_has_the_expected_files():
         "kubernetes/ingress.yaml",
         "kubernetes/pdb.yaml",
         "kubernetes/secret.example.yaml",
+        "constraints.txt",
+        "constraints.sh",
     }
     present = {path.relative_to(DEPLOY).as_posix() for path in deploy_files()}
     assert expected <= present, f"missing: {sorted(expected - present)}"
@@ -211,7 +219,7 @@ def test_secret_example_holds_what_the_deployment_reads():
 def test_compose_services():
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
-    assert services["bot"]["command"] == ["run"] and "profiles" not in services["bot"]
+    assert services["bot"]["command"][0] == "run" and "profiles" not in services["bot"]
     assert services["webhook"]["profiles"] == ["webhook"]
     assert services["caddy"]["profiles"] == ["webhook"]
     for name in ("bot", "webhook"):
@@ -225,8 +233,139 @@ def test_compose_services():
 
 def test_caddy_does_not_proxy_metrics():
     caddyfile = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
-    assert "/metrics" not in re.sub(r"#.*", "", caddyfile)
+    routes = re.sub(r"#.*", "", caddyfile)
+    assert "/metrics" not in routes and "/status" not in routes
     assert "respond 404" in caddyfile
+
+
+def test_compose_passes_the_token_as_a_secret_file_not_an_environment_variable():
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    assert compose["secrets"]["telegram_bot_token"] == {"file": "./secrets/telegram_bot_token"}
+    for name in ("bot", "webhook"):
+        service = compose["services"][name]
+        assert service["secrets"] == ["telegram_bot_token"], name
+        command = service["command"]
+        flag = command.index("--token-file")
+        assert command[flag + 1] == "/run/secrets/telegram_bot_token", name
+        assert "TELEGRAM_BOT_TOKEN" not in service["environment"], name
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "deploy/secrets/" in ignored, "the token file must never be committed"
+
+
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+def test_base_images_are_pinned_by_digest():
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    arguments = dict(re.findall(r"^ARG (\w+)=(\S+)$", dockerfile, flags=re.MULTILINE))
+    for image in re.findall(r"^FROM\s+(\S+)", dockerfile, flags=re.MULTILINE):
+        if image in {"builder", "runtime"}:
+            continue
+        image = arguments.get(image.strip("${}"), image)
+        assert DIGEST.search(image), f"Dockerfile: {image} is not pinned by digest"
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    for name, service in compose["services"].items():
+        if "build" in service:
+            continue  # built from the Dockerfile above
+        assert DIGEST.search(service["image"]), f"compose {name}: {service['image']}"
+
+
+def runtime_requirements() -> dict[str, Requirement]:
+    """Every package storybot[postgres] needs at run time here, by name (the closure)."""
+    pending = [Requirement(f"storybot[postgres]=={metadata.version('storybot')}")]
+    found: dict[str, Requirement] = {}
+    while pending:
+        requirement = pending.pop()
+        name = canonicalize_name(requirement.name)
+        if name in found:
+            continue
+        found[name] = requirement
+        for text in metadata.requires(requirement.name) or []:
+            needed = Requirement(text)
+            extras = requirement.extras or {""}
+            if needed.marker is None or any(needed.marker.evaluate({"extra": e}) for e in extras):
+                pending.append(needed)
+    del found["storybot"]
+    return found
+
+
+def test_image_build_is_pinned_by_the_constraints_file():
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    builder = re.split(r"^FROM\s", dockerfile, flags=re.MULTILINE)[1]
+    assert "COPY deploy/constraints.txt ./" in builder
+    assert "PIP_CONSTRAINT=/src/constraints.txt" in builder
+    lines = (DEPLOY / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    pins = {}
+    for line in lines:
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version and re.fullmatch(r"[\w.+!-]+", version), line
+            pins[canonicalize_name(name)] = version
+    assert "hatchling" in pins, "the build backend is pinned too"
+    for name, requirement in runtime_requirements().items():
+        assert name in pins, f"deploy/constraints.txt has no pin for {name}: run constraints.sh"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (
+            f"{name}=={pins[name]} does not satisfy {requirement}"
+        )
+
+
+def readme_shell_blocks(marker: str) -> list[str]:
+    """The ```sh blocks of deploy/README.md that contain ``marker``, in order."""
+    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^ *```sh\n(.*?)^ *```", readme, flags=re.MULTILINE | re.DOTALL)
+    return [textwrap.dedent(block) for block in blocks if marker in block]
+
+
+FAKE_PYTHON = """#!/bin/sh
+# Stands in for `python3 -m venv DIR`: a venv whose pip and storybot only record their calls.
+[ "$1" = -m ] && [ "$2" = venv ] || exit 64
+mkdir -p "$3/bin"
+for tool in pip storybot; do
+    printf '#!/bin/sh\\necho "$0 $*" >> "$CALLS"\\n' > "$3/bin/$tool"
+    chmod +x "$3/bin/$tool"
+done
+"""
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")
+def test_systemd_install_upgrade_and_rollback_steps_work(tmp_path: Path):
+    """The README's own commands, run in a scratch root with python3 -m venv and systemctl
+    stubbed: the live venv is a symlink the upgrade and the rollback switch atomically."""
+    install, upgrade, rollback = readme_shell_blocks("/opt/storybot/venv")
+    root = tmp_path / "root"
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    (stubs / "python3").write_text(FAKE_PYTHON, encoding="utf-8")
+    (stubs / "systemctl").write_text('#!/bin/sh\necho "systemctl $*" >> "$CALLS"\n')
+    for stub in stubs.iterdir():
+        stub.chmod(0o755)
+    calls = tmp_path / "calls"
+    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}", "CALLS": str(calls),
+           "EDITOR": "true"}  # fmt: skip
+
+    def run(block: str) -> None:
+        for path in ("/opt/storybot", "/etc/storybot", "/etc/systemd", "/usr/share/doc"):
+            block = block.replace(path, f"{root}{path}")
+        script = "set -eu\n" + block.replace("/path/to/", "")
+        result = subprocess.run(
+            ["sh", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, f"{block}\n{result.stderr}"
+
+    live = root / "opt/storybot/venv"
+    (root / "etc/systemd/system").mkdir(parents=True)
+    run(install)
+    assert live.is_symlink() and live.resolve() == root / "opt/storybot/venv-0.1.0"
+    unit = (DEPLOY / "storybot.service").read_text(encoding="utf-8")
+    (documentation,) = re.findall(r"^Documentation=file://(\S+)$", unit, flags=re.MULTILINE)
+    assert (root / documentation.lstrip("/")).is_file(), "Documentation= names a missing file"
+    run(upgrade)
+    assert live.is_symlink() and live.resolve() == root / "opt/storybot/venv-0.2.0"
+    assert f"{root}/opt/storybot/venv-0.2.0/bin/storybot check" in calls.read_text()
+    run(rollback)
+    assert live.resolve() == root / "opt/storybot/venv-0.1.0"
+    assert calls.read_text().count("systemctl restart storybot") == 2
 
 
 # --- (d) Dockerfile -------------------------------------------------------------------------
@@ -301,6 +440,21 @@ def test_deployment_mounts_every_knowledge_file_at_its_path():
         assert generated[key] == (KNOWLEDGE / path).resolve(), f"{key} is mounted at {path}"
     missing = needed_knowledge_files() - set(items.values())
     assert not missing, f"add to the knowledge volume's items in deployment.yaml: {missing}"
+
+
+def test_knowledge_configmap_size_and_server_side_apply():
+    """Client-side apply copies the ConfigMap into an annotation capped at 256 KiB: the README
+    states today's size and applies server-side, where the limit is the object's 1 MiB."""
+    data = {key: path.read_text(encoding="utf-8") for key, path in generated_knowledge().items()}
+    size = len(json.dumps({"data": data}).encode())
+    assert size < 900 * 1024, "the knowledge no longer fits a ConfigMap: see deploy/README.md"
+    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    (stated,) = re.findall(r"ConfigMap is about (\d+) KB today", readme)
+    assert abs(int(stated) * 1000 - size) < 0.1 * size, f"README says {stated} KB, it is {size} B"
+    for text in (readme, (KUBE / "kustomization.yaml").read_text(encoding="utf-8")):
+        applies = re.findall(r"kubectl apply[^`\n]*", text)
+        piped = [line for line in applies if "-f -" in line]
+        assert piped and all("--server-side" in line for line in piped), piped
 
 
 def test_kustomize_build_renders(tmp_path: Path):

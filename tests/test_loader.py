@@ -214,7 +214,46 @@ def nesting_too_deep(k: Path) -> Expected:
 
 def missing_file(k: Path) -> Expected:
     (k / "facts.yaml").unlink()
-    return "facts.yaml", None, "cannot read file"
+    return "facts.yaml", None, "required file is missing"
+
+
+def missing_synonyms(k: Path) -> Expected:
+    # Without it every guard would silently stop guarding ("who built the train" answered).
+    (k / "synonyms.yaml").unlink()
+    return "synonyms.yaml", None, "required file is missing"
+
+
+def unclosed_bracket(k: Path) -> Expected:
+    edit(
+        k, "facts.yaml", "statement: The article was written", "statement: [The article was written"
+    )
+    line = line_of(k, "facts.yaml", "statement: [The article")
+    return "facts.yaml", line, "[ opened here is not closed (line"
+
+
+def unclosed_quote(k: Path) -> Expected:
+    edit(
+        k, "facts.yaml", "statement: The article was written", 'statement: "The article was written'
+    )
+    line = line_of(k, "facts.yaml", 'statement: "The article')
+    return "facts.yaml", line, "the quoted text starting here runs on to line"
+
+
+def unclosed_quote_at_the_end(k: Path) -> Expected:
+    with (k / "synonyms.yaml").open("a", encoding="utf-8") as file:
+        file.write('  - canonical: "oops\n    aliases: [x]\n')
+    line = line_of(k, "synonyms.yaml", '"oops')
+    return "synonyms.yaml", line, '" opened here is not closed'
+
+
+def duplicate_source_id(k: Path) -> Expected:
+    text = (k / "sources.yaml").read_text(encoding="utf-8")
+    second = text.split("sources:\n", 1)[1].replace("gli-2025-09-02-kim-train", "second", 1)
+    (k / "sources.yaml").write_text(
+        text + second.replace("id: second", "id: gli-2025-09-02-kim-train")
+    )
+    line = line_of(k, "sources.yaml", "id: gli-2025-09-02-kim-train", nth=2)
+    return "sources.yaml", line, "duplicate id 'gli-2025-09-02-kim-train'"
 
 
 def missing_source_text(k: Path) -> Expected:
@@ -257,6 +296,10 @@ CASES: list[Callable[[Path], Expected]] = [
     anchors_and_aliases,
     nesting_too_deep,
     missing_file,
+    missing_synonyms,
+    unclosed_bracket,
+    unclosed_quote,
+    unclosed_quote_at_the_end,
     missing_source_text,
     empty_file,
     item_not_a_mapping,
@@ -418,3 +461,22 @@ def test_an_unreadable_file_is_the_only_problem_reported(knowledge: Path, name: 
     (knowledge / name).write_text(f"{name.split('.')[0]}: [\n", encoding="utf-8")
     _, problems = validate(knowledge)
     assert [p.file for p in problems] == [name]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        missing_source_text,  # not also "unknown source" for each of its 39 facts
+        duplicate_entry_id,  # not also "unknown entry 'travel-mode'" where others relate to it
+        duplicate_fact_id,  # not also "unknown fact 'arrived-early-tuesday'" in three entries
+        duplicate_source_id,
+        missing_synonyms,
+        unclosed_bracket,
+        unclosed_quote,
+    ],
+    ids=lambda case: case.__name__,
+)
+def test_one_cause_is_one_problem_at_its_line(knowledge: Path, case: Callable[[Path], Expected]):
+    file, line, text = case(knowledge)
+    _, problems = validate(knowledge)
+    assert problems == [problem(problems, file, line, text)]

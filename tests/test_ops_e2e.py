@@ -1,4 +1,4 @@
-"""End to end for operations: webhook mode with /healthz and /metrics, the knowledge watch,
+"""End to end for operations: webhook mode with /healthz, /status and /metrics, the knowledge watch,
 and `storybot health`."""
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ async def test_webhook_mode_secret_health_and_metrics(
         (sent,) = await botapi.wait_for("sendMessage", timeout=10)
         assert "60 km/h" in sent.params["text"]
         async with session.get(f"{base}/healthz") as response:
+            assert response.status == 200
+            assert await response.json() == {"status": "ok"}
+        async with session.get(f"{base}/status") as response:
             assert response.status == 200
             health = await response.json()
         assert health["status"] == "ok" and health["entries"] > 30

@@ -66,7 +66,6 @@ POOL_SIZE = CONCURRENT_UPDATES + 8
 # A short pause between getUpdates calls lets updates arrive in batches under load (one Bot
 # API round trip per batch instead of per update) at the cost of at most 50 ms of latency.
 POLL_INTERVAL = 0.05
-HEARTBEAT_SECONDS = 5
 POPULAR_DAYS = 30
 PROBE_SECONDS = 30
 
@@ -204,7 +203,7 @@ async def _heartbeat(services: Services) -> None:
             await asyncio.to_thread(health.write_heartbeat, services.settings.health_file, details)
         except OSError as exc:
             log.warning("cannot write the heartbeat file: %s", exc)
-        await asyncio.sleep(HEARTBEAT_SECONDS)
+        await asyncio.sleep(health.HEARTBEAT_SECONDS)
 
 
 async def _probe_api(application: Application) -> None:
@@ -227,8 +226,10 @@ async def _post_stop(application: Application) -> None:
 
 
 async def _post_shutdown(application: Application) -> None:
-    """Flush the question log so no answered question goes unrecorded."""
+    """Flush the question log so no answered question goes unrecorded; remove the heartbeat,
+    so `storybot health` says stopped at once."""
     services: Services = application.bot_data["services"]
+    health.remove_heartbeat(services.settings.health_file)
     if services.question_log is not None:
         await services.question_log.close()
 
@@ -279,6 +280,10 @@ def run_polling(settings: Settings) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
+        # getMe first, outside PTB's bootstrap loop: a rejected token or an unreachable Bot API
+        # is raised to the caller, which reports it in one line; the loop would log its
+        # traceback at ERROR first (run_polling skips an application already initialised).
+        loop.run_until_complete(application.initialize())
         application.run_polling(
             allowed_updates=Update.ALL_TYPES,
             drop_pending_updates=False,

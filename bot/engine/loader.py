@@ -34,6 +34,7 @@ FACTS_FILE = "facts.yaml"
 FAQ_FILE = "faq.yaml"
 SYNONYMS_FILE = "synonyms.yaml"
 KNOWLEDGE_FILES = (SOURCES_FILE, FACTS_FILE, FAQ_FILE, SYNONYMS_FILE)
+_REQUIRED = ", ".join(KNOWLEDGE_FILES[:-1]) + " and " + KNOWLEDGE_FILES[-1]
 
 # An answer and its citations must fit one Telegram message (4096 characters) with room for
 # the HTML markup and the "Source:" line; the renderer trims quotes, never the answer.
@@ -57,6 +58,10 @@ class _Checker:
 
     def read(self, path: Path) -> Any:
         """The file's YAML data; None (with the reason reported) when it cannot be read."""
+        if not path.exists():
+            self.add(None, f"required file is missing (a knowledge directory needs {_REQUIRED})")
+            self.unreadable = True
+            return None
         data, problems = read_yaml(path, self.file)
         self.problems.extend(problems)
         self.unreadable = bool(problems)
@@ -85,6 +90,15 @@ class _Checker:
             else:
                 self.add(line, f"each item of '{key}' must be a mapping, not {_kind(item)}")
         return result
+
+    def declared(self, items: Iterable[YamlMap]) -> set[str] | None:
+        """Every id the file declares, for checking references to it; None when that set is
+        uncertain (the file is unreadable, or an id appears twice, so the duplicate's intended
+        id is missing): its references would only repeat a cause already reported."""
+        ids = [item["id"] for item in items if isinstance(item.get("id"), str)]
+        if self.unreadable or len(set(ids)) < len(ids):
+            return None
+        return set(ids)
 
     def fields(
         self, item: YamlMap, what: str, required: Iterable[str], optional: Iterable[str] = ()
@@ -161,7 +175,11 @@ class _Checker:
             self.add(line, f"{what}: id {value!r} must be lowercase letters, digits, '-' or '_'")
             return None
         if value in seen:
-            self.add(line, f"{what}: duplicate id {value!r} (first on line {seen[value]})")
+            self.add(
+                line,
+                f"{what}: duplicate id {value!r} (first on line {seen[value]}); references to "
+                f"{self.file} ids are checked once its ids are unique",
+            )
             return None
         seen[value] = line
         return value
@@ -217,11 +235,14 @@ class _QuoteFinder:
         return [p.strip(" -–—•\t") for p in pieces if len(p.strip(" -–—•\t")) > 3]
 
 
-def _load_sources(directory: Path, check: _Checker) -> dict[str, Source]:
+def _load_sources(directory: Path, check: _Checker) -> tuple[dict[str, Source], set[str] | None]:
+    """The valid sources, and every source id declared (a source whose text is missing is
+    reported once, not again by each fact quoting it); None when the ids are uncertain."""
     data = check.read(directory / SOURCES_FILE)
     sources: dict[str, Source] = {}
     seen: dict[str, int] = {}
-    for item in check.items(data, "sources"):
+    items = check.items(data, "sources")
+    for item in items:
         what = f"source {item.get('id', '?')!s}"
         required = ("id", "title", "publisher", "date", "language", "file")
         if not check.fields(item, what, required, ("url", "uncovered_ok")):
@@ -245,29 +266,30 @@ def _load_sources(directory: Path, check: _Checker) -> dict[str, Source]:
             else:
                 try:
                     text = path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError) as exc:
+                except OSError as exc:
+                    reason = exc.strerror or exc
+                    check.add(item.line_of("file"), f"{what}: cannot read {file!r}: {reason}")
+                except UnicodeDecodeError as exc:
                     check.add(item.line_of("file"), f"{what}: cannot read {file!r}: {exc}")
         uncovered = check.text_list(item, "uncovered_ok", what)
         if None not in (source_id, title, publisher, date, language, file, text):
             sources[source_id] = Source(
                 source_id, title, publisher, date, url, language, file, text, tuple(uncovered)
             )
-    return sources
+    return sources, check.declared(items)
 
 
 def _load_facts(
     directory: Path, check: _Checker, sources: dict[str, Source], source_ids: set[str] | None
 ) -> tuple[dict[str, Fact], set[str] | None]:
     """The valid facts, and every fact id declared (so entries don't repeat fact errors);
-    None for the ids when facts.yaml could not be read at all."""
+    None for the ids when they are uncertain (see `_Checker.declared`)."""
     data = check.read(directory / FACTS_FILE)
     finders = {sid: _QuoteFinder(s.text) for sid, s in sources.items()}
     facts: dict[str, Fact] = {}
     seen: dict[str, int] = {}
     items = check.items(data, "facts")
-    declared = {i["id"] for i in items if isinstance(i.get("id"), str)}
-    if check.unreadable:
-        declared = None  # unknown: entries' fact references cannot be checked
+    declared = check.declared(items)
     for item in items:
         what = f"fact {item.get('id', '?')!s}"
         if not check.fields(item, what, ("id", "source", "statement", "quote")):
@@ -303,7 +325,7 @@ def _load_entries(
     """The valid entries; ``surfaces`` receives each phrasing's words (the index reuses them)."""
     data = check.read(directory / FAQ_FILE)
     items = check.items(data, "entries")
-    all_ids = {i["id"] for i in items if isinstance(i.get("id"), str)}
+    all_ids = check.declared(items)
     entries: dict[str, Entry] = {}
     seen: dict[str, int] = {}
     phrasing_owner: dict[str, tuple[str, int]] = {}
@@ -360,10 +382,8 @@ FILLER_ADVERBS = frozenset(w for w in STOPWORDS if len(w) > 4 and w.endswith("ly
 
 def _load_synonyms(directory: Path, check: _Checker) -> tuple[Synonyms, list[tuple[str, int]]]:
     """The synonym groups, and the guards among them: (canonical word, line)."""
-    path = directory / SYNONYMS_FILE
-    if not path.exists():
-        return Synonyms.build(()), []
-    data = check.read(path)
+    # Required like the others: without it every guard would silently stop guarding.
+    data = check.read(directory / SYNONYMS_FILE)
     groups: list[tuple[str, list[str]]] = []
     guards: list[tuple[str, int]] = []
     owner: dict[tuple[str, ...], tuple[str, int]] = {}
@@ -466,9 +486,9 @@ def _validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
     if not directory.is_dir():
         return None, [Problem(str(directory), None, "knowledge directory not found")]
     checks = {name: _Checker(name) for name in KNOWLEDGE_FILES}
-    sources = _load_sources(directory, checks[SOURCES_FILE])
-    # Unknown when sources.yaml could not be read: facts' source references are not checked.
-    source_ids = None if checks[SOURCES_FILE].unreadable else set(sources)
+    # None when uncertain (sources.yaml unreadable, a duplicate id): then facts' source
+    # references are not checked.
+    sources, source_ids = _load_sources(directory, checks[SOURCES_FILE])
     facts, declared_facts = _load_facts(directory, checks[FACTS_FILE], sources, source_ids)
     surfaces: dict[str, list[str]] = {}
     entries = _load_entries(directory, checks[FAQ_FILE], facts, declared_facts, surfaces)

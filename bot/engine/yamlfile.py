@@ -72,9 +72,7 @@ def read_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        line, message = _syntax_error(text, exc)
         return None, [Problem(display, line, f"YAML syntax error: {message}")]
     except yaml.YAMLError as exc:
         return None, [Problem(display, None, f"YAML error: {exc}")]
@@ -86,6 +84,46 @@ def read_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
         return _convert(root, 0, set()), []
     except _Invalid as exc:
         return None, [Problem(display, exc.line, exc.message)]
+
+
+def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
+    """Where a syntax error was caused, and what it is. The parser notices some errors only
+    on a later line: an unclosed bracket or quote is found where the next value begins. The
+    cause is the line that opened it."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+    if line is None or exc.problem_mark is None:
+        return line, message
+    opened = exc.context_mark
+    context = str(exc.context)
+    if opened and opened.line + 1 < line and ("flow" in context or "quoted" in context):
+        bracket = text.splitlines()[opened.line][opened.column : opened.column + 1]
+        return opened.line + 1, f"{bracket} opened here is not closed (line {line}: {exc.problem})"
+    quoted = _quoted_scalar_ending_at(text, exc.problem_mark)
+    if quoted is not None and quoted.start_mark.line + 1 < line:
+        return (
+            quoted.start_mark.line + 1,
+            f"the quoted text starting here runs on to line {line}: is its closing "
+            f"{quoted.style} missing? ({exc.problem})",
+        )
+    return line, message
+
+
+def _quoted_scalar_ending_at(text: str, problem: yaml.Mark) -> yaml.ScalarToken | None:
+    """The last quoted value before the error, if it ends on the error's line."""
+    last = None
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if (token.start_mark.line, token.start_mark.column) >= (problem.line, problem.column):
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"'):
+                last = token
+    except yaml.YAMLError:
+        pass  # tokens up to the failure are all we need
+    if last is not None and last.end_mark.line == problem.line:
+        return last
+    return None
 
 
 def _convert(node: Node, depth: int, seen: set[int]) -> Any:
