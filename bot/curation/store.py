@@ -460,6 +460,8 @@ class QuestionLog:
         # Rows waiting for the writer; appended on the event loop, drained on the writer.
         self._queued: deque[tuple[object, ...]] = deque()
         self._flush_queued = False
+        # Set on the writer when a timed flush lost its rows, so the next ``flush`` reports it.
+        self._timed_flush_failed = False
         self._warning_lock = threading.Lock()
         self._quiet_until = 0.0
         self._suppressed = 0
@@ -528,7 +530,7 @@ class QuestionLog:
 
     async def flush(self) -> bool:
         """Write the queued questions now; False if the write failed (already warned)."""
-        return await self._submit("record", self._flush, False)
+        return await self._submit("record", self._flush_reporting, False)
 
     async def feedback(self, ref: int, helpful: bool) -> bool:
         """Store 👍 (True) or 👎 (False) for a logged question; 👎 marks it for review."""
@@ -655,10 +657,17 @@ class QuestionLog:
             self._backend.run([(INSERT_QUESTION, row) for row in batch], write=True)
         return True
 
+    def _flush_reporting(self) -> bool:
+        """On the writer thread: ``_flush``, also False when a timed flush since the last call
+        lost rows (it may have drained the caller's row before this call ran)."""
+        lost, self._timed_flush_failed = self._timed_flush_failed, False
+        return self._flush() and not lost
+
     def _flush_quietly(self) -> None:
         try:
             self._flush()
         except Exception as exc:  # a broken log must never break answering
+            self._timed_flush_failed = True
             self._warn("record", exc)
 
     def _set_feedback(self, ref: int, helpful: bool) -> bool:
