@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
-from bot.engine.text import asking_sentences, chat_kind, question_clauses
+from bot.engine.text import asking_sentences, chat_kind, question_clauses, without_links
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit: no reader's message is longer
 # A longer message is read for the sentences that ask (a letter with one question at its end).
@@ -51,14 +51,14 @@ def answer_question(
     A message that asks several things ("when did he leave and when did he arrive?") gets
     every part answered that can be answered with confidence.
     """
-    message = question[:MAX_MESSAGE_CHARS]
-    question = " ".join(message.split())
-    kind = chat_kind(question)
+    message = without_links(question[:MAX_MESSAGE_CHARS])
+    question = " ".join(question[:MAX_MESSAGE_CHARS].split())
+    kind = chat_kind(message)
     if kind is not None:  # a hello, thanks, or a request for help or the sources
         sources = tuple(snapshot.sources.values()) if kind == Outcome.SOURCES else ()
         return Answer(question, Outcome(kind), 0.0, sources=sources)
-    asked = question
-    if len(question) > LONG_MESSAGE_CHARS:
+    asked = " ".join(message.split())
+    if len(asked) > LONG_MESSAGE_CHARS:
         asked = asking_sentences(message, LONG_MESSAGE_CHARS)
     answer = replace(_answer_one(snapshot, asked, bands, max_suggestions), question=question)
     parts: list[Answer] = []

@@ -41,6 +41,7 @@ from bot.engine.text import (
     question_clauses,
     stem,
     surface_words,
+    without_links,
 )
 
 ANSWER_WORD_CREDIT = 0.6
@@ -197,6 +198,7 @@ class MatchIndex:
         A chatty message is also scored clause by clause ("hey, quick one: when did he
         leave?"), and each entry keeps its best score, so preambles do not drown the question.
         """
+        question = without_links(question)
         best: dict[str, Match] = {}
         seen: set[tuple[str, ...]] = set()
         for tokens in (

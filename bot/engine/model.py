@@ -134,7 +134,8 @@ class Outcome(StrEnum):
         return self in QUESTION_OUTCOMES
 
 
-QUESTION_OUTCOMES = frozenset({Outcome.ANSWERED, Outcome.SUGGESTED, Outcome.ABSTAINED})
+# The bands, in report order: the outcomes of questions about the story.
+QUESTION_OUTCOMES = (Outcome.ANSWERED, Outcome.SUGGESTED, Outcome.ABSTAINED)
 
 
 @dataclass(frozen=True, slots=True)

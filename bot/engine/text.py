@@ -150,11 +150,16 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
+def without_links(text: str) -> str:
+    """The text with its links blanked: a link's words are an address, not what a reader
+    asks ("what does https://example.com/kim-train say about the speed?")."""
+    if "://" in text or "www." in text.lower():
+        return _LINK.sub(" ", text)
+    return text
+
+
 def fold(text: str) -> str:
-    """Unicode NFKC, case folding, straight quotes, no possessives, no digit grouping, no
-    links (a link's words are an address, not what the reader asks)."""
-    if "://" in text or "www." in text:
-        text = _LINK.sub(" ", text)
+    """Unicode NFKC, case folding, straight quotes, no possessives, no digit grouping."""
     if text.isascii():  # the common case: nothing for NFKC, zero-width or curly quotes to do
         text = text.translate(_QUOTES).lower()
     else:
