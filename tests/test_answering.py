@@ -152,7 +152,10 @@ def test_a_why_question_the_story_gives_no_reason_for_is_not_answered(snapshot, 
 
 @pytest.mark.parametrize(
     ("text", "entry"),
-    [("why is kim going to beijing?", "trip-purpose"), ("why is it not a budget trip?", "trip-cost")],
+    [
+        ("why is kim going to beijing?", "trip-purpose"),
+        ("why is it not a budget trip?", "trip-cost"),
+    ],
 )
 def test_a_why_question_the_story_answers_gets_the_reason(snapshot, text, entry):
     answer = answer_question(snapshot, text)

@@ -290,7 +290,7 @@ def why_phrasing_without_a_reason(k: Path) -> Expected:
     # "No — Kim travelled by train" does not say why he did not fly.
     edit(k, "faq.yaml", "      - did kim take a plane\n", "      - why didn't kim fly\n")
     line = line_of(k, "faq.yaml", "why didn't kim fly")
-    return "faq.yaml", line, "entry did-kim-fly: phrasing \"why didn't kim fly\" asks why"
+    return "faq.yaml", line, 'entry did-kim-fly: phrasing "why didn\'t kim fly" asks why'
 
 
 def gives_reason_not_a_boolean(k: Path) -> Expected:
