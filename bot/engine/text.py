@@ -591,11 +591,13 @@ def asking_sentences(text: str, limit: int) -> str:
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
     kept: list[str] = []
     for number, sentence in enumerate(sentences):
-        if not any(asks for _, asks in message_parts(sentence)):
+        folded = fold(sentence)
+        asks = "?" in folded or _ASKING_SENTENCE.search(folded) or _REQUEST.search(folded)
+        if not asks:
             continue
         if number and len(sentence.split()) < MAX_SHORT_QUESTION_WORDS:
             previous = sentences[number - 1]
-            if not kept or kept[-1] != previous:
+            if len(previous) <= MAX_CONTEXT_CHARS and (not kept or kept[-1] != previous):
                 kept.append(previous)
         kept.append(sentence)
     if not kept:
@@ -613,6 +615,10 @@ def _tail(text: str, limit: int) -> str:
 
 
 MAX_SHORT_QUESTION_WORDS = 6
+MAX_CONTEXT_CHARS = 300  # a longer sentence before a short question is not its topic
+# A sentence that starts like a question, or has a clause that does ("anyway, how fast...";
+# not ", which is..." or ", when he left", which are not questions).
+_ASKING_SENTENCE = re.compile(_QUESTION_START.pattern + r"|[,;:-]\s*(?:what|why|how)\b")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
 
 
