@@ -32,7 +32,7 @@ from bot.settings import Settings
 SNAPSHOT = load(ROOT / "knowledge")
 ENTRY_IDS = sorted(SNAPSHOT.entries)
 SUGGESTIONS = [Suggestion(eid, SNAPSHOT.entries[eid].question) for eid in ENTRY_IDS]
-OUR_ENTITIES = {"italic", "blockquote", "text_link"}
+OUR_ENTITIES = {"italic", "blockquote", "text_link", "code"}  # code: the help text's commands
 
 # --- arbitrary text --------------------------------------------------------------------------
 
