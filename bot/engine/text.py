@@ -462,7 +462,7 @@ CHAT_FILLER: frozenset[str] = SMALL_TALK | frozenset(
     please pls plz me us i we my the a an your you u can could would will may might give show
     list send tell share what which where is are was get want need needs some any see do does
     have has just now again for of to with it that this these those its in on about story
-    article news piece info bot's really so much lot very ok okay great perfect got alright
+    article news piece info really so much lot very ok okay great perfect got alright
     right kind sure yes yeah yep no nope hmm oh ah well then also find
     """.split()
 )
@@ -601,7 +601,7 @@ def asking_sentences(text: str, limit: int) -> str:
                 kept.append(previous)
         kept.append(sentence)
     if not kept:
-        return _tail(text, limit)
+        return _tail(" ".join(text.split()), limit)
     found = " ".join(" ".join(kept).split())
     return found if len(found) <= limit else _tail(found, limit)
 
