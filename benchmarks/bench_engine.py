@@ -139,6 +139,8 @@ def synthetic_knowledge(directory: Path, phrasings: int, seed: int = 7) -> list[
             f"    answer: {sentence}",
             f"    facts: [fact-{number}]",
         ]
+        if any(line.startswith("why ") for line in lines):  # only these may ask why
+            faq.append("    gives_reason: true")
         if (number + 1) % ENTRIES_PER_SOURCE == 0 or number == entries_count - 1:
             sid = f"src-{number // ENTRIES_PER_SOURCE}"
             (directory / "sources" / f"{sid}.txt").write_text("\n".join(texts), encoding="utf-8")
@@ -197,6 +199,24 @@ def bundled_questions(snapshot: Snapshot, rng: random.Random) -> list[str]:
     return questions
 
 
+def long_messages(source_text: str) -> list[str]:
+    """Messages of about 4,000 characters (Telegram allows 4,096): chat with the question at
+    the end, the story pasted back with a question, a letter with two questions inside, and
+    a long message that asks nothing."""
+    chat = (
+        "Hello there, I have been following the news about the trip for days now and my "
+        "family keeps discussing it at dinner, which is getting a bit much. "
+    )
+    pasted = " ".join(source_text.split())
+    letter = chat * 11 + "When did he leave? " + chat * 11 + "How fast does the train go?"
+    return [
+        (chat * 40)[:3960] + " Anyway, how fast does the train go?",
+        (pasted * 3)[:3960] + " so how fast does the train go?",
+        letter,
+        (chat * 40)[:4000],
+    ]
+
+
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -235,6 +255,7 @@ def measure(
     load_target: float | None,
     rounds: int,
     profile: bool,
+    long_too: bool = False,
 ) -> None:
     gc.collect()
     started = time.perf_counter()
@@ -249,6 +270,8 @@ def measure(
     maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     ours = latencies(lambda q: answer_question(snapshot, q), questions, rounds)
+    longest = long_messages(next(iter(snapshot.sources.values())).text) if long_too else []
+    long = latencies(lambda q: answer_question(snapshot, q), longest, 25) if long_too else []
     baseline_questions = questions[:BASELINE_QUESTIONS]
     brute = latencies(
         lambda q: process.extractOne(
@@ -271,6 +294,12 @@ def measure(
         f"  ours      ({len(questions)} q x {rounds}): p50 {p50:7.3f} ms  p99 {p99:7.3f} ms  "
         f"mean {statistics.fmean(ours):7.3f} ms{verdict(p99, p99_target)}"
     )
+    if long:
+        print(
+            f"  long messages (~4,000 chars, {len(longest)} x 25): p50 "
+            f"{percentile(long, 0.5):7.3f} ms  p99 {percentile(long, 0.99):7.3f} ms  "
+            f"max {max(long):7.3f} ms"
+        )
     print(
         f"  rapidfuzz ({len(baseline_questions)} q): p50 {b50:7.3f} ms  p99 {b99:7.3f} ms  "
         f"-> ours/baseline p50 {p50 / b50:5.2f}x, p99 {p99 / b99:5.2f}x"
@@ -318,6 +347,7 @@ def main() -> None:
         p99_target=TARGET_P99_BUNDLED_MS,
         load_target=None,
         rounds=5,
+        long_too=True,
         profile=args.profile,
     )
     for size in (int(s) for s in args.sizes.split(",")):

@@ -21,7 +21,6 @@ from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import coverage_gaps, curation_notes, load, validate
 from bot.engine.model import Answer, KnowledgeError, Outcome, Snapshot, by_source
-from bot.engine.text import is_small_talk
 from bot.logs import redactor, setup_logging
 from bot.ops.health import check_heartbeat
 from bot.settings import Settings, SettingsError
@@ -30,6 +29,8 @@ from bot.settings import Settings, SettingsError
 def format_answer(answer: Answer, examples: Sequence[str] = ()) -> str:
     """An answer as plain terminal text: answer, citation, suggestions; ``examples`` are
     questions to try when the reader only said hello or nothing in the story comes close."""
+    if not answer.outcome.is_question:
+        return _format_chat(answer, examples)
     lines: list[str] = []
     if answer.outcome is Outcome.ANSWERED:
         lines.append(answer.text or "")
@@ -44,11 +45,10 @@ def format_answer(answer: Answer, examples: Sequence[str] = ()) -> str:
     elif answer.outcome is Outcome.SUGGESTED:
         lines.append("Did you mean:")
         lines.extend(f"  - {s.question}  [{s.entry}]" for s in answer.suggestions)
-    elif is_small_talk(answer.question):
-        lines.append("Hello! I answer questions about one news story, with its sources.")
-        lines.extend(f"  - {question}" for question in examples)
     else:
-        lines.append("The story doesn't say.")
+        lines.append(
+            "The story doesn't say why." if answer.reason_missing else "The story doesn't say."
+        )
         if answer.suggestions:
             lines.append("Closest topics it covers:")
             lines.extend(f"  - {s.question}  [{s.entry}]" for s in answer.suggestions)
@@ -56,6 +56,27 @@ def format_answer(answer: Answer, examples: Sequence[str] = ()) -> str:
             lines.append("Some things it does answer:")
             lines.extend(f"  - {question}" for question in examples)
     lines.append(f"(confidence {answer.confidence:.2f})")
+    return "\n".join(lines)
+
+
+def _format_chat(answer: Answer, examples: Sequence[str]) -> str:
+    """The reply to a message that asks nothing about the story: hello, thanks, help, sources."""
+    if answer.outcome is Outcome.SOURCES:
+        lines = ["The story I know about comes from:"]
+        for source in answer.sources:
+            where = f"{source.title}, {source.publisher}, {source.date}"
+            lines.append(f"  - {where}" + (f" <{source.url}>" if source.url else ""))
+        return "\n".join(lines)
+    if answer.outcome is Outcome.THANKS:
+        return "You're welcome! Ask me anything else about the story."
+    if answer.outcome is Outcome.HELP:
+        lines = [
+            "Ask me about the story in your own words; every answer quotes its source, and "
+            'when the story doesn\'t say, I say so. Ask "sources" for the sources. For example:'
+        ]
+    else:
+        lines = ["Hello! I answer questions about one news story, with its sources."]
+    lines.extend(f"  - {question}" for question in examples)
     return "\n".join(lines)
 
 

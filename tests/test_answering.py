@@ -5,6 +5,7 @@ import pytest
 from bot.chat import render
 from bot.engine.answering import Bands, answer_question
 from bot.engine.loader import load
+from bot.engine.model import Outcome
 from bot.settings import bundled_knowledge
 
 
@@ -47,9 +48,10 @@ def test_thresholds_move_the_bands(snapshot):
 
 
 @pytest.mark.parametrize("text", ["good morning", "Thanks a lot!", "hi there bot", "ok cool"])
-def test_small_talk_abstains_without_pretending_to_be_close(snapshot, text):
+def test_small_talk_is_not_answered_nor_pretended_close(snapshot, text):
     answer = answer_question(snapshot, text)
     assert not answer.answered and answer.suggestions == ()
+    assert not answer.outcome.is_question
 
 
 def test_a_confident_near_tie_answers_both_entries(snapshot):
@@ -72,3 +74,97 @@ def test_a_short_follow_up_clause_asks_about_what_the_first_one_names(snapshot):
     assert not answer.answered
     both = answer_question(snapshot, "When did Kim leave, and where to?")
     assert both.answered and both.entry.id == "departure-day"
+
+
+# --- issue 14: what a person means ---------------------------------------------------------
+
+PREAMBLE = (
+    "Hello there, I have been following the news about the trip for days now and my family "
+    "keeps discussing it at dinner, which is getting a bit much. "
+)
+
+
+@pytest.mark.parametrize("length", [1052, 4000])
+def test_a_long_message_is_read_to_its_question(snapshot, length):
+    ending = " Anyway, how fast does the train go?"
+    message = (PREAMBLE * 40)[: length - len(ending)] + ending
+    assert len(message) == length
+    answer = answer_question(snapshot, message)
+    assert answer.answered and answer.entry.id == "train-speed"
+    assert answer.question == " ".join(message.split())  # the log and echo keep it all
+
+
+def test_a_long_message_without_a_question_mark_still_finds_its_request(snapshot):
+    message = PREAMBLE * 12 + "I would love to know when he left for China"
+    answer = answer_question(snapshot, message)
+    assert answer.answered and answer.entry.id == "departure-day"
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        ("help", Outcome.HELP),
+        ("can you help me?", Outcome.HELP),
+        ("thank you!", Outcome.THANKS),
+        ("ok great, thanks a lot", Outcome.THANKS),
+        ("sources please", Outcome.SOURCES),
+        ("give me the sources", Outcome.SOURCES),
+        ("hi, what are your sources?", Outcome.SOURCES),
+        ("good morning", Outcome.GREETING),
+    ],
+)
+def test_chat_gets_what_a_person_means(snapshot, text, outcome):
+    answer = answer_question(snapshot, text)
+    assert answer.outcome is outcome and not answer.answered and answer.entry is None
+    assert answer.sources == (tuple(snapshot.sources.values()) if outcome == "sources" else ())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how does china help developing countries", "what sources reported kim's departure?"],
+)
+def test_chat_words_inside_a_story_question_stay_a_question(snapshot, text):
+    assert answer_question(snapshot, text).answered
+
+
+@pytest.mark.parametrize(
+    ("text", "entries"),
+    [
+        ("train speed and when did he leave", ["train-speed", "departure-day"]),
+        ("what is the parade for and when is it?", ["parade-meaning", "parade-date"]),
+        ("when did kim leave, and how fast is the train?", ["departure-day", "train-speed"]),
+    ],
+)
+def test_both_parts_of_a_two_part_question_are_answered(snapshot, text, entries):
+    answer = answer_question(snapshot, text)
+    assert answer.answered
+    assert [part.entry.id for part in answer.parts] == entries
+
+
+@pytest.mark.parametrize("text", ["Why doesn't Kim fly?", "why is the train green?"])
+def test_a_why_question_the_story_gives_no_reason_for_is_not_answered(snapshot, text):
+    answer = answer_question(snapshot, text)
+    assert answer.outcome is Outcome.ABSTAINED and answer.reason_missing
+    assert answer.confidence < 0.5
+    assert answer.suggestions  # the closest topics: what the story does say about it
+    assert "doesn't say why" in render.answer_reply(answer).text
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("why is kim going to beijing?", "trip-purpose"),
+        ("why is it not a budget trip?", "trip-cost"),
+    ],
+)
+def test_a_why_question_the_story_answers_gets_the_reason(snapshot, text, entry):
+    answer = answer_question(snapshot, text)
+    assert answer.answered and answer.entry.id == entry and answer.entry.gives_reason
+
+
+def test_who_kim_is_war_plans_and_links(snapshot):
+    who = answer_question(snapshot, "Who is Kim Jong Un?")
+    assert who.answered and "North Korea's leader" in who.text
+    assert not answer_question(snapshot, "Is North Korea going to war?").answered
+    link = answer_question(snapshot, "what does https://example.com/kim-train say about the speed?")
+    assert link.answered and link.entry.id == "train-speed"

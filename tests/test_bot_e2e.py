@@ -170,3 +170,20 @@ async def test_rejected_token_is_one_clear_line_without_the_token(
     assert await asyncio.wait_for(bot.process.wait(), 30) == 2
     assert "rejected the bot token" in bot.logs.splitlines()[-1]
     assert wrong not in bot.logs and wrong.split(":")[1] not in bot.logs
+
+
+async def test_help_thanks_sources_and_why_in_plain_words(
+    botapi: BotApiEmulator, start_bot: StartBot
+):
+    await start_bot()
+    botapi.private_message(USER, "help")
+    helped = await next_reply(botapi, USER)
+    assert "Ask me about the story" in helped["text"] and "clout" not in helped["text"]
+    botapi.private_message(USER, "thank you!")
+    assert "You're welcome" in (await next_reply(botapi, USER))["text"]
+    botapi.private_message(USER, "give me the sources")
+    listed = await next_reply(botapi, USER)
+    assert "comes from" in listed["text"] and "Global Leaders Insights" in listed["text"]
+    botapi.private_message(USER, "Why doesn't Kim fly?")
+    why = await next_reply(botapi, USER)
+    assert "doesn't say why" in why["text"] and "No —" not in why["text"]

@@ -311,6 +311,19 @@ def test_a_greeting_or_nothing_close_gets_questions_to_try(capsys: pytest.Captur
     assert "The story doesn't say." in out and "Some things it does answer:" in out
 
 
+def test_help_thanks_and_sources_get_what_a_person_means(capsys: pytest.CaptureFixture[str]):
+    _, out, _ = run(
+        capsys, "ask", "help", "thank you!", "sources please", "why is the train green?"
+    )
+    helped, thanked, listed, why = out.split("\n\n")
+    assert helped.startswith("Ask me about the story") and "  - When did Kim leave" in helped
+    assert "diplomatic clout" not in helped  # "help" is not China's boost to anyone
+    assert thanked == "You're welcome! Ask me anything else about the story."
+    assert listed.startswith("The story I know about comes from:")
+    assert "Global Leaders Insights Team, 2025-09-02" in listed
+    assert why.startswith("The story doesn't say why.") and "[train-colour]" in why
+
+
 # --- The console script itself, as a user runs it ---------------------------------------------
 
 STORYBOT = Path(sys.executable).with_name("storybot")  # installed by `pip install -e .`

@@ -432,3 +432,42 @@ async def test_log_questions_become_eval_cases(log, url, snapshot, tmp_path):
         (c["q"], c["expect"], "fromlog") for c in cases
     ]
     assert evaluate(snapshot, loaded[:1]).rate("fromlog") == (1, 1)
+
+
+# --- greetings and thanks are not unanswered questions --------------------------------------
+
+
+async def test_chat_is_logged_as_what_it_is_and_kept_out_of_rates_and_reviews(log):
+    snapshot = load(bundled_knowledge())
+    for text in ("hello", "thank you!", "help", "sources please", "zxqv wplk"):
+        answer = answer_question(snapshot, text)
+        await ask(log, text, answer.outcome.value)
+    outcomes = dict(log.backend.execute("SELECT question, outcome FROM questions").rows)
+    assert outcomes == {
+        "hello": "greeting",
+        "thank you!": "thanks",
+        "help": "help",
+        "sources please": "sources",
+        "zxqv wplk": "abstained",
+    }
+    assert [g.question for g in log.unanswered(7)] == ["zxqv wplk"]
+    stats = log.stats(7)
+    assert (stats.total, stats.chat, stats.rate("abstained")) == (1, 4, 1.0)
+    assert "not counted: 4 greetings" in format_stats(stats)
+    assert [case["q"] for case in from_log_cases(log, 7, snapshot)] == ["zxqv wplk"]
+
+
+def test_migration_reclassifies_greetings_logged_as_questions(url):
+    with QuestionLog.open(url) as log:
+        for question, outcome in (
+            ("hello", "abstained"),
+            ("help", "answered"),
+            ("when", "abstained"),
+        ):
+            insert_at(log, datetime.now(UTC), question, outcome)
+        # As a database written before version 3 would be: its rows keep their old outcomes.
+        log.backend.execute("DELETE FROM schema_version WHERE version = 3", write=True)
+    with QuestionLog.open(url) as reopened:
+        rows = dict(reopened.backend.execute("SELECT question, outcome FROM questions").rows)
+        assert rows == {"hello": "greeting", "help": "help", "when": "abstained"}
+        assert [g.question for g in reopened.unanswered(7)] == ["when"]

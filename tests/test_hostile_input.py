@@ -27,13 +27,12 @@ from bot.chat.handlers import Services
 from bot.engine.answering import answer_entry, answer_question
 from bot.engine.loader import KNOWLEDGE_FILES, load, validate
 from bot.engine.model import Answer, Outcome, Suggestion
-from bot.engine.text import is_small_talk
 from bot.settings import Settings
 
 SNAPSHOT = load(ROOT / "knowledge")
 ENTRY_IDS = sorted(SNAPSHOT.entries)
 SUGGESTIONS = [Suggestion(eid, SNAPSHOT.entries[eid].question) for eid in ENTRY_IDS]
-OUR_ENTITIES = {"italic", "blockquote", "text_link"}
+OUR_ENTITIES = {"italic", "blockquote", "text_link", "code"}  # code: the help text's commands
 
 # --- arbitrary text --------------------------------------------------------------------------
 
@@ -68,8 +67,9 @@ def check_reply(reply: render.Reply, echoed: str | None = None) -> None:
 
 
 def echo(answer: Answer) -> str | None:
-    """What of the question a reply quotes back: nothing for an answer or a greeting."""
-    if answer.answered or (answer.outcome is Outcome.ABSTAINED and is_small_talk(answer.question)):
+    """What of the question a reply quotes back: nothing for an answer, a greeting, thanks or
+    a request for help or the sources."""
+    if answer.answered or not answer.outcome.is_question:
         return None
     question = answer.question
     return question[: render.MAX_ECHO] + ("…" if len(question) > render.MAX_ECHO else "")
@@ -85,7 +85,7 @@ def test_matcher_and_renderer_never_fail_on_arbitrary_text(text: str):
 @FAST
 @given(
     TEXT,
-    st.sampled_from([Outcome.SUGGESTED, Outcome.ABSTAINED, Outcome.ANSWERED]),
+    st.sampled_from(list(Outcome)),
     st.lists(st.sampled_from(SUGGESTIONS), max_size=3, unique=True),
     st.sampled_from(ENTRY_IDS),
     st.one_of(st.none(), st.integers(0, 2**63 - 1)),

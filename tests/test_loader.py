@@ -329,7 +329,26 @@ def alias_with_filler_adverb(k: Path) -> Expected:
     return "synonyms.yaml", line, "alias 'where exactly is the lab' contains 'exactly'"
 
 
-CASES += [phrasing_uses_a_guard, guard_not_a_boolean, alias_with_filler_adverb]
+def why_phrasing_without_a_reason(k: Path) -> Expected:
+    # "No — Kim travelled by train" does not say why he did not fly.
+    edit(k, "faq.yaml", "      - did kim take a plane\n", "      - why didn't kim fly\n")
+    line = line_of(k, "faq.yaml", "why didn't kim fly")
+    return "faq.yaml", line, 'entry did-kim-fly: phrasing "why didn\'t kim fly" asks why'
+
+
+def gives_reason_not_a_boolean(k: Path) -> Expected:
+    edit(k, "faq.yaml", "    gives_reason: true\n", "    gives_reason: sometimes\n")
+    line = line_of(k, "faq.yaml", "gives_reason: sometimes")
+    return "faq.yaml", line, "'gives_reason' must be true or false"
+
+
+CASES += [
+    phrasing_uses_a_guard,
+    guard_not_a_boolean,
+    alias_with_filler_adverb,
+    why_phrasing_without_a_reason,
+    gives_reason_not_a_boolean,
+]
 
 
 @pytest.fixture

@@ -191,11 +191,14 @@ def _remember(context: ContextTypes.DEFAULT_TYPE, question_id: int, reply_id: in
         replies.popitem(last=False)
 
 
-def _logged_reply(svc: Services, answer: Answer, chat_type: str) -> render.Reply:
+def _logged_reply(svc: Services, answer: Answer, chat_type: str, bot_username: str) -> render.Reply:
     """Log the answer and render it with its 👍/👎 row (and examples when nothing is close)."""
     ref = svc.record(answer, chat_type)
-    examples = _examples(svc, 3) if answer.outcome is Outcome.ABSTAINED else ()
-    return render.answer_reply(answer, feedback_ref=ref, examples=examples)
+    wants_examples = answer.outcome in (Outcome.ABSTAINED, Outcome.GREETING)
+    examples = _examples(svc, 3) if wants_examples else ()
+    return render.answer_reply(
+        answer, feedback_ref=ref, examples=examples, bot_username=bot_username
+    )
 
 
 async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
@@ -205,7 +208,7 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     svc = services(context)
     answer = svc.answer(question)
     chat_type = update.effective_chat.type if update.effective_chat else ""
-    reply = _logged_reply(svc, answer, chat_type)
+    reply = _logged_reply(svc, answer, chat_type, context.bot.username)
     sent = await with_retries(
         lambda: message.reply_html(reply.text, reply_markup=reply.keyboard, do_quote=True)
     )
@@ -276,7 +279,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the sources the knowledge comes from."""
-    reply = render.sources_reply(services(context).holder.snapshot)
+    reply = render.sources_reply(services(context).holder.snapshot.sources.values())
     await update.effective_message.reply_html(reply.text)
 
 
@@ -330,7 +333,7 @@ async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     svc = services(context)
     answer = svc.answer(question)
-    reply = _logged_reply(svc, answer, message.chat.type)
+    reply = _logged_reply(svc, answer, message.chat.type, context.bot.username)
     try:
         await with_retries(
             lambda: context.bot.edit_message_text(
@@ -366,7 +369,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     answer = answer_entry(snapshot, args[0])
     chat_type = query.message.chat.type if query.message else ChatType.SENDER
-    reply = _logged_reply(svc, answer, chat_type)
+    reply = _logged_reply(svc, answer, chat_type, context.bot.username)
     await query.answer()
     if prefix == render.ANSWER_NEW and isinstance(query.message, Message):
         message = query.message

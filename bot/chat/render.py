@@ -22,10 +22,10 @@ from bot.engine.model import (
     Outcome,
     Problem,
     Snapshot,
+    Source,
     Suggestion,
     by_source,
 )
-from bot.engine.text import is_small_talk
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 MAX_CALLBACK_BYTES = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
@@ -142,9 +142,17 @@ def answer_reply(
     *,
     feedback_ref: int | None = None,
     examples: Sequence[Suggestion] = (),
+    bot_username: str = "",
 ) -> Reply:
-    """The reply to one question in any band; ``examples`` are offered only when nothing in
-    the story comes close to the question."""
+    """The reply to one message in any band, or to a hello, thanks or a request for help or
+    the sources; ``examples`` are offered to a hello and when nothing in the story comes close
+    to the question."""
+    if answer.outcome is Outcome.HELP:
+        return help_reply(bot_username)
+    if answer.outcome is Outcome.SOURCES:
+        return sources_reply(answer.sources)
+    if answer.outcome is Outcome.THANKS:
+        return Reply("You're welcome! Ask me anything else about the story.")
     if answer.outcome is Outcome.ANSWERED and answer.entry is not None:
         text = _fit(e(answer.text or ""), answer.all_citations)
         rows = _buttons(answer.related[:3], ANSWER_NEW)
@@ -160,13 +168,14 @@ def answer_reply(
     if answer.outcome is Outcome.SUGGESTED:
         text = f"I'm not sure what you mean by <i>{e(asked)}</i>. Did you mean one of these?"
         return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))
-    if is_small_talk(answer.question):
+    if answer.outcome is Outcome.GREETING:
         text = "Hello! I answer questions about one news story, with its sources."
         if examples:
             text += " For example:"
             return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_IN_PLACE)))
         return Reply(text + " Try /help.")
-    text = f"The story doesn't say that (<i>{e(asked)}</i>)."
+    unsaid = "why" if answer.reason_missing else "that"
+    text = f"The story doesn't say {unsaid} (<i>{e(asked)}</i>)."
     if answer.suggestions:
         text += "\nHere is what it does cover that comes closest:"
         return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))
@@ -201,10 +210,10 @@ def help_reply(bot_username: str) -> Reply:
     )
 
 
-def sources_reply(snapshot: Snapshot) -> Reply:
+def sources_reply(sources: Iterable[Source]) -> Reply:
     """The list of sources with links."""
     lines = ["The story I know about comes from:"]
-    for source in snapshot.sources.values():
+    for source in sources:
         title = e(source.title)
         if source.url:
             title = f'<a href="{e(source.url)}">{title}</a>'

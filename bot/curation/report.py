@@ -20,7 +20,7 @@ from typing import IO, Any
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.curation.store import Stats, UnansweredGroup
-from bot.engine.model import Outcome
+from bot.engine.model import QUESTION_OUTCOMES, Outcome
 
 FORMATS = ("text", "json", "csv")
 CHART_DAYS = 30
@@ -50,7 +50,7 @@ def format_unanswered(groups: Sequence[UnansweredGroup], days: int, fmt: str = "
             [
                 "count",
                 "question",
-                *(o.value for o in Outcome),
+                *(o.value for o in QUESTION_OUTCOMES),
                 "unhelpful",
                 "variants",
                 "closest_entry",
@@ -60,7 +60,7 @@ def format_unanswered(groups: Sequence[UnansweredGroup], days: int, fmt: str = "
                 [
                     g.count,
                     _cell(g.question),
-                    *(g.outcomes.get(o.value, 0) for o in Outcome),
+                    *(g.outcomes.get(o.value, 0) for o in QUESTION_OUTCOMES),
                     g.unhelpful,
                     g.variants,
                     g.closest_entry or "",
@@ -93,7 +93,7 @@ def format_stats(stats: Stats, fmt: str = "text") -> str:
         return json.dumps(_stats_json(stats), ensure_ascii=False, indent=2)
     if fmt == "csv":
         return _csv(
-            ["day", *(o.value for o in Outcome), "total"],
+            ["day", *(o.value for o in QUESTION_OUTCOMES), "total"],
             [
                 [d.day.isoformat(), d.answered, d.suggested, d.abstained, d.total]
                 for d in stats.per_day
@@ -104,7 +104,13 @@ def format_stats(stats: Stats, fmt: str = "text") -> str:
     if not stats.total:
         return f"{window}: no questions."
     lines = [f"{window}: {stats.total} questions, {stats.total / stats.days:.1f} a day"]
-    lines.append(" · ".join(f"{o.value} {stats.count(o)} ({stats.rate(o):.1%})" for o in Outcome))
+    lines.append(
+        " · ".join(f"{o.value} {stats.count(o)} ({stats.rate(o):.1%})" for o in QUESTION_OUTCOMES)
+    )
+    if stats.chat:
+        lines.append(
+            f"not counted: {stats.chat} greetings, thanks and requests for help or the sources"
+        )
     lines.append(f"feedback: 👍 {stats.helpful} · 👎 {stats.unhelpful}")
     if stats.top_entries:
         top = ", ".join(f"{entry} {count}" for entry, count in stats.top_entries)
@@ -201,13 +207,14 @@ def _stats_json(stats: Stats) -> dict[str, Any]:
         "first_day": stats.per_day[0].day.isoformat(),
         "last_day": stats.per_day[-1].day.isoformat(),
         "total": stats.total,
-        "outcomes": {o.value: stats.count(o) for o in Outcome},
-        "rates": {o.value: round(stats.rate(o), 4) for o in Outcome},
+        "outcomes": {o.value: stats.count(o) for o in QUESTION_OUTCOMES},
+        "rates": {o.value: round(stats.rate(o), 4) for o in QUESTION_OUTCOMES},
+        "chat": stats.chat,
         "helpful": stats.helpful,
         "unhelpful": stats.unhelpful,
         "top_entries": [{"entry": e, "count": c} for e, c in stats.top_entries],
         "per_day": [
-            {"day": d.day.isoformat(), **{o.value: getattr(d, o.value) for o in Outcome}}
+            {"day": d.day.isoformat(), **{o.value: getattr(d, o.value) for o in QUESTION_OUTCOMES}}
             for d in stats.per_day
         ],
     }

@@ -28,8 +28,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.engine.model import Outcome
-from bot.engine.text import analyse, fold
+from bot.engine.model import QUESTION_OUTCOMES, Outcome
+from bot.engine.text import MAX_CHAT_WORDS, analyse, chat_kind, fold
 
 if TYPE_CHECKING:
     import psycopg
@@ -309,9 +309,29 @@ def backend_for(url: str, *, create: bool = True) -> LogBackend:
     )
 
 
+Statements = list[tuple[str, Sequence[object]]]
+# Longest a stored greeting, thanks or request for help or the sources can be.
+MAX_CHAT_CHARS = MAX_CHAT_WORDS * 20
+
+
+def _reclassify_chat(backend: LogBackend) -> Statements:
+    """Rows logged before greetings, thanks and requests for help or the sources had outcomes
+    of their own (they were logged as abstentions, or as answers to "help") get theirs, so
+    they leave the unanswered lists and the answer rates."""
+    rows = backend.execute(
+        "SELECT id, question FROM questions WHERE length(question) <= ?", MAX_CHAT_CHARS
+    ).rows
+    kinds = ((row_id, chat_kind(question)) for row_id, question in rows)
+    return [
+        ("UPDATE questions SET outcome = ? WHERE id = ?", (kind, row_id))
+        for row_id, kind in kinds
+        if kind is not None
+    ]
+
+
 # The DDL of each schema version, applied in order; {id} is the backend's auto-numbered key,
-# {float} its double-precision type.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+# {float} its double-precision type. A function makes a version's statements from the data.
+MIGRATIONS: tuple[tuple[str | Callable[[LogBackend], Statements], ...], ...] = (
     (
         """
         CREATE TABLE questions (
@@ -333,6 +353,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE questions ADD COLUMN ref BIGINT",
         "CREATE INDEX questions_ref ON questions (ref)",
     ),
+    (_reclassify_chat,),
 )
 
 
@@ -349,12 +370,15 @@ def migrate(backend: LogBackend) -> int:
                 f"{len(MIGRATIONS)}: upgrade storybot"
             )
         for version in range(current + 1, len(MIGRATIONS) + 1):
-            ddl = [
-                (sql.format(id=backend.id_column, float=backend.float_column), ())
-                for sql in MIGRATIONS[version - 1]
-            ]
+            statements: Statements = []
+            for step in MIGRATIONS[version - 1]:
+                if callable(step):
+                    statements += step(backend)
+                else:
+                    sql = step.format(id=backend.id_column, float=backend.float_column)
+                    statements.append((sql, ()))
             backend.run(
-                [*ddl, ("INSERT INTO schema_version (version) VALUES (?)", (version,))],
+                [*statements, ("INSERT INTO schema_version (version) VALUES (?)", (version,))],
                 write=True,
             )
     return len(MIGRATIONS)
@@ -431,6 +455,7 @@ class Stats:
     top_entries: tuple[tuple[str, int], ...]  # answered entries, most asked first
     helpful: int
     unhelpful: int
+    chat: int = 0  # greetings, thanks, requests for help or the sources: not questions
 
     @property
     def total(self) -> int:
@@ -601,7 +626,7 @@ class QuestionLog:
         for offset in range(days):
             day = first + timedelta(days=offset)
             found = counts.get(day.isoformat(), {})
-            per_day.append(DayCounts(day, *(found.get(o.value, 0) for o in Outcome)))
+            per_day.append(DayCounts(day, *(found.get(o.value, 0) for o in QUESTION_OUTCOMES)))
         feedback = {bool(helpful): count for helpful, count in votes.rows}
         return Stats(
             days=days,
@@ -609,6 +634,9 @@ class QuestionLog:
             top_entries=tuple((entry, count) for entry, count in top.rows),
             helpful=feedback.get(True, 0),
             unhelpful=feedback.get(False, 0),
+            chat=sum(
+                count for _, outcome, count in per_outcome.rows if outcome not in QUESTION_OUTCOMES
+            ),
         )
 
     def reviewed(self, days: int) -> list[LoggedQuestion]:
@@ -760,7 +788,9 @@ def group_questions(
                     phrasings, key=lambda q: (-phrasings[q], -len(by_key[keys[q]]), len(q), q)
                 ),
                 count=len(grouped),
-                outcomes={o.value: outcomes[o.value] for o in Outcome if outcomes[o.value]},
+                outcomes={
+                    o.value: outcomes[o.value] for o in QUESTION_OUTCOMES if outcomes[o.value]
+                },
                 unhelpful=sum(row[3] == 0 for row in grouped),
                 variants=len(phrasings),
                 closest_entry=entries.most_common(1)[0][0] if entries else None,

@@ -6,10 +6,15 @@ from dataclasses import dataclass, replace
 
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
-from bot.engine.text import is_small_talk, question_clauses
+from bot.engine.text import asking_sentences, chat_kind, question_clauses, without_links
 
-MAX_QUESTION_CHARS = 1000  # longer text is cut before matching: nobody asks in essays
+MAX_MESSAGE_CHARS = 4096  # Telegram's limit: no reader's message is longer
+# A longer message is read for the sentences that ask (a letter with one question at its end).
+LONG_MESSAGE_CHARS = 1000
 TIE_BREAK_CLOSENESS = 0.1
+# An abstention on a why-question reports this share of its closest topic's confidence: the
+# topic is accounted for, the reason is not.
+NO_REASON = 0.5
 MAX_PARTS = 3  # questions answered from one message
 
 
@@ -46,12 +51,18 @@ def answer_question(
     A message that asks several things ("when did he leave and when did he arrive?") gets
     every part answered that can be answered with confidence.
     """
-    question = " ".join(question.split())[:MAX_QUESTION_CHARS]
-    if is_small_talk(question):
-        return Answer(question, Outcome.ABSTAINED, 0.0)  # no "closest topics" for a hello
-    answer = _answer_one(snapshot, question, bands, max_suggestions)
+    message = without_links(question[:MAX_MESSAGE_CHARS])
+    question = " ".join(question[:MAX_MESSAGE_CHARS].split())
+    kind = chat_kind(message)
+    if kind is not None:  # a hello, thanks, or a request for help or the sources
+        sources = tuple(snapshot.sources.values()) if kind == Outcome.SOURCES else ()
+        return Answer(question, Outcome(kind), 0.0, sources=sources)
+    asked = " ".join(message.split())
+    if len(asked) > LONG_MESSAGE_CHARS:
+        asked = asking_sentences(message, LONG_MESSAGE_CHARS)
+    answer = replace(_answer_one(snapshot, asked, bands, max_suggestions), question=question)
     parts: list[Answer] = []
-    for clause in question_clauses(question)[:MAX_PARTS]:
+    for clause in question_clauses(asked)[:MAX_PARTS]:
         part = _answer_one(snapshot, clause, bands, max_suggestions)
         if part.answered and all(part.entry != known.entry for known in parts):
             parts.append(part)
@@ -67,9 +78,23 @@ def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions
     if not matches:
         return Answer(question, Outcome.ABSTAINED, 0.0)
     top, clear_winner = _winner(matches, bands)
+    if top.reason_missing and top.confidence >= bands.suggest:
+        # A why-question whose closest entry tells about its topic ("did he fly?"), not the
+        # reason: say the story doesn't say why, with the closest topics.
+        return Answer(
+            question,
+            Outcome.ABSTAINED,
+            top.confidence * NO_REASON,
+            suggestions=_suggestions(matches[:max_suggestions]),
+            reason_missing=True,
+        )
     if top.confidence >= bands.answer and clear_winner:
         return answer_entry(snapshot, top.entry.id, question, top.confidence)
-    if not clear_winner and matches[1].confidence >= bands.together:
+    if (
+        not clear_winner
+        and matches[1].confidence >= bands.together
+        and not any(m.reason_missing for m in matches[:2])
+    ):
         first, second = (
             answer_entry(snapshot, m.entry.id, question, m.confidence) for m in matches[:2]
         )

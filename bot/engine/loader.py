@@ -321,8 +321,10 @@ def _load_entries(
     facts: dict[str, Fact],
     fact_ids: set[str] | None,
     surfaces: dict[str, list[str]],
+    lines: dict[str, int],
 ) -> dict[str, Entry]:
-    """The valid entries; ``surfaces`` receives each phrasing's words (the index reuses them)."""
+    """The valid entries; ``surfaces`` receives each phrasing's words (the index reuses them),
+    ``lines`` its line."""
     data = check.read(directory / FAQ_FILE)
     items = check.items(data, "entries")
     all_ids = check.declared(items)
@@ -332,7 +334,7 @@ def _load_entries(
     for item in items:
         what = f"entry {item.get('id', '?')!s}"
         required = ("id", "question", "phrasings", "answer", "facts")
-        if not check.fields(item, what, required, ("related",)):
+        if not check.fields(item, what, required, ("related", "gives_reason")):
             continue
         entry_id = check.ident(item, what, seen)
         question = check.text(item, "question", what, limit=MAX_QUESTION_CHARS)
@@ -352,11 +354,15 @@ def _load_entries(
             for ref in ids:
                 if known is not None and ref not in known:
                     check.add(item.line_of(name), f"{what}: unknown {kind} {ref!r} in '{name}'")
+        gives_reason = item.get("gives_reason", False)
+        if not isinstance(gives_reason, bool):
+            check.add(item.line_of("gives_reason"), f"{what}: 'gives_reason' must be true or false")
         if entry_id and entry_id in related:
             check.add(item.line_of("related"), f"{what}: an entry cannot be related to itself")
         asked = [(question, item.line_of("question"))] if question else []
         for phrasing, line in [*asked, *phrasing_lines]:
             written = surfaces[phrasing] = surface_words(phrasing)
+            lines.setdefault(phrasing, line)
             key = " ".join(written)
             owner = phrasing_owner.get(key)
             if owner and owner[0] != entry_id:
@@ -371,7 +377,13 @@ def _load_entries(
             if any(ref not in facts for ref in cited):
                 continue  # already reported: unknown or broken fact
             entries[entry_id] = Entry(
-                entry_id, question, tuple(phrasings), answer, tuple(cited), tuple(related)
+                entry_id,
+                question,
+                tuple(phrasings),
+                answer,
+                tuple(cited),
+                tuple(related),
+                gives_reason is True,
             )
     return entries
 
@@ -450,6 +462,30 @@ def _guard_leaks(
     return problems
 
 
+def _whys_without_reason(
+    index: MatchIndex, surfaces: Mapping[str, list[str]], lines: Mapping[str, int]
+) -> list[Problem]:
+    """Why-phrasings of entries that give no reason: such a phrasing claims a reason the
+    answer does not give ("why didn't kim fly?" -> "No, he took the train")."""
+    problems = []
+    for entry in index.entries_using("@why"):  # only these can have one
+        if entry.gives_reason:
+            continue
+        for text in (entry.question, *entry.phrasings):
+            written = surfaces.get(text) or surface_words(text)
+            if "@why" in analyse_surface(written, index.synonyms):
+                problems.append(
+                    Problem(
+                        FAQ_FILE,
+                        lines.get(text),
+                        f"entry {entry.id}: phrasing {text!r} asks why, but the entry does not "
+                        "say it gives a reason: add 'gives_reason: true' if its answer says "
+                        "why, or drop the phrasing",
+                    )
+                )
+    return problems
+
+
 def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -491,7 +527,8 @@ def _validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
     sources, source_ids = _load_sources(directory, checks[SOURCES_FILE])
     facts, declared_facts = _load_facts(directory, checks[FACTS_FILE], sources, source_ids)
     surfaces: dict[str, list[str]] = {}
-    entries = _load_entries(directory, checks[FAQ_FILE], facts, declared_facts, surfaces)
+    lines: dict[str, int] = {}
+    entries = _load_entries(directory, checks[FAQ_FILE], facts, declared_facts, surfaces, lines)
     synonyms, guards = _load_synonyms(directory, checks[SYNONYMS_FILE])
     problems = [p for c in checks.values() for p in c.problems]
     if not problems and not entries:
@@ -502,7 +539,7 @@ def _validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
         entry.id: " ".join(facts[f].quote for f in entry.fact_ids) for entry in entries.values()
     }
     index = MatchIndex.build(entries.values(), synonyms, evidence, surfaces)
-    problems = _guard_leaks(index, guards, surfaces)
+    problems = _guard_leaks(index, guards, surfaces) + _whys_without_reason(index, surfaces, lines)
     if problems:
         return None, problems
     snapshot = Snapshot(

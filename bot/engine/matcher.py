@@ -41,6 +41,7 @@ from bot.engine.text import (
     question_clauses,
     stem,
     surface_words,
+    without_links,
 )
 
 ANSWER_WORD_CREDIT = 0.6
@@ -66,6 +67,7 @@ class Match:
     confidence: float
     coverage: float
     closeness: float
+    reason_missing: bool = False  # a why-question, and the entry's answer gives no reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +198,7 @@ class MatchIndex:
         A chatty message is also scored clause by clause ("hey, quick one: when did he
         leave?"), and each entry keeps its best score, so preambles do not drown the question.
         """
+        question = without_links(question)
         best: dict[str, Match] = {}
         seen: set[tuple[str, ...]] = set()
         for tokens in (
@@ -265,6 +268,7 @@ class MatchIndex:
         query_text = " ".join(sorted(tokens))
         known_share = sum(w for t, w in weights.items() if t in self._weights) / total
         focus = {t for t in tokens if t in STRICT_FOCUS}
+        asks_why = "@why" in focus
         matches = []
         for number, covered in best:
             # Weighted overlap with each phrasing that shares a word with the question.
@@ -292,7 +296,11 @@ class MatchIndex:
                 for f in focus
             ):
                 confidence *= FOCUS_MISMATCH
-            matches.append(Match(self._entries[number], min(confidence, 1.0), coverage, closeness))
+            entry = self._entries[number]
+            # A why-question asks for a reason: an entry whose answer gives none ("Kim's
+            # train is green") names its topic but cannot answer it.
+            reason_missing = asks_why and not entry.gives_reason
+            matches.append(Match(entry, min(confidence, 1.0), coverage, closeness, reason_missing))
         return matches
 
     def __len__(self) -> int:

@@ -90,6 +90,7 @@ class Entry:
     answer: str
     fact_ids: tuple[str, ...]
     related: tuple[str, ...]
+    gives_reason: bool = False  # the answer says why: only such entries answer a "why"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +129,25 @@ class Suggestion:
 
 
 class Outcome(StrEnum):
-    """The three confidence bands."""
+    """What the engine made of a message: one of the three confidence bands for a question
+    about the story, or what a message that asks nothing about it says."""
 
     ANSWERED = "answered"
     SUGGESTED = "suggested"
     ABSTAINED = "abstained"
+    GREETING = "greeting"  # "hi", "good morning"
+    THANKS = "thanks"  # "thank you!"
+    HELP = "help"  # "help", "what can you do?"
+    SOURCES = "sources"  # "sources please": the list of sources
+
+    @property
+    def is_question(self) -> bool:
+        """True for the bands, which answer a question about the story."""
+        return self in QUESTION_OUTCOMES
+
+
+# The bands, in report order: the outcomes of questions about the story.
+QUESTION_OUTCOMES = (Outcome.ANSWERED, Outcome.SUGGESTED, Outcome.ABSTAINED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +164,9 @@ class Answer:
     # Answers to further questions asked in the same message ("when did he leave and when
     # did he arrive?"), each answered in full.
     also: tuple[Answer, ...] = ()
+    sources: tuple[Source, ...] = ()  # what the knowledge comes from (Outcome.SOURCES)
+    # An abstention on a why-question: the story tells about the topic, not the reason.
+    reason_missing: bool = False
 
     @property
     def answered(self) -> bool:

@@ -47,7 +47,8 @@ _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     (r"(?<!\ba )(?<!\bone )\b(?:day|date)\W*$", " @when "),
     (r"\b(?:what|which) (?:city|place|country)\b|\bwhere\b", " @where "),
     (r"\bwho(?:m|se)?\b", " @who "),
-    (r"\bwhy\b|\bfor what reason\b|\bwhat for\b", " @why "),
+    # "what for?" asks why; "what's for dinner" does not.
+    (r"\bwhy\b|\bfor what reason\b|\bwhat for\b(?! \w)", " @why "),
     # Any other "how" asks the manner ("how is he travelling?"); "how fast" keeps "fast".
     (
         r"\bhow\b(?! (?:fast|quick|quickly|slow|slowly|soon|early|late)\b)|\bby what means\b"
@@ -131,6 +132,7 @@ _NON_WORD = re.compile(r"[^\w@]+")
 _ASCII_NON_WORD = str.maketrans(
     {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) in "_@")}
 )
+_LINK = re.compile(r"\b(?:[a-z][a-z0-9+.-]*://|www\.)\S*", re.IGNORECASE)
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -146,6 +148,14 @@ def stem(word: str) -> str:
     if word.startswith("@") or word.isdigit():
         return word
     return _stemmer.stemWord(word)
+
+
+def without_links(text: str) -> str:
+    """The text with its links blanked: a link's words are an address, not what a reader
+    asks ("what does https://example.com/kim-train say about the speed?")."""
+    if "://" in text or "www." in text.lower():
+        return _LINK.sub(" ", text)
+    return text
 
 
 def fold(text: str) -> str:
@@ -417,25 +427,129 @@ def is_small_talk(text: str) -> bool:
     )
 
 
+# What a message means when it asks nothing about the story, told by general-language cues.
+# The first kind whose cue a message has wins ("hi, sources please" asks for the sources).
+CHAT_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "sources",
+        re.compile(
+            r"\b(?:sources|references|citations|bibliography|links)\b"
+            r"|\bwhere (?:is|does|did) (?:this|that|it|all this) (?:come |came )?from\b"
+            r"|\bwhere did (?:you|u) get (?:this|that|it)\b"
+        ),
+    ),
+    (
+        "help",
+        re.compile(
+            r"\b(?:help|commands|instructions|usage|menu)\b"
+            r"|\bhow (?:does|do) (?:this|it|you|u) work\b|\bhow do i use (?:this|it|you|u)\b"
+            r"|\bwhat (?:can|do) (?:you|u) (?:do|know)\b|\bwhat can i ask\b"
+            r"|\b(?:who|what) are (?:you|u)\b"
+        ),
+    ),
+    (
+        "thanks",
+        re.compile(
+            r"\b(?:thanks|thank|thx|ty|tysm|cheers|appreciated?|thankyou|ta)\b"
+            r"|\bmuch obliged\b"
+        ),
+    ),
+)
+# Words that may stand beside a cue in a message that is only that: "please give me the
+# sources", "can you help me?", "ok great, thank you so much!".
+CHAT_FILLER: frozenset[str] = SMALL_TALK | frozenset(
+    """
+    please pls plz me us i we my the a an your you u can could would will may might give show
+    list send tell share what which where is are was get want need needs some any see do does
+    have has just now again for of to with it that this these those its in on about story
+    article news piece info really so much lot very ok okay great perfect got alright
+    right kind sure yes yeah yep no nope hmm oh ah well then also find
+    """.split()
+)
+MAX_CHAT_WORDS = 16  # a longer message asks something, or says more than hello
+
+
+def chat_kind(text: str) -> str | None:
+    """ "greeting", "thanks", "help" or "sources" when that is all a message says ("help",
+    "thank you!", "sources please", "good morning"); None when it asks about the story.
+
+    A cue beside any word that is not filler is part of a question: "help" asks for help,
+    "how does china help developing countries" asks about the story.
+    """
+    folded = fold(text)
+    written = _split(folded)
+    if not written or len(written) > MAX_CHAT_WORDS:
+        return None
+    kind = None
+    rest = folded
+    for name, cue in CHAT_CUES:
+        if cue.search(rest):
+            kind = kind or name
+            rest = cue.sub(" ", rest)
+    if kind is not None:
+        return kind if all(word in CHAT_FILLER for word in _split(rest)) else None
+    return "greeting" if is_small_talk(text) else None
+
+
 def question_clauses(text: str) -> list[str]:
     """The parts of a chatty message that ask something ("hey, so... when did he leave?").
 
-    Empty when the text is a single clause: then the whole text is the question.
+    Empty when the text is a single clause: then the whole text is the question. A short
+    fragment joined to a question by "and"/"or" asks too ("train speed and when did he
+    leave"), and a clause that names nothing of its own asks about the topic of the part
+    before it ("what is the parade for and when is it?": when is the parade).
     """
-    parts = [p.strip() for p in _CLAUSE_BREAK.split(fold(text)) if p and p.strip()]
+    pieces = _CLAUSE_SPLIT.split(fold(text))
+    parts: list[tuple[str, bool]] = []  # each part, and whether "and"/"or" joins it to the next
+    for number in range(0, len(pieces), 2):
+        part = pieces[number].strip()
+        joined = number + 1 < len(pieces) and pieces[number + 1].strip(" ,") in ("and", "or")
+        if part:
+            parts.append((part, joined))
+        elif joined and parts:
+            parts[-1] = (parts[-1][0], True)  # ", and when...": the comma came first
     if len(parts) < 2:
         return []
     clauses = []
     context = ""  # the last part that names its own topic
-    for part in parts:
-        short = bool(_ELLIPSIS.match(part))
-        if _QUESTION_START.match(part):
+    topic = ""  # what the last question names ("the parade" of "what is the parade for")
+    for part, joined in parts:
+        asks = bool(_QUESTION_START.match(part))
+        fragment = joined and len(part.split()) <= MAX_FRAGMENT_WORDS and not _TELLING.match(part)
+        ellipsis = bool(_ELLIPSIS.match(part))
+        pronoun = _PRONOUN.search(part)
+        if (asks or fragment) and topic and pronoun and not _names_something(part):
+            # "...and when is it?": "it" is what the question before names.
+            clauses.append(f"{part[: pronoun.start()]}{topic}{part[pronoun.end() :]}")
+        elif asks or fragment:
             # "who built the train and in what year?", "...a parade? what's it for?": a short
             # clause asks about what the part before it names.
-            clauses.append(f"{part} {context}" if short and context else part)
-        if not short:
+            clauses.append(f"{part} {context}" if ellipsis and context else part)
+        if not ellipsis:
             context = part
+            asking = _ASKING_WORDS.sub("", _TRAILING_PREPOSITIONS.sub("", part)).strip()
+            topic = asking if (asks or fragment) and _names_something(asking) else ""
     return clauses
+
+
+MAX_FRAGMENT_WORDS = 4
+# The split keeps each break, so the words joining two parts can be read.
+_CLAUSE_SPLIT = re.compile(f"({_CLAUSE_BREAK.pattern})")
+# A part that tells rather than names a topic ("i read it and when did he leave?").
+_TELLING = re.compile(r"^(?:i|im|we|my|our|me|you|u|your|ok|okay|so|well|also)\b")
+# The question words (and their verb) in front of a part, and the prepositions ending it:
+# without them, "what is the parade for" names its topic, "the parade".
+_ASKING_WORDS = re.compile(
+    _QUESTION_START.pattern + r"(?:\s+(?:is|are|was|were|did|does|do|will|would|can|could|has"
+    r"|have|had|should)\b)?"
+)
+_TRAILING_PREPOSITIONS = re.compile(r"(?:\s+(?:for|about|to|from|with|of|on|at|in|by))+\s*$")
+_PRONOUN = re.compile(r"\b(?:it|they|them|this|that)\b")
+
+
+def _names_something(part: str) -> bool:
+    """True when a part has a word of its own beyond question words, pronouns and filler."""
+    return any(w not in COMMON_WORDS for w in _split(part))
 
 
 # A question word and at most one more word: "and in what year?", "why?", "where to?".
@@ -467,6 +581,45 @@ def message_parts(text: str) -> list[tuple[str, bool]]:
             )
             parts.append((part, asks))
     return parts
+
+
+def asking_sentences(text: str, limit: int) -> str:
+    """What a long message asks, as a reader finds it: the sentences that ask (a question, or
+    "I'd love to know..."), each short one with the sentence before it (what "when is it?"
+    is about), at most ``limit`` characters. With no sentence that asks, the message's end.
+    """
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    kept: list[str] = []
+    for number, sentence in enumerate(sentences):
+        folded = fold(sentence)
+        asks = "?" in folded or _ASKING_SENTENCE.search(folded) or _REQUEST.search(folded)
+        if not asks:
+            continue
+        if number and len(sentence.split()) < MAX_SHORT_QUESTION_WORDS:
+            previous = sentences[number - 1]
+            if len(previous) <= MAX_CONTEXT_CHARS and (not kept or kept[-1] != previous):
+                kept.append(previous)
+        kept.append(sentence)
+    if not kept:
+        return _tail(" ".join(text.split()), limit)
+    found = " ".join(" ".join(kept).split())
+    return found if len(found) <= limit else _tail(found, limit)
+
+
+def _tail(text: str, limit: int) -> str:
+    """The last ``limit`` characters of ``text``, from a word's start."""
+    if len(text) <= limit:
+        return text
+    cut = text[-limit:]
+    return cut.partition(" ")[2] or cut
+
+
+MAX_SHORT_QUESTION_WORDS = 6
+MAX_CONTEXT_CHARS = 300  # a longer sentence before a short question is not its topic
+# A sentence that starts like a question, or has a clause that does ("anyway, how fast...";
+# not ", which is..." or ", when he left", which are not questions).
+_ASKING_SENTENCE = re.compile(_QUESTION_START.pattern + r"|[,;:-]\s*(?:what|why|how)\b")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
 
 
 def analyse(
