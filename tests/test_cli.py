@@ -36,6 +36,7 @@ CONTRACT_KEYS = [
     "suggestions",
     "outcome",
     "entries",
+    "sources",
 ]
 CITATION_KEYS = ["source", "title", "publisher", "date", "url", "quote"]
 SUGGESTION_KEYS = ["entry", "question"]
@@ -480,6 +481,15 @@ def test_json_outcome_and_every_answered_entry(tmp_path: Path):
     assert (vague["outcome"], vague["entries"]) == ("suggested", [])
     assert (unrelated["outcome"], unrelated["entries"]) == ("abstained", [])
     assert single["entries"] == [single["entry"]]
+    assert single["sources"] == []
+
+
+def test_json_sources_request_lists_the_sources(tmp_path):
+    done = storybot(tmp_path, "ask", "--json", "give me the sources")
+    reply = json.loads(done.stdout)
+    assert reply["outcome"] == "sources"
+    assert [s["publisher"] for s in reply["sources"]] == ["Global Leaders Insights Team"]
+    assert reply["sources"][0]["date"] == "2025-09-02"
 
 
 def test_readme_documents_every_json_field():

@@ -203,6 +203,11 @@ class Answer:
             "outcome": self.outcome.value,
             # Every part's entry, so a two-part answer names both ("entry" is the first).
             "entries": [part.entry.id for part in self.parts if part.answered and part.entry],
+            # The source list a "sources please" asked for (empty otherwise).
+            "sources": [
+                {key: s[key] for key in ("id", "title", "publisher", "date", "url")}
+                for s in (source.to_json(Path()) for source in self.sources)
+            ],
         }
 
 
