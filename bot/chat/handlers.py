@@ -462,7 +462,8 @@ async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if question_log is None:
         return
     days = _days(context.args, default=7)
-    groups = await asyncio.to_thread(question_log.unanswered, days)
+    index = services(context).holder.snapshot.index
+    groups = await asyncio.to_thread(question_log.unanswered, days, index=index)
     await _send_plain_report(update, format_unanswered(groups, days))
 
 

@@ -14,7 +14,8 @@ import yaml
 
 from bot.curation.report import CHART_DAYS, FORMATS, format_stats, format_unanswered, render_chart
 from bot.curation.store import LoggedQuestion, QuestionLog
-from bot.engine.loader import load
+from bot.engine.loader import load, validate
+from bot.engine.matcher import MatchIndex
 from bot.engine.model import Outcome, Snapshot
 from bot.engine.text import STOPWORDS
 from bot.settings import Settings
@@ -52,6 +53,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "report", help="the commonest questions the bot abstained on, suggested or got 👎 for"
     )
     common(report, days=7)
+    report.add_argument(
+        "--knowledge",
+        type=Path,
+        metavar="DIR",
+        help="knowledge that groups questions by meaning (default: $STORYBOT_KNOWLEDGE or bundled)",
+    )
     report.set_defaults(handler=cmd_report)
 
     stats = subparsers.add_parser("stats", help="questions per day, answer rates, top entries")
@@ -73,6 +80,20 @@ def _open(args: argparse.Namespace) -> QuestionLog:
     )
 
 
+def _index(knowledge: Path | None) -> MatchIndex | None:
+    """The knowledge's index, to group questions by meaning; None (with a note) if it is broken."""
+    directory = Settings.from_env(knowledge_dir=knowledge).knowledge_dir
+    snapshot, problems = validate(directory)
+    if snapshot is None:
+        print(
+            f"note: the knowledge in {directory} has {len(problems)} problem(s) (storybot check): "
+            "questions are grouped by their words, not their meaning",
+            file=sys.stderr,
+        )
+        return None
+    return snapshot.index
+
+
 def _print(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
@@ -80,7 +101,8 @@ def _print(text: str) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     """Print the unanswered-questions report."""
     with _open(args) as log:
-        _print(format_unanswered(log.unanswered(args.days), args.days, args.format))
+        index = _index(args.knowledge)
+        _print(format_unanswered(log.unanswered(args.days, index=index), args.days, args.format))
     return 0
 
 
