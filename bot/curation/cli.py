@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from bot.curation.addsource import SourceError, add_source
 from bot.curation.report import CHART_DAYS, FORMATS, format_stats, format_unanswered, render_chart
 from bot.curation.store import LoggedQuestion, QuestionLog
 from bot.engine.loader import load, validate
@@ -71,6 +72,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     stats.set_defaults(handler=cmd_stats)
 
+    add = subparsers.add_parser(
+        "add-source", help="add an article's text as a source, drafting one fact per sentence"
+    )
+    add.add_argument("file", type=Path, help="the article's text (UTF-8, plain text)")
+    add.add_argument("--title", required=True, help="the article's headline")
+    add.add_argument("--publisher", required=True, help="who published it")
+    add.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="publication date")
+    add.add_argument("--url", metavar="URL", help="https:// link shown with citations")
+    add.add_argument(
+        "--id", dest="source_id", help="source id (default: from publisher, date, title)"
+    )
+    add.add_argument(
+        "--knowledge",
+        type=Path,
+        metavar="DIR",
+        help="knowledge directory (default: $STORYBOT_KNOWLEDGE or bundled)",
+    )
+    add.set_defaults(handler=cmd_add_source)
+
 
 def _open(args: argparse.Namespace) -> QuestionLog:
     settings = Settings.from_env()
@@ -114,6 +134,34 @@ def cmd_stats(args: argparse.Namespace) -> int:
         if args.chart:
             render_chart(stats if args.days >= CHART_DAYS else log.stats(CHART_DAYS), args.chart)
             print(f"chart written to {args.chart}", file=sys.stderr)
+    return 0
+
+
+def cmd_add_source(args: argparse.Namespace) -> int:
+    """Add the article and print what was drafted and what no entry cites yet."""
+    directory = Settings.from_env(knowledge_dir=args.knowledge).knowledge_dir
+    try:
+        added = add_source(
+            directory,
+            args.file,
+            title=args.title,
+            publisher=args.publisher,
+            date=args.date,
+            url=args.url,
+            source_id=args.source_id,
+        )
+    except SourceError as exc:
+        print(f"storybot add-source: {exc}\nnothing was changed", file=sys.stderr)
+        return 2
+    _print(
+        f"added source {added.source_id} ({added.file}) and {len(added.facts)} drafted fact(s) "
+        f"in facts.yaml: review each statement"
+    )
+    for fact in added.facts:
+        _print(f"  {fact.id}: {fact.quote}")
+    _print(f"{len(added.uncited)} sentence(s) no FAQ entry cites yet:")
+    for sentence in added.uncited:
+        _print(f"  {sentence}")
     return 0
 
 

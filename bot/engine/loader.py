@@ -8,7 +8,7 @@ import hashlib
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -264,13 +264,14 @@ def _load_facts(
     finders = {sid: _QuoteFinder(s.text) for sid, s in sources.items()}
     facts: dict[str, Fact] = {}
     seen: dict[str, int] = {}
+    update_lines: dict[str, int] = {}
     items = check.items(data, "facts")
     declared = {i["id"] for i in items if isinstance(i.get("id"), str)}
     if check.unreadable:
         declared = None  # unknown: entries' fact references cannot be checked
     for item in items:
         what = f"fact {item.get('id', '?')!s}"
-        if not check.fields(item, what, ("id", "source", "statement", "quote")):
+        if not check.fields(item, what, ("id", "source", "statement", "quote"), ("updates",)):
             continue
         fact_id = check.ident(item, what, seen)
         statement = check.text(item, "statement", what)
@@ -289,8 +290,71 @@ def _load_facts(
                 f"{_shorten(quote)!r}",
             )
             continue
-        facts[fact_id] = Fact(fact_id, source_id, statement, exact)
+        updates = check.text(item, "updates", what, limit=48) if "updates" in item else None
+        if updates is not None:
+            update_lines[fact_id] = item.line_of("updates")
+        facts[fact_id] = Fact(fact_id, source_id, statement, exact, updates)
+    _check_updates(check, facts, sources, update_lines)
     return facts, declared
+
+
+def _check_updates(
+    check: _Checker, facts: dict[str, Fact], sources: dict[str, Source], lines: dict[str, int]
+) -> None:
+    """A fact may update an older fact: one that exists, from a source no newer than its own,
+    without a chain that comes back to itself."""
+    for fact_id, line in lines.items():
+        fact = facts[fact_id]
+        older = facts.get(fact.updates or "")
+        what = f"fact {fact_id}"
+        if older is None:
+            check.add(line, f"{what}: updates unknown fact {fact.updates!r}")
+        elif older.id == fact_id:
+            check.add(line, f"{what}: a fact cannot update itself")
+        elif sources[older.source_id].date > sources[fact.source_id].date:
+            check.add(
+                line,
+                f"{what}: updates {older.id}, which comes from a newer source "
+                f"({sources[older.source_id].date} after {sources[fact.source_id].date})",
+            )
+        else:
+            seen, current = {fact_id}, older
+            while current is not None and current.updates:
+                if current.id in seen:
+                    check.add(line, f"{what}: the chain of 'updates' comes back to {current.id}")
+                    break
+                seen.add(current.id)
+                current = facts.get(current.updates)
+
+
+def newest_fact(facts: Mapping[str, Fact], fact_id: str) -> Fact:
+    """The newest fact in the chain of facts updating ``fact_id`` (itself when none does)."""
+    updated_by = {f.updates: f for f in facts.values() if f.updates}
+    current, seen = facts[fact_id], {fact_id}
+    while current.id in updated_by and updated_by[current.id].id not in seen:
+        current = updated_by[current.id]
+        seen.add(current.id)
+    return current
+
+
+def _with_updates(
+    entries: dict[str, Entry], facts: Mapping[str, Fact], sources: Mapping[str, Source]
+) -> dict[str, Entry]:
+    """Entries that cite a fact a newer one updates also tell and cite the newest: the answer
+    gains "Update (date): statement", and the citations keep the old quote beside the new."""
+    if not any(f.updates for f in facts.values()):
+        return entries
+    result = {}
+    for entry_id, entry in entries.items():
+        answer, cited = entry.answer, list(entry.fact_ids)
+        for fact_id in entry.fact_ids:
+            newest = newest_fact(facts, fact_id)
+            if newest.id not in cited:
+                cited.append(newest.id)
+                date = sources[newest.source_id].date
+                answer = f"{answer} Update ({date}): {newest.statement}"
+        result[entry_id] = replace(entry, answer=answer, fact_ids=tuple(cited))
+    return result
 
 
 def _load_entries(
@@ -472,6 +536,7 @@ def _validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
     facts, declared_facts = _load_facts(directory, checks[FACTS_FILE], sources, source_ids)
     surfaces: dict[str, list[str]] = {}
     entries = _load_entries(directory, checks[FAQ_FILE], facts, declared_facts, surfaces)
+    entries = _with_updates(entries, facts, sources)
     synonyms, guards = _load_synonyms(directory, checks[SYNONYMS_FILE])
     problems = [p for c in checks.values() for p in c.problems]
     if not problems and not entries:

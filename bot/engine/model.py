@@ -57,6 +57,7 @@ class Fact:
     source_id: str
     statement: str
     quote: str  # as it stands in the source text, whatever quote marks the YAML used
+    updates: str | None = None  # the older fact this one supersedes ("set for" -> "took place")
 
 
 def by_source(citations: Sequence[Citation]) -> list[list[int]]:
