@@ -383,7 +383,11 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     text = query.query.strip()
     if text:
         matches = snapshot.index.search(text, limit=INLINE_RESULTS)
-        entry_ids = [m.entry.id for m in matches if m.confidence >= svc.settings.bands.suggest]
+        entry_ids = [
+            m.entry.id
+            for m in matches
+            if m.confidence >= svc.settings.bands.suggest and m.entry.id in snapshot.entries
+        ]
     else:
         entry_ids = [s.entry for s in _examples(svc, INLINE_RESULTS)]
     results = []

@@ -17,6 +17,7 @@ from rapidfuzz import process
 
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source
+from bot.engine.overlay import DECLINED_PREFIX, EMPTY_OVERLAY, Overlay, declined_id
 from bot.engine.text import (
     STOPWORDS,
     Synonyms,
@@ -34,6 +35,7 @@ FACTS_FILE = "facts.yaml"
 FAQ_FILE = "faq.yaml"
 SYNONYMS_FILE = "synonyms.yaml"
 KNOWLEDGE_FILES = (SOURCES_FILE, FACTS_FILE, FAQ_FILE, SYNONYMS_FILE)
+OVERLAY = "taught knowledge"  # where problems of the database's teachings are reported
 
 # An answer and its citations must fit one Telegram message (4096 characters) with room for
 # the HTML markup and the "Source:" line; the renderer trims quotes, never the answer.
@@ -478,6 +480,8 @@ def _guard_leaks(
     for canonical, line in guards:
         token = canonical_token(canonical)
         for entry in index.entries_using(token):  # usually none: only these are read again
+            if entry.id.startswith(DECLINED_PREFIX):
+                continue  # a declined question may well use a guard's words
             for text in (entry.question, *entry.phrasings):
                 written = surfaces.get(text) or surface_words(text)
                 if token not in analyse_surface(written, index.synonyms):
@@ -511,20 +515,23 @@ def content_hash(directory: Path, sources: Iterable[Source] = ()) -> str:
     return digest.hexdigest()[:12]
 
 
-def validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
-    """Load and check a knowledge directory: the snapshot when clean, and all problems."""
+def validate(
+    directory: Path, overlay: Overlay = EMPTY_OVERLAY
+) -> tuple[Snapshot | None, list[Problem]]:
+    """Load and check a knowledge directory with taught knowledge merged onto it: the
+    snapshot when clean, and all problems."""
     # Loading allocates hundreds of thousands of objects that live on, none in cycles: the
     # cyclic collector would only rescan them again and again (a third of the load time).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _validate(directory)
+        return _validate(directory, overlay)
     finally:
         if collecting:
             gc.enable()
 
 
-def _validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
+def _validate(directory: Path, overlay: Overlay) -> tuple[Snapshot | None, list[Problem]]:
     started = time.perf_counter()
     directory = Path(directory)
     if not directory.is_dir():
@@ -543,28 +550,87 @@ def _validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
         problems.append(Problem(FAQ_FILE, None, "no entries: the bot would know nothing"))
     if problems:
         return None, problems
+    entries, declined, problems = _merge_overlay(entries, overlay, surfaces)
+    if problems:
+        return None, problems
     evidence = {
         entry.id: " ".join(facts[f].quote for f in entry.fact_ids) for entry in entries.values()
     }
-    index = MatchIndex.build(entries.values(), synonyms, evidence, surfaces)
+    index = MatchIndex.build([*entries.values(), *declined], synonyms, evidence, surfaces)
     problems = _guard_leaks(index, guards, surfaces)
     if problems:
         return None, problems
+    version = content_hash(directory, sources.values())
+    if overlay.items:  # taught knowledge is part of what answers: a new version
+        version = hashlib.sha256(f"{version}+{overlay.digest()}".encode()).hexdigest()[:12]
     snapshot = Snapshot(
         directory=directory,
         sources=MappingProxyType(sources),
         facts=MappingProxyType(facts),
         entries=MappingProxyType(entries),
         index=index,
-        version=content_hash(directory, sources.values()),
+        version=version,
         load_seconds=time.perf_counter() - started,
+        declined=frozenset(entry.id for entry in declined),
+        overlay=overlay,
     )
     return snapshot, []
 
 
-def load(directory: Path) -> Snapshot:
+def _merge_overlay(
+    entries: dict[str, Entry], overlay: Overlay, surfaces: dict[str, list[str]]
+) -> tuple[dict[str, Entry], list[Entry], list[Problem]]:
+    """Entries with the taught phrasings added, the stand-ins of declined questions for the
+    index, and what is wrong with the teachings (checked like phrasings in faq.yaml)."""
+    if not overlay.items:
+        return entries, [], []
+    problems = []
+    owner = {
+        " ".join(surfaces.get(text) or surface_words(text)): entry.id
+        for entry in entries.values()
+        for text in (entry.question, *entry.phrasings)
+    }
+    added: dict[str, list[str]] = {}
+    for taught in overlay.phrasings():
+        where = f"taught #{taught.id}"
+        written = surface_words(taught.text)
+        key = " ".join(written)
+        if taught.entry not in entries:
+            problems.append(Problem(OVERLAY, None, f"{where}: entry {taught.entry!r} is gone"))
+        elif not analyse_surface(written):
+            problems.append(Problem(OVERLAY, None, f"{where}: {taught.text!r} has no words"))
+        elif key in owner:
+            problems.append(
+                Problem(
+                    OVERLAY,
+                    None,
+                    f"{where}: phrasing {taught.text!r} is already in entry {owner[key]!r}",
+                )
+            )
+        else:
+            owner[key] = taught.entry
+            surfaces[taught.text] = written
+            added.setdefault(taught.entry, []).append(taught.text)
+    merged = dict(entries)
+    for entry_id, texts in added.items():
+        entry = merged[entry_id]
+        merged[entry_id] = replace(entry, phrasings=(*entry.phrasings, *texts))
+    declined = []
+    for taught in overlay.declines():
+        written = surface_words(taught.text)
+        if not analyse_surface(written):
+            problems.append(
+                Problem(OVERLAY, None, f"taught #{taught.id}: {taught.text!r} has no words")
+            )
+            continue
+        surfaces[taught.text] = written
+        declined.append(Entry(declined_id(taught), taught.text, (), "", (), ()))
+    return merged, declined, problems
+
+
+def load(directory: Path, overlay: Overlay = EMPTY_OVERLAY) -> Snapshot:
     """Load a knowledge directory, refusing it with KnowledgeError if it has any problem."""
-    snapshot, problems = validate(directory)
+    snapshot, problems = validate(directory, overlay)
     if snapshot is None:
         raise KnowledgeError(problems)
     return snapshot

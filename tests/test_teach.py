@@ -1,0 +1,136 @@
+"""Teaching: taught knowledge in the database, validated like a file change, undone, exported."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.chat.holder import KnowledgeHolder
+from bot.curation.grouping import group_questions
+from bot.curation.store import QuestionLog, normalise_question, timestamp
+from bot.curation.teach import Group, Teacher, TeachStore, phrasings_to_teach
+from bot.engine.answering import answer_question
+from bot.engine.loader import load, validate
+from bot.engine.overlay import Overlay, Taught, TaughtKind
+
+ADMIN = 4242
+# Readers ask one thing five ways; the story answers it (trip-purpose), the bot abstains.
+EVENT = [
+    "What event lured Kim to the Chinese capital?",
+    "what event lured him to china",
+    "which event lured kim to beijing",
+    "What event lured Kim to the Chinese capital?",
+    "kim was lured to beijing by what event?",
+]
+TRAIN_LENGTH = [
+    "How long is Kim's train?",
+    "how long is kims train",
+    "What is the length of Kim's train?",
+    "how long is the armored train",
+    "Kim's train, how long is it?",
+]
+
+
+@pytest.fixture
+def log(tmp_path):
+    with QuestionLog.open(f"sqlite:///{tmp_path}/log.sqlite3") as question_log:
+        yield question_log
+
+
+@pytest.fixture
+def store(log):
+    return TeachStore(log.backend)
+
+
+@pytest.fixture
+def holder(knowledge_copy, store):
+    return KnowledgeHolder(load(knowledge_copy, store.overlay()), overlay=store.overlay)
+
+
+def group_of(store, snapshot, questions) -> Group:
+    now = timestamp(datetime.now(UTC))
+    rows = [(normalise_question(q), "abstained", None, None, now) for q in questions]
+    (found,) = group_questions(rows, snapshot.index)
+    return Group(store.save_group(found.question, found.examples), found.question, found.examples)
+
+
+async def test_add_to_entry_answers_the_group_and_undo_restores(store, holder):
+    before = holder.snapshot
+    assert not any(answer_question(before, q).answered for q in EVENT)
+    group = group_of(store, before, EVENT)
+    teacher = Teacher(store, holder)
+    result = await teacher.add_phrasings(ADMIN, group, "trip-purpose")
+    assert result.ok, result.message
+    after = holder.snapshot
+    assert after.version != before.version
+    for question in EVENT:
+        answer = answer_question(after, question)
+        assert answer.answered and answer.entry.id == "trip-purpose", question
+    trail = store.trail()
+    assert {(t.admin_id, t.action, t.entry) for t in trail} == {(ADMIN, "phrasing", "trip-purpose")}
+    assert all(t.taught_at for t in trail)
+
+    undone = await teacher.undo(ADMIN, result.teaching_ids)
+    assert undone.ok, undone.message
+    assert holder.snapshot.version == before.version
+    assert not any(answer_question(holder.snapshot, q).answered for q in EVENT)
+    assert [t.action for t in store.trail()][: len(result.teaching_ids)] == ["undo"] * len(
+        result.teaching_ids
+    )
+    again = await teacher.undo(ADMIN, result.teaching_ids)
+    assert not again.ok and "already undone" in again.message
+
+
+async def test_not_in_the_story_declines_with_a_clear_reply(store, holder):
+    group = group_of(store, holder.snapshot, EVENT)
+    result = await Teacher(store, holder).decline(ADMIN, group)
+    assert result.ok, result.message
+    for question in EVENT:
+        answer = answer_question(holder.snapshot, question)
+        assert answer.outcome == "abstained" and answer.entry is None
+        assert all(s.entry in holder.snapshot.entries for s in answer.suggestions)
+    # Other questions are not touched.
+    assert answer_question(holder.snapshot, "how fast is the train").answered
+
+
+async def test_a_teaching_that_breaks_the_knowledge_is_refused(store, holder, knowledge_copy):
+    teacher = Teacher(store, holder)
+    before = holder.snapshot.version
+    # A phrasing already in another entry: the loader's own rule refuses it.
+    owned = holder.snapshot.entries["train-speed"].phrasings[0]
+    group = Group(store.save_group(owned, (owned,)), owned, (owned,))
+    result = await teacher.add_phrasings(ADMIN, group, "trip-purpose")
+    assert not result.ok and "already in entry 'train-speed'" in result.message
+    # A phrasing that would take another entry's own question away from it.
+    question = holder.snapshot.entries["train-speed"].question
+    group = Group(store.save_group(question, (question,)), question, (question,))
+    result = await teacher.add_phrasings(ADMIN, group, "trip-purpose")
+    assert not result.ok
+    assert holder.snapshot.version == before and store.trail() == []
+
+
+async def test_guard_words_cannot_be_taught(store, holder):
+    # synonyms.yaml marks who built the train as not in the story (a guard).
+    text = "who built kim's train"
+    group = Group(store.save_group(text, (text,)), text, (text,))
+    result = await Teacher(store, holder).add_phrasings(ADMIN, group, "train-description")
+    assert not result.ok and "guard" in result.message
+
+
+def test_typos_are_not_taught_as_phrasings(store, holder):
+    group = Group(
+        1,
+        "what event lured kim to beijing",
+        ("what evnt lurd kim to bejing", "what event lured kim to beijing"),
+    )
+    assert phrasings_to_teach(group, holder.snapshot.index) == ["what event lured kim to beijing"]
+
+
+def test_overlay_problems_are_reported_like_file_problems(knowledge_copy):
+    overlay = Overlay(3, (Taught(3, TaughtKind.PHRASING, "what lured him", "no-such-entry"),))
+    snapshot, problems = validate(knowledge_copy, overlay)
+    assert snapshot is None
+    assert [str(p) for p in problems] == [
+        "taught knowledge: taught #3: entry 'no-such-entry' is gone"
+    ]
