@@ -34,12 +34,14 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.chat import handlers
+from bot.chat import handlers, teaching
 from bot.chat.handlers import Services
 from bot.chat.holder import KnowledgeHolder, ReloadResult
 from bot.chat.request import AiohttpRequest, attach_clients, close_clients
 from bot.curation.store import QuestionLog, StoreError
+from bot.curation.teach import Teacher, TeachStore, follow_teachings
 from bot.engine.loader import load
+from bot.engine.overlay import EMPTY_OVERLAY
 from bot.ops import health, webhook
 from bot.ops.metrics import Metrics
 from bot.ops.watch import watch_knowledge
@@ -127,8 +129,9 @@ def _add_handlers(application: Application) -> None:
             CommandHandler("ask", handlers.ask),
             CommandHandler("reload", handlers.reload),
             CommandHandler("version", handlers.version),
-            CommandHandler("unanswered", handlers.unanswered),
+            CommandHandler("unanswered", teaching.unanswered),
             CommandHandler("stats", handlers.stats),
+            CallbackQueryHandler(teaching.teach_button, pattern=teaching.is_teaching),
             CallbackQueryHandler(handlers.button),
             InlineQueryHandler(handlers.inline_query),
         ],
@@ -169,6 +172,8 @@ async def _post_init(application: Application) -> None:
     _in_background(_heartbeat, services)
     if services.webhook:
         _in_background(_probe_api, application)
+    if services.teacher is not None:  # teachings made on other replicas
+        _in_background(follow_teachings, services.holder, services.teacher.store)
     if services.settings.watch_knowledge:
         _in_background(watch_knowledge, services.holder, services.settings.watch_interval)
     snapshot = services.holder.snapshot
@@ -241,23 +246,29 @@ def make_services(settings: Settings, *, webhook: bool = False) -> Services:
         metrics.reloads.labels(result="ok" if result.ok else "refused").inc()
         metrics.knowledge_loaded(result.snapshot)
 
-    holder = KnowledgeHolder(load(settings.knowledge_dir), on_reload=on_reload)
-    metrics.knowledge_loaded(holder.snapshot)
     if not settings.admins:
         log.warning("no STORYBOT_ADMINS set: /reload is disabled (SIGHUP still reloads)")
     popular: Counter[str] = Counter()
+    teachings: TeachStore | None = None
     try:
         question_log = QuestionLog.open(settings.question_log_url, settings.retention_days)
         # Inline mode's empty query shows the most asked topics, also right after a restart.
         popular.update(dict(question_log.stats(POPULAR_DAYS).top_entries))
+        teachings = TeachStore(question_log.backend)  # taught knowledge lives beside the log
     except StoreError as exc:
         log.warning("question log unavailable, answering without it: %s", exc)
         question_log = None
+    overlay = teachings.overlay if teachings is not None else None
+    snapshot = load(settings.knowledge_dir, overlay() if overlay else EMPTY_OVERLAY)
+    holder = KnowledgeHolder(snapshot, on_reload=on_reload, overlay=overlay)
+    metrics.knowledge_loaded(holder.snapshot)
+    teacher = Teacher(teachings, holder, settings.bands) if teachings is not None else None
     return Services(
         settings=settings,
         holder=holder,
         metrics=metrics,
         question_log=question_log,
+        teacher=teacher,
         replica=socket.gethostname(),
         watching=settings.watch_knowledge,
         webhook=webhook,

@@ -89,6 +89,11 @@ def _same(a: _Meaning, b: _Meaning) -> bool:
     return fuzz.token_sort_ratio(a.plain, b.plain) >= SIMILARITY
 
 
+def same_meaning(question: str, other: str, index: MatchIndex | None = None) -> bool:
+    """True when two questions would be one group."""
+    return _same(_meaning(question, index), _meaning(other, index))
+
+
 def group_questions(rows: Sequence[Row], index: MatchIndex | None = None) -> list[UnansweredGroup]:
     """Cluster (question, outcome, entry, helpful, asked_at) rows by meaning, commonest first."""
     by_question: dict[str, list[Row]] = {}

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.curation.grouping import meaning_key
+from bot.curation.grouping import meaning_key, same_meaning
 from bot.curation.store import LogBackend, _window, timestamp
 from bot.curation.yamledit import EditError, append_to_item_list, write_atomically
 from bot.engine.answering import DEFAULT_BANDS, Bands, answer_question
@@ -30,6 +31,8 @@ from bot.engine.text import analyse
 if TYPE_CHECKING:
     from bot.chat.holder import KnowledgeHolder
     from bot.engine.matcher import MatchIndex
+
+log = logging.getLogger(__name__)
 
 IGNORE = "ignore"
 UNDO = "undo"
@@ -196,11 +199,15 @@ class TeachStore:
         return Group(rows[0][0], rows[0][1], tuple(rows[0][2].split("\n")))
 
     def taught_answers(self, days: int, index: MatchIndex) -> int:
-        """Questions of the last ``days`` days answered by an entry through a phrasing taught
-        for it: they mean what the taught phrasing means (the grouping's reading)."""
-        taught: dict[str, set[frozenset[str]]] = {}
-        for item in self.overlay().phrasings():
-            taught.setdefault(item.entry or "", set()).add(meaning_key(item.text, index))
+        """Questions of the last ``days`` days answered by an entry that a phrasing was taught
+        to, and that mean what that phrasing means (they would be one /unanswered group)."""
+        taught: dict[str, list[str]] = {}
+        rows = self._backend.execute(
+            "SELECT DISTINCT entry, text FROM teachings WHERE action = ?",
+            TaughtKind.PHRASING.value,
+        ).rows
+        for entry, text in rows:  # undone and exported ones too: they answered while live
+            taught.setdefault(entry, []).append(text)
         if not taught:
             return 0
         _, since = _window(days)
@@ -210,7 +217,7 @@ class TeachStore:
             Outcome.ANSWERED.value,
         ).rows
         return sum(
-            entry in taught and meaning_key(question, index) in taught[entry]
+            any(same_meaning(question, text, index) for text in taught.get(entry, ()))
             for question, entry in rows
         )
 
@@ -237,10 +244,8 @@ def phrasings_to_teach(group: Group, index: MatchIndex) -> list[str]:
     chosen: list[str] = []
     meanings: set[frozenset[str]] = set()
     for text in group.variants:
-        if analyse(text) != index.analyse(text) and any(
-            w not in index.vocabulary for w in analyse(text)
-        ):
-            continue  # "kims trian": the engine reads it as "kim train" anyway
+        if analyse(text, index.synonyms) != analyse(text, index.synonyms, index.vocabulary):
+            continue  # "kims trian": the engine corrects it, a phrasing should not need that
         key = meaning_key(text, index)
         if key not in meanings:
             meanings.add(key)
@@ -427,3 +432,24 @@ def _scratch(directory: Path, faq_text: str) -> Iterator[Path]:
 
 def _problems(problems: Sequence[Problem]) -> str:
     return "; ".join(str(p) for p in problems[:5])
+
+
+FOLLOW_SECONDS = 3.0  # how often a replica looks for teachings made on another one
+
+
+async def follow_teachings(
+    holder: KnowledgeHolder, store: TeachStore, interval: float = FOLLOW_SECONDS
+) -> None:
+    """Reload when the database's teachings change (taught or undone on another replica)."""
+    seen = holder.snapshot.overlay.revision
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            revision = await asyncio.to_thread(store.revision)
+        except OSError as exc:
+            log.warning("cannot read the taught knowledge's revision: %s", exc)
+            continue
+        if revision != seen and revision != holder.snapshot.overlay.revision:
+            log.info("taught knowledge changed (revision %d): reloading", revision)
+            await holder.reload()
+        seen = revision
