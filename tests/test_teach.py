@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 import pytest
+import yaml
 
 from bot.chat.holder import KnowledgeHolder
+from bot.cli import main
 from bot.curation.grouping import group_questions
 from bot.curation.store import QuestionLog, normalise_question, timestamp
 from bot.curation.teach import Group, Teacher, TeachStore, phrasings_to_teach
@@ -134,3 +137,116 @@ def test_overlay_problems_are_reported_like_file_problems(knowledge_copy):
     assert [str(p) for p in problems] == [
         "taught knowledge: taught #3: entry 'no-such-entry' is gone"
     ]
+
+
+async def taught(store, holder, questions=EVENT, entry="trip-purpose"):
+    result = await Teacher(store, holder).add_phrasings(
+        ADMIN, group_of(store, holder.snapshot, questions), entry
+    )
+    assert result.ok, result.message
+    return result
+
+
+async def test_export_round_trips_and_clears_the_overlay(
+    store, holder, knowledge_copy, tmp_path, capsys, monkeypatch
+):
+    for name in list(os.environ):
+        if name.startswith("STORYBOT_"):
+            monkeypatch.delenv(name)
+    texts = phrasings_to_teach(group_of(store, holder.snapshot, EVENT), holder.snapshot.index)
+    assert texts == [
+        "what event lured kim to the chinese capital?",
+        "what event lured him to china",
+    ]
+    await taught(store, holder)
+    before = {q: answer_question(holder.snapshot, q) for q in [*EVENT, "how fast is the train"]}
+    faq = knowledge_copy / "faq.yaml"
+    old_lines = faq.read_text(encoding="utf-8").splitlines()
+    url = f"sqlite:///{tmp_path}/log.sqlite3"
+
+    assert main(["knowledge", "overlay", "--database", url]) == 0
+    listed = capsys.readouterr().out
+    assert f"phrasing: {texts[1]!r} -> trip-purpose" in listed
+    assert f"admin {ADMIN}: phrasing" in listed and "2 active teaching(s)" in listed
+
+    argv = ["knowledge", "export", "--database", url, "--knowledge", str(knowledge_copy)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "exported 2 phrasing(s)" in out and "trip-purpose" in out
+    new_lines = faq.read_text(encoding="utf-8").splitlines()
+    # The diff is only the added phrasings, next to the entry's others; comments all kept.
+    added = [line for line in new_lines if line not in old_lines]
+    assert [line.strip() for line in added] == [f"- {text}" for text in texts]
+    assert [line for line in new_lines if line not in added] == old_lines
+    entries = yaml.safe_load(faq.read_text(encoding="utf-8"))["entries"]
+    purpose = next(e for e in entries if e["id"] == "trip-purpose")
+    assert purpose["phrasings"][-2:] == texts
+
+    assert store.overlay().items == ()  # cleared: the files hold it now
+    assert [t.action for t in store.trail()[:2]] == ["export", "export"]
+    result = await holder.reload()
+    assert result.ok
+    for question, answer in before.items():
+        again = answer_question(holder.snapshot, question)
+        assert (again.outcome, again.entry, again.text) == (
+            answer.outcome,
+            answer.entry,
+            answer.text,
+        )
+    # Nothing left to export.
+    assert main(argv) == 0
+    assert "exported 0 phrasing(s)" in capsys.readouterr().out
+
+
+async def test_a_read_only_knowledge_folder_keeps_working(store, holder, knowledge_copy):
+    # A ConfigMap: teachings never write to the knowledge folder.
+    before = {p: p.stat().st_mtime_ns for p in knowledge_copy.rglob("*")}
+    await taught(store, holder)
+    await holder.reload()
+    assert answer_question(holder.snapshot, EVENT[2]).answered
+    assert {p: p.stat().st_mtime_ns for p in knowledge_copy.rglob("*")} == before
+
+
+async def test_another_replica_follows_the_teachings(store, holder, knowledge_copy, tmp_path):
+    import asyncio
+
+    from bot.curation.teach import follow_teachings
+
+    with QuestionLog.open(f"sqlite:///{tmp_path}/log.sqlite3") as other_log:
+        other_store = TeachStore(other_log.backend)
+        replica = KnowledgeHolder(
+            load(knowledge_copy, other_store.overlay()), overlay=other_store.overlay
+        )
+        follower = asyncio.create_task(follow_teachings(replica, other_store, interval=0.05))
+        try:
+            result = await taught(store, holder)
+            for _ in range(100):
+                if answer_question(replica.snapshot, EVENT[0]).answered:
+                    break
+                await asyncio.sleep(0.05)
+            assert answer_question(replica.snapshot, EVENT[0]).entry.id == "trip-purpose"
+            assert (await Teacher(store, holder).undo(ADMIN + 1, result.teaching_ids)).ok
+            for _ in range(100):
+                if not answer_question(replica.snapshot, EVENT[0]).answered:
+                    break
+                await asyncio.sleep(0.05)
+            assert not answer_question(replica.snapshot, EVENT[0]).answered
+        finally:
+            follower.cancel()
+    assert {t.admin_id for t in store.trail()} == {ADMIN, ADMIN + 1}
+
+
+async def test_stats_count_taught_answers(store, holder, log):
+    await taught(store, holder)
+    for question in [*EVENT, "how fast is the train"]:
+        answer = answer_question(holder.snapshot, question)
+        log.record(
+            question=question,
+            chat_type="private",
+            outcome=answer.outcome.value,
+            entry=answer.entry.id if answer.entry else None,
+            confidence=answer.confidence,
+            knowledge_version=holder.snapshot.version,
+        )
+    assert await log.flush()
+    assert store.taught_answers(7, holder.snapshot.index) == len(EVENT)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from botapi_emulator import BotApiEmulator
 from conftest import ADMIN_ID, StartBot
 from test_bot_e2e import next_reply, replies_to
+from test_postgres_store import server_url, url  # noqa: F401 - fixtures for the PostgreSQL run
 
 USER = 1001
 # One question five ways; the story answers it (why Kim went: the parade), the bot abstains.
@@ -36,10 +38,19 @@ async def press(botapi: BotApiEmulator, user: int, message: dict, data: str) -> 
     return answer.params.get("text", "")
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The bots' database: the default SQLite file, or a PostgreSQL schema of this test's
+    (skipped without STORYBOT_TEST_POSTGRES_URL)."""
+    if request.param == "sqlite":
+        return {}
+    return {"STORYBOT_DATABASE_URL": request.getfixturevalue("url")}
+
+
 async def test_admin_teaches_from_unanswered_and_undoes(
-    botapi: BotApiEmulator, start_bot: StartBot
+    botapi: BotApiEmulator, start_bot: StartBot, database: dict[str, str]
 ):
-    first = await start_bot()
+    first = await start_bot(**database)
     for question in VARIANTS:
         assert DOES_NOT_SAY in await ask(botapi, question)
 
@@ -83,7 +94,7 @@ async def test_admin_teaches_from_unanswered_and_undoes(
 
     # A second bot process on the same database answers with the taught knowledge too.
     await first.stop()
-    second = await start_bot()
+    second = await start_bot(**database)
     assert DOES_NOT_SAY not in await ask(botapi, VARIANTS[1])
 
     # Undo, pressed on the first process's message, is applied by the second.

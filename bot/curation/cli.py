@@ -15,6 +15,8 @@ import yaml
 from bot.curation.addsource import SourceError, add_source
 from bot.curation.report import CHART_DAYS, FORMATS, format_stats, format_unanswered, render_chart
 from bot.curation.store import LoggedQuestion, QuestionLog
+from bot.curation.teach import TeachStore, export_overlay
+from bot.curation.yamledit import EditError
 from bot.engine.loader import load, validate
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Outcome, Snapshot
@@ -91,6 +93,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add.set_defaults(handler=cmd_add_source)
 
+    knowledge = subparsers.add_parser(
+        "knowledge", help="knowledge taught from Telegram: list it, or export it into the YAML"
+    )
+    actions = knowledge.add_subparsers(dest="action", required=True, metavar="ACTION")
+    overlay = actions.add_parser("overlay", help="list the taught knowledge and its audit trail")
+    overlay.add_argument("--database", metavar="URL", help="the question log's database")
+    overlay.set_defaults(handler=cmd_overlay)
+    export = actions.add_parser(
+        "export", help="write taught phrasings into faq.yaml and clear them from the database"
+    )
+    export.add_argument("--database", metavar="URL", help="the question log's database")
+    export.add_argument(
+        "--knowledge",
+        type=Path,
+        metavar="DIR",
+        help="knowledge directory (default: $STORYBOT_KNOWLEDGE or bundled)",
+    )
+    export.set_defaults(handler=cmd_export)
+
 
 def _open(args: argparse.Namespace) -> QuestionLog:
     settings = Settings.from_env()
@@ -130,7 +151,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     """Print the statistics and, with --chart, write the chart."""
     with _open(args) as log:
         stats = log.stats(args.days)
-        _print(format_stats(stats, args.format))
+        # Taught answers are recognised by meaning: that needs the knowledge's index.
+        snapshot, _ = validate(Settings.from_env().knowledge_dir)
+        taught = None
+        if snapshot is not None:
+            taught = TeachStore(log.backend).taught_answers(args.days, snapshot.index)
+        _print(format_stats(stats, args.format, taught=taught))
         if args.chart:
             render_chart(stats if args.days >= CHART_DAYS else log.stats(CHART_DAYS), args.chart)
             print(f"chart written to {args.chart}", file=sys.stderr)
@@ -162,6 +188,47 @@ def cmd_add_source(args: argparse.Namespace) -> int:
     _print(f"{len(added.uncited)} sentence(s) no FAQ entry cites yet:")
     for sentence in added.uncited:
         _print(f"  {sentence}")
+    return 0
+
+
+def cmd_overlay(args: argparse.Namespace) -> int:
+    """List the active teachings, then the audit trail."""
+    with _open(args) as log:
+        store = TeachStore(log.backend)
+        overlay, trail = store.overlay(), store.trail()
+    for item in overlay.items:
+        target = f" -> {item.entry}" if item.entry else ""
+        _print(f"#{item.id} {item.kind}: {item.text!r}{target}")
+    _print(f"{len(overlay.items)} active teaching(s), revision {overlay.revision}")
+    if trail:
+        _print("audit trail, newest first:")
+    for row in trail:
+        about = f" #{row.target}" if row.target else ""
+        target = f" -> {row.entry}" if row.entry else ""
+        text = row.text.replace("\n", " | ")
+        who = f"{row.taught_at} admin {row.admin_id}"
+        _print(f"  #{row.id} {who}: {row.action}{about} {text!r}{target}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the taught phrasings into faq.yaml and take them out of the overlay."""
+    directory = Settings.from_env(knowledge_dir=args.knowledge).knowledge_dir
+    with _open(args) as log:
+        try:
+            done = export_overlay(TeachStore(log.backend), directory)
+        except EditError as exc:
+            print(f"storybot knowledge export: {exc}\nnothing was changed", file=sys.stderr)
+            return 2
+    entries = ", ".join(done.entries) or "none"
+    _print(
+        f"exported {done.phrasings} phrasing(s) into {directory / 'faq.yaml'} (entries: {entries})"
+    )
+    if done.kept:
+        _print(
+            f"{len(done.kept)} 'not in the story' question(s) stay in the database: "
+            "the YAML files have no place for them"
+        )
     return 0
 
 
