@@ -250,3 +250,26 @@ async def test_stats_count_taught_answers(store, holder, log):
         )
     assert await log.flush()
     assert store.taught_answers(7, holder.snapshot.index) == len(EVENT)
+
+
+async def test_ignore_hides_the_group_from_the_report(store, holder, log, tmp_path, capsys):
+    for question in [*EVENT, *TRAIN_LENGTH]:
+        log.record(
+            question=question,
+            chat_type="private",
+            outcome="abstained",
+            entry=None,
+            confidence=0.3,
+            knowledge_version="v1",
+        )
+    assert await log.flush()
+    url = f"sqlite:///{tmp_path}/log.sqlite3"
+    assert main(["report", "--database", url]) == 0
+    assert "2 group(s), 10 asked" in capsys.readouterr().out
+    group = group_of(store, holder.snapshot, TRAIN_LENGTH)
+    result = await Teacher(store, holder).ignore(ADMIN, group)
+    assert result.ok
+    assert main(["report", "--database", url]) == 0
+    out = capsys.readouterr().out
+    assert "1 group(s), 5 asked" in out and "lured" in out
+    assert holder.snapshot.overlay.items == ()  # ignoring teaches nothing

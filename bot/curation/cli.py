@@ -143,7 +143,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Print the unanswered-questions report."""
     with _open(args) as log:
         index = _index(args.knowledge)
-        _print(format_unanswered(log.unanswered(args.days, index=index), args.days, args.format))
+        groups = log.unanswered(args.days, index=index)
+        ignored = TeachStore(log.backend).ignored()  # what admins chose to ignore in Telegram
+        groups = [g for g in groups if not set(g.examples) <= ignored]
+        _print(format_unanswered(groups, args.days, args.format))
     return 0
 
 
