@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -273,3 +274,28 @@ async def test_ignore_hides_the_group_from_the_report(store, holder, log, tmp_pa
     out = capsys.readouterr().out
     assert "1 group(s), 5 asked" in out and "lured" in out
     assert holder.snapshot.overlay.items == ()  # ignoring teaches nothing
+
+
+async def test_teachings_that_no_longer_fit_the_files(
+    store, holder, knowledge_copy, tmp_path, capsys
+):
+    await taught(store, holder)
+    # A curator renames the entry in the files; the teachings still name the old id.
+    faq = knowledge_copy / "faq.yaml"
+    text = faq.read_text(encoding="utf-8")
+    faq.write_text(re.sub(r"\btrip-purpose\b", "why-the-trip", text), encoding="utf-8")
+    result = await holder.reload()
+    assert not result.ok  # refused like a broken file, with the reason
+    assert result.problems[0].message.endswith("entry 'trip-purpose' is gone")
+    ids = [str(item.id) for item in store.overlay().items]
+    assert main(["knowledge", "undo", *ids, "--database", f"sqlite:///{tmp_path}/log.sqlite3"]) == 0
+    assert "undone #" in capsys.readouterr().out
+    assert (await holder.reload()).ok
+    assert {t.admin_id for t in store.trail() if t.action == "undo"} == {0}
+
+
+def test_a_taught_phrasing_already_in_the_files_is_not_a_problem(knowledge_copy):
+    phrasing = load(knowledge_copy).entries["train-speed"].phrasings[0]
+    overlay = Overlay(1, (Taught(1, TaughtKind.PHRASING, phrasing, "train-speed"),))
+    snapshot, problems = validate(knowledge_copy, overlay)
+    assert problems == [] and snapshot.entries["train-speed"].phrasings.count(phrasing) == 1

@@ -41,6 +41,7 @@ from bot.chat.request import AiohttpRequest, attach_clients, close_clients
 from bot.curation.store import QuestionLog, StoreError
 from bot.curation.teach import Teacher, TeachStore, follow_teachings
 from bot.engine.loader import load
+from bot.engine.model import KnowledgeError
 from bot.engine.overlay import EMPTY_OVERLAY
 from bot.ops import health, webhook
 from bot.ops.metrics import Metrics
@@ -259,7 +260,13 @@ def make_services(settings: Settings, *, webhook: bool = False) -> Services:
         log.warning("question log unavailable, answering without it: %s", exc)
         question_log = None
     overlay = teachings.overlay if teachings is not None else None
-    snapshot = load(settings.knowledge_dir, overlay() if overlay else EMPTY_OVERLAY)
+    try:
+        snapshot = load(settings.knowledge_dir, overlay() if overlay else EMPTY_OVERLAY)
+    except KnowledgeError as exc:
+        snapshot = load(settings.knowledge_dir)  # broken files still refuse to start
+        # Teachings that no longer fit the files (an entry they name was removed) must not keep
+        # the bot down: it answers from the files, and the problems show on every /reload.
+        log.warning("taught knowledge left out, it does not fit the files: %s", exc)
     holder = KnowledgeHolder(snapshot, on_reload=on_reload, overlay=overlay)
     metrics.knowledge_loaded(holder.snapshot)
     teacher = Teacher(teachings, holder, settings.bands) if teachings is not None else None

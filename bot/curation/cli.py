@@ -15,7 +15,7 @@ import yaml
 from bot.curation.addsource import SourceError, add_source
 from bot.curation.report import CHART_DAYS, FORMATS, format_stats, format_unanswered, render_chart
 from bot.curation.store import LoggedQuestion, QuestionLog
-from bot.curation.teach import TeachStore, export_overlay
+from bot.curation.teach import UNDO, TeachStore, export_overlay
 from bot.curation.yamledit import EditError
 from bot.engine.loader import load, validate
 from bot.engine.matcher import MatchIndex
@@ -25,6 +25,7 @@ from bot.settings import Settings
 
 _WORD = re.compile(r"\w+")
 FROM_LOG_KIND = "fromlog"
+CLI_ADMIN = 0  # the admin id the audit trail records for the command line (an operator)
 
 
 def _positive(text: str) -> int:
@@ -100,6 +101,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     overlay = actions.add_parser("overlay", help="list the taught knowledge and its audit trail")
     overlay.add_argument("--database", metavar="URL", help="the question log's database")
     overlay.set_defaults(handler=cmd_overlay)
+    undo = actions.add_parser(
+        "undo", help="take teachings back by id (see 'overlay'); recorded as admin 0"
+    )
+    undo.add_argument("ids", type=_positive, nargs="+", metavar="ID", help="teaching ids")
+    undo.add_argument("--database", metavar="URL", help="the question log's database")
+    undo.set_defaults(handler=cmd_undo)
     export = actions.add_parser(
         "export", help="write taught phrasings into faq.yaml and clear them from the database"
     )
@@ -214,12 +221,26 @@ def cmd_overlay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_undo(args: argparse.Namespace) -> int:
+    """Deactivate teachings from the command line (the running bots follow within seconds)."""
+    with _open(args) as log:
+        store = TeachStore(log.backend)
+        live = [row for row in map(store.get, args.ids) if row is not None and row.active]
+        if not live:
+            print("storybot knowledge undo: no active teaching with those ids", file=sys.stderr)
+            return 2
+        store.deactivate(CLI_ADMIN, [row.id for row in live], UNDO)
+    for row in live:
+        _print(f"undone #{row.id} {row.action}: {row.text!r}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the taught phrasings into faq.yaml and take them out of the overlay."""
     directory = Settings.from_env(knowledge_dir=args.knowledge).knowledge_dir
     with _open(args) as log:
         try:
-            done = export_overlay(TeachStore(log.backend), directory)
+            done = export_overlay(TeachStore(log.backend), directory, CLI_ADMIN)
         except EditError as exc:
             print(f"storybot knowledge export: {exc}\nnothing was changed", file=sys.stderr)
             return 2

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -420,9 +422,7 @@ def export_overlay(store: TeachStore, directory: Path, admin_id: int = 0) -> Exp
 
 @contextlib.contextmanager
 def _scratch(directory: Path, faq_text: str) -> Iterator[Path]:
-    import shutil
-    import tempfile
-
+    """A copy of the knowledge with another faq.yaml, removed afterwards."""
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "knowledge"
         shutil.copytree(directory, copy)

@@ -590,6 +590,7 @@ def _merge_overlay(
         for entry in entries.values()
         for text in (entry.question, *entry.phrasings)
     }
+    from_files = set(owner)
     added: dict[str, list[str]] = {}
     for taught in overlay.phrasings():
         where = f"taught #{taught.id}"
@@ -599,6 +600,8 @@ def _merge_overlay(
             problems.append(Problem(OVERLAY, None, f"{where}: entry {taught.entry!r} is gone"))
         elif not analyse_surface(written):
             problems.append(Problem(OVERLAY, None, f"{where}: {taught.text!r} has no words"))
+        elif owner.get(key) == taught.entry and key in from_files:
+            continue  # the files have it already (exported, or added by hand): nothing to do
         elif key in owner:
             problems.append(
                 Problem(
