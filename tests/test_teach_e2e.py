@@ -104,3 +104,29 @@ async def test_admin_teaches_from_unanswered_and_undoes(
     assert DOES_NOT_SAY in await ask(botapi, VARIANTS[0])
     await second.stop()
     assert f"non-admin user id {USER}" in second.logs or f"non-admin user id {USER}" in first.logs
+
+
+def test_other_entry_pages_reach_every_entry():
+    from bot.chat import render
+    from bot.chat.teaching import MORE_ENTRIES, _closest
+    from bot.curation.grouping import UnansweredGroup
+    from bot.engine.loader import load
+    from bot.settings import bundled_knowledge
+
+    snapshot = load(bundled_knowledge())
+    group = UnansweredGroup("what event lured kim to beijing", 5, {}, 0, 1, None, "", ())
+    seen: list[str] = [s.entry for s in _closest(snapshot, group)]
+    page = 0
+    while True:
+        skip = 3 + page * MORE_ENTRIES
+        entries = _closest(snapshot, group, skip=skip, count=MORE_ENTRIES)
+        seen += [s.entry for s in entries]
+        more = page + 1 if skip + MORE_ENTRIES < len(snapshot.entries) else None
+        reply = render.teach_entries_reply(group.question, 7, entries, more)
+        data = [b.callback_data for row in reply.keyboard.inline_keyboard for b in row]
+        assert all(render.parse_callback(d) is not None for d in data)
+        if more is None:
+            break
+        assert data[-1] == f"t:7:m:{more}"
+        page = more
+    assert sorted(seen) == sorted(snapshot.entries)

@@ -37,8 +37,8 @@ MAX_BUTTON_TEXT = 60
 ANSWER_IN_PLACE = "a"  # "did you mean" choice: the message becomes the answer
 ANSWER_NEW = "r"  # related question: answered in a new message
 FEEDBACK = "f"  # 👍/👎 on a logged question: f:<question reference>:<1|0>
-# Admins teach from /unanswered: t:<group>:<a>:<entry> adds to an entry, t:<group>:<m> lists
-# more entries, t:<group>:<n> marks it not in the story, t:<group>:<i> ignores it; u:<ids>
+# Admins teach from /unanswered: t:<group>:<a>:<entry> adds to an entry, t:<group>:<m>[:<page>]
+# lists more entries, t:<group>:<n> marks it not in the story, t:<group>:<i> ignores it; u:<ids>
 # undoes teachings (ids joined by '-').
 TEACH = "t"
 UNDO = "u"
@@ -83,8 +83,10 @@ def parse_callback(data: str | None) -> tuple[str, list[str]] | None:
         return prefix, args
     if prefix == FEEDBACK and len(args) == 2 and _is_number(args[0]) and args[1] in ("0", "1"):
         return prefix, args
-    teach_args = (len(args) == 3 and args[1] == TEACH_ADD and bool(args[2])) or (
-        len(args) == 2 and args[1] in (TEACH_MORE, TEACH_DECLINE, TEACH_IGNORE)
+    teach_args = (
+        (len(args) == 3 and args[1] == TEACH_ADD and bool(args[2]))
+        or (len(args) == 3 and args[1] == TEACH_MORE and _is_number(args[2]))
+        or (len(args) == 2 and args[1] in (TEACH_MORE, TEACH_DECLINE, TEACH_IGNORE))
     )
     if prefix == TEACH and teach_args and _is_number(args[0]):
         return prefix, args
@@ -336,8 +338,10 @@ def teach_group_reply(
     return Reply("\n".join(lines), InlineKeyboardMarkup(rows))
 
 
-def teach_entries_reply(question: str, group_id: int, entries: Sequence[Suggestion]) -> Reply:
-    """More entries to add a group's question to."""
+def teach_entries_reply(
+    question: str, group_id: int, entries: Sequence[Suggestion], next_page: int | None = None
+) -> Reply:
+    """More entries to add a group's question to, and a button to the next page of them."""
     text = f"Add <i>{e(question[:MAX_ECHO])}</i> to which entry?"
     rows = [
         [
@@ -348,6 +352,9 @@ def teach_entries_reply(question: str, group_id: int, entries: Sequence[Suggesti
         ]
         for s in entries
     ]
+    if next_page is not None:
+        data = callback(TEACH, group_id, TEACH_MORE, next_page)
+        rows.append([InlineKeyboardButton("More entries…", callback_data=data)])
     return Reply(text, InlineKeyboardMarkup(rows))
 
 

@@ -111,9 +111,13 @@ async def _teach(
     teacher = svc.teacher
     assert teacher is not None  # checked by the caller
     if action == render.TEACH_MORE:
+        snapshot = svc.holder.snapshot
+        page = int(rest[0]) if rest else 0
+        skip = 3 + page * MORE_ENTRIES
         offered = UnansweredGroup(group.question, 0, {}, 0, 0, None, "", group.variants)
-        entries = _closest(svc.holder.snapshot, offered, skip=3, count=MORE_ENTRIES)
-        return render.teach_entries_reply(group.question, group.id, entries)
+        entries = _closest(snapshot, offered, skip=skip, count=MORE_ENTRIES)
+        more = page + 1 if skip + MORE_ENTRIES < len(snapshot.entries) else None
+        return render.teach_entries_reply(group.question, group.id, entries, more)
     if action == render.TEACH_ADD:
         result = await teacher.add_phrasings(admin_id, group, rest[0])
     elif action == render.TEACH_DECLINE:
