@@ -299,3 +299,20 @@ def test_a_taught_phrasing_already_in_the_files_is_not_a_problem(knowledge_copy)
     overlay = Overlay(1, (Taught(1, TaughtKind.PHRASING, phrasing, "train-speed"),))
     snapshot, problems = validate(knowledge_copy, overlay)
     assert problems == [] and snapshot.entries["train-speed"].phrasings.count(phrasing) == 1
+
+
+async def test_not_in_the_story_fixes_a_near_miss_the_bot_answered(store, holder):
+    # The story does not name the weapons; the bot answered with what the parade features.
+    near_miss = [
+        "What's the name of the newest Chinese weapon unveiled at the parade?",
+        "what's the name of the newest chinese weapon unveiled at the parade",
+    ]
+    assert answer_question(holder.snapshot, near_miss[0]).entry.id == "parade-features"
+    result = await Teacher(store, holder).decline(
+        ADMIN, group_of(store, holder.snapshot, near_miss)
+    )
+    assert result.ok, result.message
+    declined = answer_question(holder.snapshot, near_miss[0])
+    assert declined.outcome == "abstained" and declined.entry is None
+    features = holder.snapshot.entries["parade-features"]
+    assert answer_question(holder.snapshot, features.question).entry.id == "parade-features"
