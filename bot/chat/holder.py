@@ -87,7 +87,7 @@ class KnowledgeHolder:
     def _validate(self) -> tuple[Snapshot | None, list[Problem]]:
         try:
             overlay = self._overlay() if self._overlay is not None else EMPTY_OVERLAY
-        except OSError as exc:  # the database is down: reload the files with the teachings
+        except OSError as exc:  # the database is down: the files, with the teachings last read
             log.warning("taught knowledge unavailable (%s); keeping the last read", exc)
             overlay = self._snapshot.overlay
         return validate(self.directory, overlay)
