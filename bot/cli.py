@@ -17,6 +17,7 @@ from types import ModuleType
 
 from bot.curation.cli import eval_from_log
 from bot.curation.cli import register as register_curation
+from bot.curation.drafting import uncited_sentences
 from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import coverage_gaps, curation_notes, load, validate
@@ -153,13 +154,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     gaps = coverage_gaps(snapshot)
     for source, sentence in gaps:
         print(f"{source.file}: not quoted by any fact: {sentence!r}")
+    uncited = uncited_sentences(snapshot)
+    for source_id, sentence in uncited:
+        print(f"{snapshot.sources[source_id].file}: no FAQ entry cites: {sentence!r}")
     notes = curation_notes(snapshot)
     for note in notes:
         print(f"note: {note}")
     print(
         f"ok: {len(snapshot.sources)} sources, {len(snapshot.facts)} facts, "
         f"{len(snapshot.entries)} entries, {snapshot.phrasing_count} phrasings; "
-        f"{len(gaps)} uncovered sentence(s), {len(notes)} note(s); version {snapshot.version}"
+        f"{len(gaps)} uncovered sentence(s), {len(uncited)} not cited by an entry, "
+        f"{len(notes)} note(s); version {snapshot.version}"
     )
     return 1 if gaps and args.strict else 0
 

@@ -33,11 +33,12 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.chat import handlers
+from bot.chat import handlers, teaching
 from bot.chat.handlers import Services
 from bot.chat.holder import KnowledgeHolder, ReloadResult
 from bot.chat.request import AiohttpRequest, attach_clients, close_clients
 from bot.curation.store import QuestionLog, StoreError
+from bot.curation.teach import Teacher, TeachStore, follow_teachings
 from bot.engine.loader import load
 from bot.ops import health, webhook
 from bot.ops.metrics import Metrics
@@ -125,8 +126,9 @@ def _add_handlers(application: Application) -> None:
             CommandHandler("ask", handlers.ask),
             CommandHandler("reload", handlers.reload),
             CommandHandler("version", handlers.version),
-            CommandHandler("unanswered", handlers.unanswered),
+            CommandHandler("unanswered", teaching.unanswered),
             CommandHandler("stats", handlers.stats),
+            CallbackQueryHandler(teaching.teach_button, pattern=teaching.is_teaching),
             CallbackQueryHandler(handlers.button),
             InlineQueryHandler(handlers.inline_query),
         ],
@@ -152,6 +154,13 @@ async def _post_init(application: Application) -> None:
     services: Services = application.bot_data["services"]
     bot = application.bot
     open_question_log(services)  # only now: initialize() has checked the token with getMe
+    if services.teacher is not None and services.teacher.store.overlay().items:
+        # Teachings that no longer fit the files (an entry they name was removed) must not keep
+        # the bot down: the reload is refused, the bot answers from the files, and the problems
+        # show on every /reload.
+        result = await services.holder.reload()
+        if not result.ok:
+            log.warning("taught knowledge left out, it does not fit the files")
     try:
         await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
         await bot.set_my_commands(PUBLIC_COMMANDS, scope=BotCommandScopeAllGroupChats())
@@ -168,6 +177,8 @@ async def _post_init(application: Application) -> None:
     _in_background(_heartbeat, services)
     if services.webhook:
         _in_background(_probe_api, application)
+    if services.teacher is not None:  # teachings made on other replicas
+        _in_background(follow_teachings, services.holder, services.teacher.store)
     if services.settings.watch_knowledge:
         _in_background(watch_knowledge, services.holder, services.settings.watch_interval)
     snapshot = services.holder.snapshot
@@ -242,10 +253,10 @@ def make_services(settings: Settings, *, webhook: bool = False) -> Services:
         metrics.reloads.labels(result="ok" if result.ok else "refused").inc()
         metrics.knowledge_loaded(result.snapshot)
 
-    holder = KnowledgeHolder(load(settings.knowledge_dir), on_reload=on_reload)
-    metrics.knowledge_loaded(holder.snapshot)
     if not settings.admins:
         log.warning("no STORYBOT_ADMINS set: /reload is disabled (SIGHUP still reloads)")
+    holder = KnowledgeHolder(load(settings.knowledge_dir), on_reload=on_reload)
+    metrics.knowledge_loaded(holder.snapshot)
     return Services(
         settings=settings,
         holder=holder,
@@ -269,6 +280,11 @@ def open_question_log(services: Services) -> None:
         services.popular.update(dict(services.question_log.stats(POPULAR_DAYS).top_entries))
     except StoreError as exc:
         log.warning("question log unavailable, answering without it: %s", exc)
+        return
+    # Taught knowledge lives beside the log; from now on every reload merges it.
+    teachings = TeachStore(services.question_log.backend)
+    services.holder.attach_overlay(teachings.overlay)
+    services.teacher = Teacher(teachings, services.holder, settings.bands)
 
 
 def run_polling(settings: Settings) -> None:

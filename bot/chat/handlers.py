@@ -30,7 +30,7 @@ from telegram.ext import ContextTypes, filters
 
 from bot.chat import render
 from bot.chat.holder import KnowledgeHolder
-from bot.curation.report import CHART_DAYS, format_stats, format_unanswered, render_chart
+from bot.curation.report import CHART_DAYS, format_stats, render_chart
 from bot.engine.answering import answer_entry, answer_question
 from bot.engine.model import Answer, Outcome, Suggestion
 from bot.ops.metrics import Metrics
@@ -38,6 +38,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.curation.store import QuestionLog
+    from bot.curation.teach import Teacher
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class Services:
     holder: KnowledgeHolder
     metrics: Metrics = field(default_factory=Metrics)
     question_log: QuestionLog | None = None
+    teacher: Teacher | None = None  # None without a question log: teachings live beside it
     replica: str = ""
     watching: bool = False
     webhook: bool = False
@@ -386,7 +388,11 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     text = query.query.strip()
     if text:
         matches = snapshot.index.search(text, limit=INLINE_RESULTS)
-        entry_ids = [m.entry.id for m in matches if m.confidence >= svc.settings.bands.suggest]
+        entry_ids = [
+            m.entry.id
+            for m in matches
+            if m.confidence >= svc.settings.bands.suggest and m.entry.id in snapshot.entries
+        ]
     else:
         entry_ids = [s.entry for s in _examples(svc, INLINE_RESULTS)]
     results = []
@@ -459,23 +465,18 @@ async def _send_plain_report(update: Update, text: str) -> None:
         await update.effective_message.reply_html(chunk)
 
 
-async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Admins: the commonest questions of the last N days (default 7) the bot failed on."""
-    question_log = await _admin_question_log(update, context)
-    if question_log is None:
-        return
-    days = _days(context.args, default=7)
-    groups = await asyncio.to_thread(question_log.unanswered, days)
-    await _send_plain_report(update, format_unanswered(groups, days))
-
-
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Admins: questions per day, answer rates, top entries, and a 30-day chart."""
     question_log = await _admin_question_log(update, context)
     if question_log is None:
         return
+    svc = services(context)
     summary = await asyncio.to_thread(question_log.stats, _days(context.args, default=30))
-    await _send_plain_report(update, format_stats(summary))
+    taught = None
+    if svc.teacher is not None:
+        index = svc.holder.snapshot.index
+        taught = await asyncio.to_thread(svc.teacher.store.taught_answers, summary.days, index)
+    await _send_plain_report(update, format_stats(summary, taught=taught))
     chart = io.BytesIO()
     await asyncio.to_thread(render_chart, summary, chart)
     await update.effective_message.reply_photo(

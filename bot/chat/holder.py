@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot.engine.loader import validate
 from bot.engine.model import Problem, Snapshot
+from bot.engine.overlay import EMPTY_OVERLAY, Overlay
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +62,22 @@ class KnowledgeHolder:
     """Holds the live snapshot and reloads it from its directory."""
 
     def __init__(
-        self, snapshot: Snapshot, on_reload: Callable[[ReloadResult], None] | None = None
+        self,
+        snapshot: Snapshot,
+        on_reload: Callable[[ReloadResult], None] | None = None,
+        overlay: Callable[[], Overlay] | None = None,
     ) -> None:
         self._snapshot = snapshot
         self._lock = asyncio.Lock()
         self._on_reload = on_reload
+        # Reads the taught knowledge (from the database) on every reload.
+        self._overlay = overlay
         self.loaded_at = datetime.now(UTC)
+
+    def attach_overlay(self, overlay: Callable[[], Overlay]) -> None:
+        """Read taught knowledge with ``overlay`` on every reload from now on (the database
+        opens only once the bot has started)."""
+        self._overlay = overlay
 
     @property
     def snapshot(self) -> Snapshot:
@@ -78,11 +89,19 @@ class KnowledgeHolder:
         """Where the knowledge is read from."""
         return self._snapshot.directory
 
+    def _validate(self) -> tuple[Snapshot | None, list[Problem]]:
+        try:
+            overlay = self._overlay() if self._overlay is not None else EMPTY_OVERLAY
+        except OSError as exc:  # the database is down: the files, with the teachings last read
+            log.warning("taught knowledge unavailable (%s); keeping the last read", exc)
+            overlay = self._snapshot.overlay
+        return validate(self.directory, overlay)
+
     async def reload(self) -> ReloadResult:
         """Re-read, validate and swap in the knowledge; keep the old one on any problem."""
         async with self._lock:
             started = time.perf_counter()
-            new, problems = await asyncio.to_thread(validate, self.directory)
+            new, problems = await asyncio.to_thread(self._validate)
             seconds = time.perf_counter() - started
             old = self._snapshot
             if new is None:

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from bot.chat.holder import ReloadResult
+from bot.curation.grouping import UnansweredGroup
 from bot.engine.model import (
     Answer,
     Citation,
@@ -36,6 +37,12 @@ MAX_BUTTON_TEXT = 60
 ANSWER_IN_PLACE = "a"  # "did you mean" choice: the message becomes the answer
 ANSWER_NEW = "r"  # related question: answered in a new message
 FEEDBACK = "f"  # 👍/👎 on a logged question: f:<question reference>:<1|0>
+# Admins teach from /unanswered: t:<group>:<a>:<entry> adds to an entry, t:<group>:<m>[:<page>]
+# lists more entries, t:<group>:<n> marks it not in the story, t:<group>:<i> ignores it; u:<ids>
+# undoes teachings (ids joined by '-').
+TEACH = "t"
+UNDO = "u"
+TEACH_ADD, TEACH_MORE, TEACH_DECLINE, TEACH_IGNORE = "a", "m", "n", "i"
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -75,6 +82,15 @@ def parse_callback(data: str | None) -> tuple[str, list[str]] | None:
     if prefix in (ANSWER_IN_PLACE, ANSWER_NEW) and len(args) == 1 and args[0]:
         return prefix, args
     if prefix == FEEDBACK and len(args) == 2 and _is_number(args[0]) and args[1] in ("0", "1"):
+        return prefix, args
+    teach_args = (
+        (len(args) == 3 and args[1] == TEACH_ADD and bool(args[2]))
+        or (len(args) == 3 and args[1] == TEACH_MORE and _is_number(args[2]))
+        or (len(args) == 2 and args[1] in (TEACH_MORE, TEACH_DECLINE, TEACH_IGNORE))
+    )
+    if prefix == TEACH and teach_args and _is_number(args[0]):
+        return prefix, args
+    if prefix == UNDO and len(args) == 1 and all(_is_number(i) for i in args[0].split("-")):
         return prefix, args
     return None
 
@@ -293,3 +309,70 @@ def split_lines(lines: Sequence[str], limit: int = MAX_TEXT) -> list[str]:
     if current:
         messages.append(current)
     return messages
+
+
+def teach_group_reply(
+    number: int, group: UnansweredGroup, group_id: int, closest: Sequence[Suggestion]
+) -> Reply:
+    """One /unanswered group with its teaching buttons: add to one of the closest entries,
+    pick another, not in the story, ignore."""
+    details = [f"{outcome} {count}" for outcome, count in group.outcomes.items()]
+    if group.unhelpful:
+        details.append(f"👎 {group.unhelpful}")
+    lines = [f"<b>{number}.</b> {group.count}× <i>{e(group.question[:MAX_ECHO])}</i>"]
+    lines.append(" · ".join(details))
+    others = [q for q in group.examples if q != group.question][:3]
+    if others:
+        lines.append("also: " + " | ".join(f"<i>{e(q[:80])}</i>" for q in others))
+    rows = [
+        [
+            InlineKeyboardButton(
+                _button_text(f"Add to: {s.question}"),
+                callback_data=callback(TEACH, group_id, TEACH_ADD, s.entry),
+            )
+        ]
+        for s in closest[:3]
+    ]
+    rows.append(
+        [InlineKeyboardButton("Other entry…", callback_data=callback(TEACH, group_id, TEACH_MORE))]
+    )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                "Not in the story", callback_data=callback(TEACH, group_id, TEACH_DECLINE)
+            ),
+            InlineKeyboardButton("Ignore", callback_data=callback(TEACH, group_id, TEACH_IGNORE)),
+        ]
+    )
+    return Reply("\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+def teach_entries_reply(
+    question: str, group_id: int, entries: Sequence[Suggestion], next_page: int | None = None
+) -> Reply:
+    """More entries to add a group's question to, and a button to the next page of them."""
+    text = f"Add <i>{e(question[:MAX_ECHO])}</i> to which entry?"
+    rows = [
+        [
+            InlineKeyboardButton(
+                _button_text(s.question),
+                callback_data=callback(TEACH, group_id, TEACH_ADD, s.entry),
+            )
+        ]
+        for s in entries
+    ]
+    if next_page is not None:
+        data = callback(TEACH, group_id, TEACH_MORE, next_page)
+        rows.append([InlineKeyboardButton("More entries…", callback_data=data)])
+    return Reply(text, InlineKeyboardMarkup(rows))
+
+
+def teach_result_reply(ok: bool, message: str, undo_ids: Sequence[int] = ()) -> Reply:
+    """What a teaching did (with an Undo button) or why it was refused."""
+    text = ("✅ " if ok else "⚠️ ") + e(message)
+    if ok and undo_ids:
+        data = callback(UNDO, "-".join(map(str, undo_ids)))
+        return Reply(
+            text, InlineKeyboardMarkup([[InlineKeyboardButton("Undo", callback_data=data)]])
+        )
+    return Reply(text)

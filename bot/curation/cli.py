@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from bot.curation.addsource import SourceError, add_source
 from bot.curation.report import (
     CHART_DAYS,
     FORMATS,
@@ -22,13 +23,17 @@ from bot.curation.report import (
     render_chart,
 )
 from bot.curation.store import LoggedQuestion, MissingLogError, QuestionLog
-from bot.engine.loader import load
+from bot.curation.teach import UNDO, TeachStore, export_overlay
+from bot.curation.yamledit import EditError
+from bot.engine.loader import load, validate
+from bot.engine.matcher import MatchIndex
 from bot.engine.model import Outcome, Snapshot
 from bot.engine.text import STOPWORDS
 from bot.settings import Settings
 
 _WORD = re.compile(r"\w+")
 FROM_LOG_KIND = "fromlog"
+CLI_ADMIN = 0  # the admin id the audit trail records for the command line (an operator)
 
 
 def _positive(text: str) -> int:
@@ -60,6 +65,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "report", help="the commonest questions the bot abstained on, suggested or got 👎 for"
     )
     common(report, days=7)
+    report.add_argument(
+        "--knowledge",
+        type=Path,
+        metavar="DIR",
+        help="knowledge that groups questions by meaning (default: $STORYBOT_KNOWLEDGE or bundled)",
+    )
     report.set_defaults(handler=cmd_report)
 
     stats = subparsers.add_parser("stats", help="questions per day, answer rates, top entries")
@@ -72,6 +83,50 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "type the extension names (.png, .jpg, .webp, .gif, .bmp, .tif)",
     )
     stats.set_defaults(handler=cmd_stats)
+
+    add = subparsers.add_parser(
+        "add-source", help="add an article's text as a source, drafting one fact per sentence"
+    )
+    add.add_argument("file", type=Path, help="the article's text (UTF-8, plain text)")
+    add.add_argument("--title", required=True, help="the article's headline")
+    add.add_argument("--publisher", required=True, help="who published it")
+    add.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="publication date")
+    add.add_argument("--url", metavar="URL", help="https:// link shown with citations")
+    add.add_argument(
+        "--id", dest="source_id", help="source id (default: from publisher, date, title)"
+    )
+    add.add_argument(
+        "--knowledge",
+        type=Path,
+        metavar="DIR",
+        help="knowledge directory (default: $STORYBOT_KNOWLEDGE or bundled)",
+    )
+    add.set_defaults(handler=cmd_add_source)
+
+    knowledge = subparsers.add_parser(
+        "knowledge", help="knowledge taught from Telegram: list it, or export it into the YAML"
+    )
+    actions = knowledge.add_subparsers(dest="action", required=True, metavar="ACTION")
+    overlay = actions.add_parser("overlay", help="list the taught knowledge and its audit trail")
+    overlay.add_argument("--database", metavar="URL", help="the question log's database")
+    overlay.set_defaults(handler=cmd_overlay)
+    undo = actions.add_parser(
+        "undo", help="take teachings back by id (see 'overlay'); recorded as admin 0"
+    )
+    undo.add_argument("ids", type=_positive, nargs="+", metavar="ID", help="teaching ids")
+    undo.add_argument("--database", metavar="URL", help="the question log's database")
+    undo.set_defaults(handler=cmd_undo)
+    export = actions.add_parser(
+        "export", help="write taught phrasings into faq.yaml and clear them from the database"
+    )
+    export.add_argument("--database", metavar="URL", help="the question log's database")
+    export.add_argument(
+        "--knowledge",
+        type=Path,
+        metavar="DIR",
+        help="knowledge directory (default: $STORYBOT_KNOWLEDGE or bundled)",
+    )
+    export.set_defaults(handler=cmd_export)
 
 
 def _chart_file(text: str) -> Path:
@@ -108,6 +163,20 @@ def _open(args: argparse.Namespace) -> QuestionLog:
     return open_log_to_read(args.database, Settings.from_env())
 
 
+def _index(knowledge: Path | None) -> MatchIndex | None:
+    """The knowledge's index, to group questions by meaning; None (with a note) if it is broken."""
+    directory = Settings.from_env(knowledge_dir=knowledge).knowledge_dir
+    snapshot, problems = validate(directory)
+    if snapshot is None:
+        print(
+            f"note: the knowledge in {directory} has {len(problems)} problem(s) (storybot check): "
+            "questions are grouped by their words, not their meaning",
+            file=sys.stderr,
+        )
+        return None
+    return snapshot.index
+
+
 def _print(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
@@ -115,7 +184,11 @@ def _print(text: str) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     """Print the unanswered-questions report."""
     with _open(args) as log:
-        _print(format_unanswered(log.unanswered(args.days), args.days, args.format))
+        index = _index(args.knowledge)
+        groups = log.unanswered(args.days, index=index)
+        ignored = TeachStore(log.backend).ignored()  # what admins chose to ignore in Telegram
+        groups = [g for g in groups if not set(g.examples) <= ignored]
+        _print(format_unanswered(groups, args.days, args.format))
     return 0
 
 
@@ -123,11 +196,99 @@ def cmd_stats(args: argparse.Namespace) -> int:
     """Print the statistics and, with --chart, write the chart."""
     with _open(args) as log:
         stats = log.stats(args.days)
-        _print(format_stats(stats, args.format))
+        # Taught answers are recognised by meaning: that needs the knowledge's index.
+        snapshot, _ = validate(Settings.from_env().knowledge_dir)
+        taught = None
+        if snapshot is not None:
+            taught = TeachStore(log.backend).taught_answers(args.days, snapshot.index)
+        _print(format_stats(stats, args.format, taught=taught))
         if args.chart:
             chart_stats = stats if args.days >= CHART_DAYS else log.stats(CHART_DAYS)
             render_chart(chart_stats, args.chart, chart_format(args.chart) or "PNG")
             print(f"chart written to {args.chart}", file=sys.stderr)
+    return 0
+
+
+def cmd_add_source(args: argparse.Namespace) -> int:
+    """Add the article and print what was drafted and what no entry cites yet."""
+    directory = Settings.from_env(knowledge_dir=args.knowledge).knowledge_dir
+    try:
+        added = add_source(
+            directory,
+            args.file,
+            title=args.title,
+            publisher=args.publisher,
+            date=args.date,
+            url=args.url,
+            source_id=args.source_id,
+        )
+    except SourceError as exc:
+        print(f"storybot add-source: {exc}\nnothing was changed", file=sys.stderr)
+        return 2
+    _print(
+        f"added source {added.source_id} ({added.file}) and {len(added.facts)} drafted fact(s) "
+        f"in facts.yaml: review each statement"
+    )
+    for fact in added.facts:
+        _print(f"  {fact.id}: {fact.quote}")
+    _print(f"{len(added.uncited)} sentence(s) no FAQ entry cites yet:")
+    for sentence in added.uncited:
+        _print(f"  {sentence}")
+    return 0
+
+
+def cmd_overlay(args: argparse.Namespace) -> int:
+    """List the active teachings, then the audit trail."""
+    with _open(args) as log:
+        store = TeachStore(log.backend)
+        overlay, trail = store.overlay(), store.trail()
+    for item in overlay.items:
+        target = f" -> {item.entry}" if item.entry else ""
+        _print(f"#{item.id} {item.kind}: {item.text!r}{target}")
+    _print(f"{len(overlay.items)} active teaching(s), revision {overlay.revision}")
+    if trail:
+        _print("audit trail, newest first:")
+    for row in trail:
+        about = f" #{row.target}" if row.target else ""
+        target = f" -> {row.entry}" if row.entry else ""
+        text = row.text.replace("\n", " | ")
+        who = f"{row.taught_at} admin {row.admin_id}"
+        _print(f"  #{row.id} {who}: {row.action}{about} {text!r}{target}")
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    """Deactivate teachings from the command line (the running bots follow within seconds)."""
+    with _open(args) as log:
+        store = TeachStore(log.backend)
+        live = [row for row in map(store.get, args.ids) if row is not None and row.active]
+        if not live:
+            print("storybot knowledge undo: no active teaching with those ids", file=sys.stderr)
+            return 2
+        store.deactivate(CLI_ADMIN, [row.id for row in live], UNDO)
+    for row in live:
+        _print(f"undone #{row.id} {row.action}: {row.text!r}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the taught phrasings into faq.yaml and take them out of the overlay."""
+    directory = Settings.from_env(knowledge_dir=args.knowledge).knowledge_dir
+    with _open(args) as log:
+        try:
+            done = export_overlay(TeachStore(log.backend), directory, CLI_ADMIN)
+        except EditError as exc:
+            print(f"storybot knowledge export: {exc}\nnothing was changed", file=sys.stderr)
+            return 2
+    entries = ", ".join(done.entries) or "none"
+    _print(
+        f"exported {done.phrasings} phrasing(s) into {directory / 'faq.yaml'} (entries: {entries})"
+    )
+    if done.kept:
+        _print(
+            f"{len(done.kept)} 'not in the story' question(s) stay in the database: "
+            "the YAML files have no place for them"
+        )
     return 0
 
 

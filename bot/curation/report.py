@@ -87,10 +87,14 @@ def format_unanswered(groups: Sequence[UnansweredGroup], days: int, fmt: str = "
     return "\n".join(lines)
 
 
-def format_stats(stats: Stats, fmt: str = "text") -> str:
-    """The usage statistics in one of FORMATS (CSV: one row per day)."""
+def format_stats(stats: Stats, fmt: str = "text", *, taught: int | None = None) -> str:
+    """The usage statistics in one of FORMATS (CSV: one row per day); ``taught``: how many
+    answered questions were answered through a phrasing taught from Telegram."""
     if fmt == "json":
-        return json.dumps(_stats_json(stats), ensure_ascii=False, indent=2)
+        data = _stats_json(stats)
+        if taught is not None:
+            data["taught_answers"] = taught
+        return json.dumps(data, ensure_ascii=False, indent=2)
     if fmt == "csv":
         return _csv(
             ["day", *(o.value for o in QUESTION_OUTCOMES), "total"],
@@ -112,6 +116,8 @@ def format_stats(stats: Stats, fmt: str = "text") -> str:
             f"not counted: {stats.chat} greetings, thanks and requests for help or the sources"
         )
     lines.append(f"feedback: 👍 {stats.helpful} · 👎 {stats.unhelpful}")
+    if taught is not None:
+        lines.append(f"taught answers: {taught} (answered through phrasings taught from Telegram)")
     if stats.top_entries:
         top = ", ".join(f"{entry} {count}" for entry, count in stats.top_entries)
         lines.append(f"top entries: {top}")

@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,13 +26,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, Self, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from rapidfuzz import fuzz, process, utils
-
+from bot.curation.grouping import UnansweredGroup, group_questions
 from bot.engine.model import QUESTION_OUTCOMES, Outcome
-from bot.engine.text import MAX_CHAT_WORDS, analyse, chat_kind, fold
+from bot.engine.text import MAX_CHAT_WORDS, chat_kind, fold
 
 if TYPE_CHECKING:
     import psycopg
+
+    from bot.engine.matcher import MatchIndex
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,6 @@ WARNING_INTERVAL = 300.0  # a broken disk warns once per interval, not once per 
 # Rows wait this long to be written together: under load one transaction (and one wake-up of
 # the writer thread, which competes with the event loop for the GIL) per batch, not per row.
 FLUSH_DELAY = 0.02
-SIMILARITY = 85  # token_sort_ratio of similarity keys at which two questions are one
 TOP_ENTRIES = 10
 # UTC as ISO text: it sorts, compares and cuts into days (substr) alike in SQLite and PostgreSQL.
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -419,19 +419,6 @@ class LoggedQuestion:
 
 
 @dataclass(frozen=True, slots=True)
-class UnansweredGroup:
-    """Near-identical questions the bot did not answer well, as one report line."""
-
-    question: str  # the commonest phrasing
-    count: int
-    outcomes: dict[str, int]  # outcome -> rows
-    unhelpful: int  # rows answered but rated 👎
-    variants: int  # distinct phrasings
-    closest_entry: str | None  # the entry most often matched or suggested
-    last_asked: str
-
-
-@dataclass(frozen=True, slots=True)
 class DayCounts:
     """Questions of one UTC day by outcome."""
 
@@ -583,8 +570,11 @@ class QuestionLog:
     ) -> None:
         self._shutdown()
 
-    def unanswered(self, days: int, limit: int = 20) -> list[UnansweredGroup]:
-        """The commonest abstained, suggested and 👎 questions of the last ``days`` days."""
+    def unanswered(
+        self, days: int, limit: int = 20, index: MatchIndex | None = None
+    ) -> list[UnansweredGroup]:
+        """The commonest abstained, suggested and 👎 questions of the last ``days`` days,
+        grouped by meaning as ``index`` (the live knowledge's) reads them."""
         _, since = _window(days)
         rows = self._backend.execute(
             "SELECT question, outcome, entry, helpful, asked_at FROM questions"
@@ -593,7 +583,7 @@ class QuestionLog:
             Outcome.ABSTAINED.value,
             Outcome.SUGGESTED.value,
         ).rows
-        return group_questions(rows)[:limit]
+        return group_questions(rows, index)[:limit]
 
     def stats(self, days: int) -> Stats:
         """Questions per day by outcome, the top entries and the feedback of ``days`` days."""
@@ -745,57 +735,3 @@ class QuestionLog:
             exc,
             f" ({suppressed} failure(s) not reported since the last warning)" if suppressed else "",
         )
-
-
-def similarity_key(question: str) -> str:
-    """What clustering compares: the content stems, so filler and question wording don't count."""
-    return " ".join(analyse(question)) or utils.default_process(question)
-
-
-def group_questions(
-    rows: Sequence[tuple[str, str, str | None, int | None, str]],
-) -> list[UnansweredGroup]:
-    """Cluster (question, outcome, entry, helpful, asked_at) rows by fuzzy similarity."""
-    by_key: dict[str, list[tuple[str, str, str | None, int | None, str]]] = {}
-    keys: dict[str, str] = {}  # question -> similarity key, each question analysed once
-    for row in rows:
-        key = keys.get(row[0])
-        if key is None:
-            key = keys[row[0]] = similarity_key(row[0])
-        by_key.setdefault(key, []).append(row)
-    # Commonest keys seed the groups; the rest join the first seed they resemble (greedy, so
-    # linear in the number of groups, and no chain of small edits drifts to another question).
-    seeds: list[str] = []
-    members: list[list[str]] = []
-    for key in sorted(by_key, key=lambda k: (-len(by_key[k]), k)):
-        hit = process.extractOne(key, seeds, scorer=fuzz.token_sort_ratio, score_cutoff=SIMILARITY)
-        if hit is None:
-            seeds.append(key)
-            members.append([key])
-        else:
-            members[hit[2]].append(key)
-    groups = []
-    for group_keys in members:
-        grouped = [row for key in group_keys for row in by_key[key]]
-        phrasings = Counter(row[0] for row in grouped)
-        outcomes = Counter(row[1] for row in grouped)
-        entries = Counter(row[2] for row in grouped if row[2])
-        groups.append(
-            UnansweredGroup(
-                # The commonest phrasing names the group; of equals, one of the commonest
-                # similarity key (the group's core), then the shortest, reads best.
-                question=min(
-                    phrasings, key=lambda q: (-phrasings[q], -len(by_key[keys[q]]), len(q), q)
-                ),
-                count=len(grouped),
-                outcomes={
-                    o.value: outcomes[o.value] for o in QUESTION_OUTCOMES if outcomes[o.value]
-                },
-                unhelpful=sum(row[3] == 0 for row in grouped),
-                variants=len(phrasings),
-                closest_entry=entries.most_common(1)[0][0] if entries else None,
-                last_asked=max(row[4] for row in grouped),
-            )
-        )
-    groups.sort(key=lambda g: (-g.count, g.question))
-    return groups

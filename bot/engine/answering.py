@@ -75,6 +75,13 @@ def answer_question(
 
 def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions: int) -> Answer:
     matches = snapshot.index.search(question, limit=max_suggestions + 1)
+    if snapshot.declined:
+        declined = bool(matches) and matches[0].entry.id in snapshot.declined
+        matches = [m for m in matches if m.entry.id not in snapshot.declined]
+        if declined:  # curators taught that the story does not say this
+            floor = max(bands.closest, matches[0].confidence / 2) if matches else 1.0
+            close = [m for m in matches if m.confidence >= floor][:max_suggestions]
+            return Answer(question, Outcome.ABSTAINED, 0.0, suggestions=_suggestions(close))
     if not matches:
         return Answer(question, Outcome.ABSTAINED, 0.0)
     top, clear_winner = _winner(matches, bands)

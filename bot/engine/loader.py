@@ -8,7 +8,7 @@ import hashlib
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -17,6 +17,7 @@ from rapidfuzz import process
 
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source
+from bot.engine.overlay import DECLINED_PREFIX, EMPTY_OVERLAY, Overlay, declined_id
 from bot.engine.text import (
     STOPWORDS,
     Synonyms,
@@ -35,6 +36,7 @@ FAQ_FILE = "faq.yaml"
 SYNONYMS_FILE = "synonyms.yaml"
 KNOWLEDGE_FILES = (SOURCES_FILE, FACTS_FILE, FAQ_FILE, SYNONYMS_FILE)
 _REQUIRED = ", ".join(KNOWLEDGE_FILES[:-1]) + " and " + KNOWLEDGE_FILES[-1]
+OVERLAY = "taught knowledge"  # where problems of the database's teachings are reported
 
 # An answer and its citations must fit one Telegram message (4096 characters) with room for
 # the HTML markup and the "Source:" line; the renderer trims quotes, never the answer.
@@ -288,11 +290,12 @@ def _load_facts(
     finders = {sid: _QuoteFinder(s.text) for sid, s in sources.items()}
     facts: dict[str, Fact] = {}
     seen: dict[str, int] = {}
+    update_lines: dict[str, int] = {}
     items = check.items(data, "facts")
     declared = check.declared(items)
     for item in items:
         what = f"fact {item.get('id', '?')!s}"
-        if not check.fields(item, what, ("id", "source", "statement", "quote")):
+        if not check.fields(item, what, ("id", "source", "statement", "quote"), ("updates",)):
             continue
         fact_id = check.ident(item, what, seen)
         statement = check.text(item, "statement", what)
@@ -311,8 +314,71 @@ def _load_facts(
                 f"{_shorten(quote)!r}",
             )
             continue
-        facts[fact_id] = Fact(fact_id, source_id, statement, exact)
+        updates = check.text(item, "updates", what, limit=48) if "updates" in item else None
+        if updates is not None:
+            update_lines[fact_id] = item.line_of("updates")
+        facts[fact_id] = Fact(fact_id, source_id, statement, exact, updates)
+    _check_updates(check, facts, sources, update_lines)
     return facts, declared
+
+
+def _check_updates(
+    check: _Checker, facts: dict[str, Fact], sources: dict[str, Source], lines: dict[str, int]
+) -> None:
+    """A fact may update an older fact: one that exists, from a source no newer than its own,
+    without a chain that comes back to itself."""
+    for fact_id, line in lines.items():
+        fact = facts[fact_id]
+        older = facts.get(fact.updates or "")
+        what = f"fact {fact_id}"
+        if older is None:
+            check.add(line, f"{what}: updates unknown fact {fact.updates!r}")
+        elif older.id == fact_id:
+            check.add(line, f"{what}: a fact cannot update itself")
+        elif sources[older.source_id].date > sources[fact.source_id].date:
+            check.add(
+                line,
+                f"{what}: updates {older.id}, which comes from a newer source "
+                f"({sources[older.source_id].date} after {sources[fact.source_id].date})",
+            )
+        else:
+            seen, current = {fact_id}, older
+            while current is not None and current.updates:
+                if current.id in seen:
+                    check.add(line, f"{what}: the chain of 'updates' comes back to {current.id}")
+                    break
+                seen.add(current.id)
+                current = facts.get(current.updates)
+
+
+def newest_fact(facts: Mapping[str, Fact], fact_id: str) -> Fact:
+    """The newest fact in the chain of facts updating ``fact_id`` (itself when none does)."""
+    updated_by = {f.updates: f for f in facts.values() if f.updates}
+    current, seen = facts[fact_id], {fact_id}
+    while current.id in updated_by and updated_by[current.id].id not in seen:
+        current = updated_by[current.id]
+        seen.add(current.id)
+    return current
+
+
+def _with_updates(
+    entries: dict[str, Entry], facts: Mapping[str, Fact], sources: Mapping[str, Source]
+) -> dict[str, Entry]:
+    """Entries that cite a fact a newer one updates also tell and cite the newest: the answer
+    gains "Update (date): statement", and the citations keep the old quote beside the new."""
+    if not any(f.updates for f in facts.values()):
+        return entries
+    result = {}
+    for entry_id, entry in entries.items():
+        answer, cited = entry.answer, list(entry.fact_ids)
+        for fact_id in entry.fact_ids:
+            newest = newest_fact(facts, fact_id)
+            if newest.id not in cited:
+                cited.append(newest.id)
+                date = sources[newest.source_id].date
+                answer = f"{answer} Update ({date}): {newest.statement}"
+        result[entry_id] = replace(entry, answer=answer, fact_ids=tuple(cited))
+    return result
 
 
 def _load_entries(
@@ -446,6 +512,8 @@ def _guard_leaks(
     for canonical, line in guards:
         token = canonical_token(canonical)
         for entry in index.entries_using(token):  # usually none: only these are read again
+            if entry.id.startswith(DECLINED_PREFIX):
+                continue  # a declined question may well use a guard's words
             for text in (entry.question, *entry.phrasings):
                 written = surfaces.get(text) or surface_words(text)
                 if token not in analyse_surface(written, index.synonyms):
@@ -469,14 +537,14 @@ def _whys_without_reason(
     answer does not give ("why didn't kim fly?" -> "No, he took the train")."""
     problems = []
     for entry in index.entries_using("@why"):  # only these can have one
-        if entry.gives_reason:
+        if entry.gives_reason or entry.id.startswith(DECLINED_PREFIX):  # a decline claims none
             continue
         for text in (entry.question, *entry.phrasings):
             written = surfaces.get(text) or surface_words(text)
             if "@why" in analyse_surface(written, index.synonyms):
                 problems.append(
                     Problem(
-                        FAQ_FILE,
+                        FAQ_FILE if text in lines else OVERLAY,
                         lines.get(text),
                         f"entry {entry.id}: phrasing {text!r} asks why, but the entry does not "
                         "say it gives a reason: add 'gives_reason: true' if its answer says "
@@ -503,20 +571,23 @@ def content_hash(directory: Path, sources: Iterable[Source] = ()) -> str:
     return digest.hexdigest()[:12]
 
 
-def validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
-    """Load and check a knowledge directory: the snapshot when clean, and all problems."""
+def validate(
+    directory: Path, overlay: Overlay = EMPTY_OVERLAY
+) -> tuple[Snapshot | None, list[Problem]]:
+    """Load and check a knowledge directory with taught knowledge merged onto it: the
+    snapshot when clean, and all problems."""
     # Loading allocates hundreds of thousands of objects that live on, none in cycles: the
     # cyclic collector would only rescan them again and again (a third of the load time).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _validate(directory)
+        return _validate(directory, overlay)
     finally:
         if collecting:
             gc.enable()
 
 
-def _validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
+def _validate(directory: Path, overlay: Overlay) -> tuple[Snapshot | None, list[Problem]]:
     started = time.perf_counter()
     directory = Path(directory)
     if not directory.is_dir():
@@ -529,34 +600,97 @@ def _validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
     surfaces: dict[str, list[str]] = {}
     lines: dict[str, int] = {}
     entries = _load_entries(directory, checks[FAQ_FILE], facts, declared_facts, surfaces, lines)
+    entries = _with_updates(entries, facts, sources)
     synonyms, guards = _load_synonyms(directory, checks[SYNONYMS_FILE])
     problems = [p for c in checks.values() for p in c.problems]
     if not problems and not entries:
         problems.append(Problem(FAQ_FILE, None, "no entries: the bot would know nothing"))
     if problems:
         return None, problems
+    entries, declined, problems = _merge_overlay(entries, overlay, surfaces)
+    if problems:
+        return None, problems
     evidence = {
         entry.id: " ".join(facts[f].quote for f in entry.fact_ids) for entry in entries.values()
     }
-    index = MatchIndex.build(entries.values(), synonyms, evidence, surfaces)
+    index = MatchIndex.build([*entries.values(), *declined], synonyms, evidence, surfaces)
     problems = _guard_leaks(index, guards, surfaces) + _whys_without_reason(index, surfaces, lines)
     if problems:
         return None, problems
+    version = content_hash(directory, sources.values())
+    if overlay.items:  # taught knowledge is part of what answers: a new version
+        version = hashlib.sha256(f"{version}+{overlay.digest()}".encode()).hexdigest()[:12]
     snapshot = Snapshot(
         directory=directory,
         sources=MappingProxyType(sources),
         facts=MappingProxyType(facts),
         entries=MappingProxyType(entries),
         index=index,
-        version=content_hash(directory, sources.values()),
+        version=version,
         load_seconds=time.perf_counter() - started,
+        declined=frozenset(entry.id for entry in declined),
+        overlay=overlay,
     )
     return snapshot, []
 
 
-def load(directory: Path) -> Snapshot:
+def _merge_overlay(
+    entries: dict[str, Entry], overlay: Overlay, surfaces: dict[str, list[str]]
+) -> tuple[dict[str, Entry], list[Entry], list[Problem]]:
+    """Entries with the taught phrasings added, the stand-ins of declined questions for the
+    index, and what is wrong with the teachings (checked like phrasings in faq.yaml)."""
+    if not overlay.items:
+        return entries, [], []
+    problems = []
+    owner = {
+        " ".join(surfaces.get(text) or surface_words(text)): entry.id
+        for entry in entries.values()
+        for text in (entry.question, *entry.phrasings)
+    }
+    from_files = set(owner)
+    added: dict[str, list[str]] = {}
+    for taught in overlay.phrasings():
+        where = f"taught #{taught.id}"
+        written = surface_words(taught.text)
+        key = " ".join(written)
+        if taught.entry not in entries:
+            problems.append(Problem(OVERLAY, None, f"{where}: entry {taught.entry!r} is gone"))
+        elif not analyse_surface(written):
+            problems.append(Problem(OVERLAY, None, f"{where}: {taught.text!r} has no words"))
+        elif owner.get(key) == taught.entry and key in from_files:
+            continue  # the files have it already (exported, or added by hand): nothing to do
+        elif key in owner:
+            problems.append(
+                Problem(
+                    OVERLAY,
+                    None,
+                    f"{where}: phrasing {taught.text!r} is already in entry {owner[key]!r}",
+                )
+            )
+        else:
+            owner[key] = taught.entry
+            surfaces[taught.text] = written
+            added.setdefault(taught.entry, []).append(taught.text)
+    merged = dict(entries)
+    for entry_id, texts in added.items():
+        entry = merged[entry_id]
+        merged[entry_id] = replace(entry, phrasings=(*entry.phrasings, *texts))
+    declined = []
+    for taught in overlay.declines():
+        written = surface_words(taught.text)
+        if not analyse_surface(written):
+            problems.append(
+                Problem(OVERLAY, None, f"taught #{taught.id}: {taught.text!r} has no words")
+            )
+            continue
+        surfaces[taught.text] = written
+        declined.append(Entry(declined_id(taught), taught.text, (), "", (), ()))
+    return merged, declined, problems
+
+
+def load(directory: Path, overlay: Overlay = EMPTY_OVERLAY) -> Snapshot:
     """Load a knowledge directory, refusing it with KnowledgeError if it has any problem."""
-    snapshot, problems = validate(directory)
+    snapshot, problems = validate(directory, overlay)
     if snapshot is None:
         raise KnowledgeError(problems)
     return snapshot

@@ -8,6 +8,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.engine.overlay import Overlay
+
 if TYPE_CHECKING:
     from bot.engine.matcher import MatchIndex
 
@@ -69,6 +71,7 @@ class Fact:
     source_id: str
     statement: str
     quote: str  # as it stands in the source text, whatever quote marks the YAML used
+    updates: str | None = None  # the older fact this one supersedes ("set for" -> "took place")
 
 
 def by_source(citations: Sequence[Citation]) -> list[list[int]]:
@@ -220,8 +223,11 @@ class Snapshot:
     facts: Mapping[str, Fact]
     entries: Mapping[str, Entry]
     index: MatchIndex = field(repr=False)
-    version: str  # short content hash of the knowledge files
+    version: str  # short content hash of the knowledge files (and of taught knowledge)
     load_seconds: float
+    # Index ids standing for questions taught as not in the story (never in ``entries``).
+    declined: frozenset[str] = frozenset()
+    overlay: Overlay = field(default_factory=Overlay, repr=False)  # the teachings merged in
 
     @property
     def phrasing_count(self) -> int:

@@ -1,0 +1,159 @@
+"""Drafting facts from an article's text: sentences, one fact each, readable ids.
+
+Free of Telegram and of any file layout: `storybot add-source` uses it on a new article, and
+any later tool that starts knowledge from a text can too. A draft's quote is a sentence of the
+text exactly as it stands (only the bullet or dash a line starts with is left out), so the
+loader finds it word for word; its statement starts as the same sentence for the curator to
+rewrite.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from bot.engine.model import Snapshot
+from bot.engine.text import STOPWORDS
+
+MAX_QUOTE_CHARS = 1000  # the loader's limit for a fact's text fields
+MAX_ID_CHARS = 48  # the loader's limit for ids
+ID_WORDS = 5  # content words that name a drafted fact
+MIN_SENTENCE_CHARS = 4  # shorter pieces ("-", "1.") are layout, not statements
+
+# Abbreviations a full stop does not end a sentence after ("Mr. Kim", "U.S. officials").
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st gen col lt sgt capt gov sen rep pres jr sr vs etc inc ltd co corp no"
+    " jan feb mar apr jun jul aug sep sept oct nov dec approx est fig".split()
+)
+# A sentence ends at . ! or ? (and any closing quote or bracket), before space and a capital,
+# a digit or an opening quote.
+_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_BULLET = re.compile(r"^[\s\-–—•*·]+")
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class DraftFact:
+    """One drafted fact: the curator reviews the statement; the quote is verbatim."""
+
+    id: str
+    statement: str
+    quote: str
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` in order, each exactly as it stands in the text.
+
+    Lines are never joined (a headline, a byline and list items are their own sentences);
+    within a line, a sentence ends at ., ! or ? before a capital letter, except after a
+    known abbreviation or a single initial ("J. Smith").
+    """
+    sentences = []
+    for raw_line in text.splitlines():
+        line = _BULLET.sub("", raw_line).rstrip()
+        start = 0
+        for end in _END.finditer(line):
+            before = line[start : end.start()].split()
+            last = before[-1].casefold().rstrip(".") if before else ""
+            if end.group().startswith(".") and (
+                last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or "." in last
+            ):
+                continue  # "Mr.", "J.", "U.S."
+            sentences.append(line[start : end.end()].strip())
+            start = end.end()
+        sentences.append(line[start:].strip())
+    return [s for s in sentences if len(s) >= MIN_SENTENCE_CHARS]
+
+
+def _ascii_words(text: str) -> list[str]:
+    """The words of ``text`` in lowercase ASCII ("Kim’s" -> "kim", "Pyongyang’s" too)."""
+    text = re.sub(r"['’]s\b", "", text)
+    found = []
+    for word in _WORD.findall(text):
+        folded = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+        if folded:
+            found.append(folded.casefold())
+    return found
+
+
+def slug(text: str, words: int = ID_WORDS, limit: int = MAX_ID_CHARS) -> str:
+    """A readable id from the first content words of ``text`` ("the-parade-took-place" ->
+    "parade-took-place"): lowercase ASCII letters and digits joined by '-'."""
+    found = _ascii_words(text)
+    content = [w for w in found if w not in STOPWORDS] or found
+    result = ""
+    for word in content[:words]:
+        candidate = f"{result}-{word}" if result else word
+        if len(candidate) > limit:
+            break
+        result = candidate
+    return result or "fact"
+
+
+def unique_id(base: str, taken: Collection[str], limit: int = MAX_ID_CHARS) -> str:
+    """``base``, or ``base-2``, ``base-3``... : the first not in ``taken``."""
+    if base not in taken:
+        return base
+    number = 2
+    while True:
+        suffix = f"-{number}"
+        candidate = base[: limit - len(suffix)].rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+        number += 1
+
+
+def _bounded(sentence: str) -> str:
+    """The sentence, or its longest start within MAX_QUOTE_CHARS that ends at a word."""
+    if len(sentence) <= MAX_QUOTE_CHARS:
+        return sentence
+    cut = sentence[:MAX_QUOTE_CHARS]
+    return cut[: cut.rfind(" ")].rstrip() if " " in cut else cut
+
+
+def draft_facts(text: str, taken_ids: Collection[str] = ()) -> list[DraftFact]:
+    """One fact per sentence of ``text``, with ids unique among themselves and ``taken_ids``."""
+    taken = set(taken_ids)
+    drafts = []
+    for sentence in split_sentences(text):
+        quote = _bounded(sentence)
+        fact_id = unique_id(slug(quote), taken)
+        taken.add(fact_id)
+        drafts.append(DraftFact(fact_id, quote, quote))
+    return drafts
+
+
+def uncited_sentences(snapshot: Snapshot, source_id: str | None = None) -> list[tuple[str, str]]:
+    """(source id, sentence) for each sentence that no FAQ entry cites yet.
+
+    A sentence counts as cited when a fact quoting part of it is cited by some entry: a reader
+    can reach it. Sentences marked ``uncovered_ok`` in sources.yaml are left out.
+    """
+    cited = {fact_id for entry in snapshot.entries.values() for fact_id in entry.fact_ids}
+    found = []
+    for source in snapshot.sources.values():
+        if source_id is not None and source.id != source_id:
+            continue
+        quotes = [
+            _squash(f.quote)
+            for f in snapshot.facts.values()
+            if f.source_id == source.id and f.id in cited
+        ]
+        skipped = {_squash(s) for s in source.uncovered_ok}
+        for sentence in split_sentences(source.text):
+            squashed = _squash(sentence)
+            if squashed in skipped:
+                continue
+            if not any(quote in squashed or squashed in quote for quote in quotes):
+                found.append((source.id, sentence))
+    return found
+
+
+_QUOTE_MARKS = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "`": "'"})
+
+
+def _squash(text: str) -> str:
+    """Text compared as the loader compares quotes: whitespace and quote-mark style ignored."""
+    return " ".join(text.translate(_QUOTE_MARKS).split())
