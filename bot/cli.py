@@ -18,6 +18,7 @@ from bot.curation.cli import eval_from_log
 from bot.curation.cli import register as register_curation
 from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
+from bot.engine.followup import Turn, next_turn
 from bot.engine.loader import coverage_gaps, curation_notes, load, validate
 from bot.engine.model import Answer, KnowledgeError, Outcome, Snapshot, by_source
 from bot.engine.text import is_small_talk
@@ -30,6 +31,8 @@ def format_answer(answer: Answer, examples: Sequence[str] = ()) -> str:
     """An answer as plain terminal text: answer, citation, suggestions; ``examples`` are
     questions to try when the reader only said hello or nothing in the story comes close."""
     lines: list[str] = []
+    if answer.about:  # a follow-up: how it was read, so the reader can correct it
+        lines.append(f"(about: {answer.about})")
     if answer.outcome is Outcome.ANSWERED:
         lines.append(answer.text or "")
         citations = answer.all_citations
@@ -71,15 +74,31 @@ def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, Settings]:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer questions from the command line or stdin."""
     snapshot, settings = _snapshot(args)
+    if args.conversation and args.question:
+        raise SettingsError("--conversation reads the questions from stdin, not arguments")
     # stdin is read lazily, so a tool can feed one question and read its answer at a time.
-    questions = args.question or (line.strip() for line in sys.stdin if line.strip())
+    if args.conversation:  # a blank line starts a new conversation
+        questions = (line.strip() for line in sys.stdin)
+    else:
+        questions = args.question or (line.strip() for line in sys.stdin if line.strip())
     examples = _examples(snapshot)
-    for number, question in enumerate(questions):
-        answer = answer_question(snapshot, question, settings.bands)
+    context: Turn | None = None
+    number = 0
+    for question in questions:
+        if not question:
+            context = None
+            continue
+        answer = answer_question(snapshot, question, settings.bands, context=context)
+        if args.conversation:
+            context = next_turn(answer)
         if args.json:
-            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+            line = answer.to_json()
+            if args.conversation:
+                line |= {"followup_of": answer.followup_of, "read_as": answer.read_as}
+            print(json.dumps(line, ensure_ascii=False), flush=True)
         else:
             print(("\n" if number else "") + format_answer(answer, examples), flush=True)
+        number += 1
     return 0
 
 
@@ -96,6 +115,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             readline.read_history_file(history)
         atexit.register(_save_history, readline, history)
     print(f"storybot: {len(snapshot.entries)} topics loaded. Ask a question; Ctrl-D to quit.")
+    context: Turn | None = None  # follow-ups ("and when?") are read with the last turn
     while True:
         try:
             question = input("? ").strip()
@@ -103,7 +123,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print()
             return 0
         if question:
-            answer = answer_question(snapshot, question, settings.bands)
+            answer = answer_question(snapshot, question, settings.bands, context=context)
+            context = next_turn(answer)
             print(format_answer(answer, _examples(snapshot)) + "\n")
 
 
@@ -287,6 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer questions (arguments or one per stdin line)")
     knowledge(ask)
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument(
+        "--conversation",
+        action="store_true",
+        help="stdin is conversations: each line follows up the one before, a blank line "
+        "starts a new conversation (--json adds followup_of and read_as)",
+    )
     ask.add_argument("question", nargs="*", help="questions (each argument is one question)")
     ask.set_defaults(handler=cmd_ask)
 

@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from bot.engine.followup import (
+    CLEARLY_BETTER,
+    Turn,
+    accounts_for_own_words,
+    as_followup,
+    contextual_matches,
+    continues_last_question,
+    did_you_mean,
+    has_focus,
+    is_followup_shaped,
+    names_topic,
+    points_back,
+    without_references,
+)
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
 from bot.engine.text import is_small_talk, question_clauses
@@ -39,16 +53,68 @@ DEFAULT_BANDS = Bands()
 
 
 def answer_question(
-    snapshot: Snapshot, question: str, bands: Bands = DEFAULT_BANDS, max_suggestions: int = 3
+    snapshot: Snapshot,
+    question: str,
+    bands: Bands = DEFAULT_BANDS,
+    max_suggestions: int = 3,
+    *,
+    context: Turn | None = None,
 ) -> Answer:
     """Match one question against the snapshot and decide what to say.
 
     A message that asks several things ("when did he leave and when did he arrive?") gets
-    every part answered that can be answered with confidence.
+    every part answered that can be answered with confidence. ``context`` is the previous
+    turn of the same conversation (``Answer.turn``): a follow-up is read with it.
     """
     question = " ".join(question.split())[:MAX_QUESTION_CHARS]
     if is_small_talk(question):
         return Answer(question, Outcome.ABSTAINED, 0.0)  # no "closest topics" for a hello
+    if context is None or not is_followup_shaped(snapshot, question):
+        return _answer_message(snapshot, question, bands, max_suggestions)
+    # Alone, "he" and "it" mean what the knowledge's synonyms say; here, the last turn's topic.
+    alone = _answer_message(snapshot, without_references(question), bands, max_suggestions)
+    standalone = replace(alone, question=question)
+    return _answer_followup(snapshot, question, context, standalone, bands, max_suggestions)
+
+
+def _answer_followup(
+    snapshot: Snapshot,
+    question: str,
+    context: Turn,
+    standalone: Answer,
+    bands: Bands,
+    max_suggestions: int,
+) -> Answer:
+    """The follow-up read with the turn before, unless its standalone reading is clearly the
+    one meant; "did you mean" when neither reading is clearly better."""
+    matches, own = contextual_matches(snapshot, question, context, max_suggestions + 1)
+    fitting = [m for m in matches if accounts_for_own_words(snapshot, m, own)]
+    contextual = _decide(snapshot, question, fitting, bands, max_suggestions)
+    if not contextual.answered and not fitting:
+        # A near miss in context: abstain, naming the closest topics as any abstention does.
+        contextual = _abstain(question, matches, bands, max_suggestions)
+    contextual = as_followup(contextual, snapshot, context)
+    if not names_topic(snapshot, own) or not standalone.answered or points_back(question):
+        # "when?", "how many?": alone they ask nothing; "what did he see there?": alone,
+        # "he" and "there" point at nothing.
+        return contextual
+    if contextual.answered and continues_last_question(question) and not has_focus(own):
+        return contextual  # "and China's?": the last question again, about China
+    if not contextual.answered or contextual.entry == standalone.entry:
+        return contextual if contextual.answered else standalone
+    if standalone.confidence - contextual.confidence >= CLEARLY_BETTER:
+        return standalone
+    if contextual.confidence - standalone.confidence >= CLEARLY_BETTER:
+        return contextual
+    return as_followup(
+        did_you_mean(question, contextual, standalone, max_suggestions), snapshot, context
+    )
+
+
+def _answer_message(
+    snapshot: Snapshot, question: str, bands: Bands, max_suggestions: int
+) -> Answer:
+    """The message read alone, every part of it answered that can be."""
     answer = _answer_one(snapshot, question, bands, max_suggestions)
     parts: list[Answer] = []
     for clause in question_clauses(question)[:MAX_PARTS]:
@@ -64,6 +130,13 @@ def answer_question(
 
 def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions: int) -> Answer:
     matches = snapshot.index.search(question, limit=max_suggestions + 1)
+    return _decide(snapshot, question, matches, bands, max_suggestions)
+
+
+def _decide(
+    snapshot: Snapshot, question: str, matches: list[Match], bands: Bands, max_suggestions: int
+) -> Answer:
+    """The answer, "did you mean" or abstention that ranked matches call for."""
     if not matches:
         return Answer(question, Outcome.ABSTAINED, 0.0)
     top, clear_winner = _winner(matches, bands)
@@ -82,6 +155,14 @@ def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions
             top.confidence,
             suggestions=_suggestions(close),
         )
+    return _abstain(question, matches, bands, max_suggestions)
+
+
+def _abstain(question: str, matches: list[Match], bands: Bands, max_suggestions: int) -> Answer:
+    """No answer; the closest topics when they are close enough to be worth naming."""
+    if not matches:
+        return Answer(question, Outcome.ABSTAINED, 0.0)
+    top = matches[0]
     floor = max(bands.closest, top.confidence / 2)
     close = [m for m in matches if m.confidence >= floor][:max_suggestions]
     return Answer(question, Outcome.ABSTAINED, top.confidence, suggestions=_suggestions(close))

@@ -80,6 +80,7 @@ class MatchIndex:
     __slots__ = (
         "_credits",
         "_entries",
+        "_numbers",
         "_phrasing_texts",
         "_phrasing_weights",
         "_phrasings",
@@ -101,6 +102,7 @@ class MatchIndex:
         vocabulary: Vocabulary,
     ) -> None:
         self._entries = entries
+        self._numbers = {entry.id: number for number, entry in enumerate(entries)}
         self._phrasings = phrasings
         self._credits = credits
         self._postings = postings
@@ -179,6 +181,26 @@ class MatchIndex:
         """The question's content stems, deduplicated, in order."""
         return list(dict.fromkeys(analyse(question, self.synonyms, self.vocabulary)))
 
+    def accounts_for(self, entry_id: str, token: str) -> bool:
+        """True when the entry's phrasings, answer or evidence use ``token``."""
+        number = self._numbers.get(entry_id)
+        return number is not None and token in self._credits[number]
+
+    def entry_count(self, token: str) -> int:
+        """How many entries use ``token``."""
+        return len(self._postings.get(token, ()))
+
+    def knows(self, token: str) -> bool:
+        """True when some entry uses ``token``."""
+        return token in self._weights
+
+    def search_tokens(
+        self, tokens: list[str], scale: Mapping[str, float], limit: int = 5
+    ) -> list[Match]:
+        """Entries ranked for analysed tokens, each weighed times ``scale`` (default 1): a
+        follow-up's words count fully, the words it borrows from the turn before less."""
+        return self._score(tokens, scale)[:limit]
+
     def weight(self, token: str) -> float:
         """How much a stem says about which entry is meant (unknown stems weigh most)."""
         weight = self._weights.get(token)
@@ -242,10 +264,10 @@ class MatchIndex:
             ]
         return found
 
-    def _score(self, tokens: list[str]) -> list[Match]:
+    def _score(self, tokens: list[str], scale: Mapping[str, float] | None = None) -> list[Match]:
         if all(t.startswith("@") for t in tokens):
             return []  # "how are you?": a question word alone names no topic
-        weights = {t: self.weight(t) for t in tokens}
+        weights = {t: self.weight(t) * (scale.get(t, 1.0) if scale else 1.0) for t in tokens}
         total = sum(weights.values())
         # Candidates come from the rarer words; words in a large share of the entries only
         # add to the score of those candidates (walking their postings costs the most).
@@ -293,7 +315,7 @@ class MatchIndex:
             ):
                 confidence *= FOCUS_MISMATCH
             matches.append(Match(self._entries[number], min(confidence, 1.0), coverage, closeness))
-        return matches
+        return sorted(matches, key=lambda m: -m.confidence) if scale else matches
 
     def __len__(self) -> int:
         return sum(len(p) for p in self._phrasings)

@@ -137,6 +137,15 @@ class Answer:
     # Answers to further questions asked in the same message ("when did he leave and when
     # did he arrive?"), each answered in full.
     also: tuple[Answer, ...] = ()
+    # A follow-up: the question of the turn it was read with ("When is the parade?"), and
+    # that turn's entry (None for a standalone reading, or when the turn had no answer).
+    about: str | None = None
+    followup_of: str | None = None
+
+    @property
+    def read_as(self) -> str:
+        """The question as understood: a follow-up names the turn it was read with."""
+        return f"{self.question} (about: {self.about})" if self.about else self.question
 
     @property
     def answered(self) -> bool:
