@@ -7,16 +7,14 @@ from dataclasses import dataclass, replace
 from bot.engine.followup import (
     CLEARLY_BETTER,
     Turn,
-    accounts_for_own_words,
     as_followup,
-    contextual_matches,
     continues_last_question,
     did_you_mean,
     has_focus,
     is_followup_shaped,
     names_topic,
     points_back,
-    without_references,
+    read_with,
 )
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
@@ -69,11 +67,9 @@ def answer_question(
     question = " ".join(question.split())[:MAX_QUESTION_CHARS]
     if is_small_talk(question):
         return Answer(question, Outcome.ABSTAINED, 0.0)  # no "closest topics" for a hello
+    standalone = _answer_message(snapshot, question, bands, max_suggestions)
     if context is None or not is_followup_shaped(snapshot, question):
-        return _answer_message(snapshot, question, bands, max_suggestions)
-    # Alone, "he" and "it" mean what the knowledge's synonyms say; here, the last turn's topic.
-    alone = _answer_message(snapshot, without_references(question), bands, max_suggestions)
-    standalone = replace(alone, question=question)
+        return standalone
     return _answer_followup(snapshot, question, context, standalone, bands, max_suggestions)
 
 
@@ -87,13 +83,13 @@ def _answer_followup(
 ) -> Answer:
     """The follow-up read with the turn before, unless its standalone reading is clearly the
     one meant; "did you mean" when neither reading is clearly better."""
-    matches, own = contextual_matches(snapshot, question, context, max_suggestions + 1)
-    fitting = [m for m in matches if accounts_for_own_words(snapshot, m, own)]
-    contextual = _decide(snapshot, question, fitting, bands, max_suggestions)
-    if not contextual.answered and not fitting:
+    reading = read_with(snapshot, question, context, max_suggestions + 1)
+    contextual = _decide(snapshot, question, reading.fitting, bands, max_suggestions)
+    if not contextual.answered and not reading.fitting:
         # A near miss in context: abstain, naming the closest topics as any abstention does.
-        contextual = _abstain(question, matches, bands, max_suggestions)
+        contextual = _abstain(question, reading.close, bands, max_suggestions)
     contextual = as_followup(contextual, snapshot, context)
+    own = reading.own
     if not names_topic(snapshot, own) or not standalone.answered or points_back(question):
         # "when?", "how many?": alone they ask nothing; "what did he see there?": alone,
         # "he" and "there" point at nothing.

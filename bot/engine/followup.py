@@ -26,7 +26,7 @@ from bot.engine.text import STRICT_FOCUS, fold, is_small_talk
 REFERENCE_WORDS: frozenset[str] = frozenset(
     """
     it its itself they them their theirs themselves he him his himself she her hers herself
-    there that this those these then thereafter such
+    there that this those these then thereafter such else
     """.split()
 )
 # "and Russia's?", "but why?", "what about the train?", "how about China": the last question
@@ -37,6 +37,10 @@ _WORD = re.compile(r"[\w']+")
 # The previous turn's words weigh this much of their own weight in a follow-up that names a
 # topic of its own ("when did he arrive?"), and fully in one that names none ("what day?").
 CONTEXT_WEIGHT = 0.5
+# The entry that answered the last turn, matched again, counts this share of its confidence.
+LAST_ENTRY_FACTOR = 0.85
+# The share of a follow-up's own words (by weight) its answer must know.
+OWN_SHARE = 0.6
 # A follow-up that also names a topic of its own: the standalone reading wins outright only
 # when this much more confident than the contextual one (and the other way round).
 CLEARLY_BETTER = 0.1
@@ -52,12 +56,28 @@ class Turn:
 
 
 _REFERENCE = re.compile(r"\b(?:" + "|".join(sorted(REFERENCE_WORDS)) + r")\b", re.IGNORECASE)
+# "what about the train?": the words after it are the topic, "how" asks no manner here.
+_ABOUT = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:what|how)\s+about\b", re.IGNORECASE)
 
 
-def without_references(question: str) -> str:
-    """The question with the words that point back removed: in a conversation "he" is whoever
-    the last turn was about, not what a synonym says "he" usually means."""
-    return " ".join(_REFERENCE.sub(" ", question).split())
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A follow-up read with the turn before: its own words, the topic words it borrowed, the
+    entries that fit that reading and all the entries it came close to."""
+
+    own: list[str]
+    borrowed: list[str]
+    fitting: list[Match]
+    close: list[Match]
+
+
+def own_words(snapshot: Snapshot, question: str) -> list[str]:
+    """The analysed words of the message itself: not what its pointing words stand for
+    alone ("he" is whoever the last turn was about, whatever a synonym says "he" means)."""
+    index = snapshot.index
+    pointers = " ".join(_REFERENCE.findall(question))
+    stand_for = set(index.analyse(pointers)) if pointers else set()
+    return [t for t in index.analyse(_ABOUT.sub(" ", question)) if t not in stand_for]
 
 
 def is_followup_shaped(snapshot: Snapshot, question: str) -> bool:
@@ -66,9 +86,9 @@ def is_followup_shaped(snapshot: Snapshot, question: str) -> bool:
     folded = fold(question).strip()
     if not folded or is_small_talk(question):
         return False
-    if _CONTINUES.match(folded) or any(w in REFERENCE_WORDS for w in _WORD.findall(folded)):
+    if continues_last_question(question) or points_back(question):
         return True
-    return not names_topic(snapshot, snapshot.index.analyse(without_references(question)))
+    return not names_topic(snapshot, own_words(snapshot, question))
 
 
 def topic_of(snapshot: Snapshot, turn: Turn) -> str:
@@ -78,42 +98,53 @@ def topic_of(snapshot: Snapshot, turn: Turn) -> str:
     return entry.question if entry else turn.question
 
 
-def contextual_matches(
-    snapshot: Snapshot, question: str, turn: Turn, limit: int
-) -> tuple[list[Match], list[str]]:
-    """The entries matched by the follow-up read with the turn's topic, and the follow-up's own
-    words (what a match must account for)."""
+def read_with(snapshot: Snapshot, question: str, turn: Turn, limit: int) -> Reading:
+    """The follow-up read with the turn's topic words added."""
     index = snapshot.index
-    own = index.analyse(without_references(question))
+    own = own_words(snapshot, question)
     # Only "and Russia's?" asks the last question's kind of answer again; "what will happen
     # there?" asks something new about the same topic.
     borrow_focus = not has_focus(own) and continues_last_question(question)
     weight = CONTEXT_WEIGHT if names_topic(snapshot, own) else 1.0
-    scale: dict[str, float] = {}
-    borrowed: list[str] = []
     entry = snapshot.entries.get(turn.entry_id or "")
-    def used_by_last(token: str) -> int:
-        return 1 if entry is not None and index.accounts_for(entry.id, token) else 0
-
-    sources = [(index.analyse(turn.question), weight)]
-    if entry is not None:
-        sources.append((index.analyse(entry.question), weight))
-    for tokens, token_weight in sources:
-        for token in tokens:
+    texts = [turn.question] + ([entry.question] if entry is not None else [])
+    scale: dict[str, float] = {}
+    for text in texts:
+        for token in index.analyse(text):
             # The follow-up's own question word replaces the one asked before ("when?").
             if token in own or token in scale or (token.startswith("@") and not borrow_focus):
                 continue
             # A word only the last entry uses is what was asked then ("feature"), not the
             # topic the conversation is about ("the parade"): it would only dilute the rest.
-            if not token.startswith("@") and index.entry_count(token) - used_by_last(token) < 1:
+            only_last = entry is not None and index.accounts_for(entry.id, token)
+            if not token.startswith("@") and index.entry_count(token) - only_last < 1:
                 continue
-            scale[token] = token_weight
-            borrowed.append(token)
+            scale[token] = weight
+    borrowed = list(scale)
     if not borrowed:
-        return [], own
-    # A follow-up asks something new: the answer just given is not what it wants again.
+        return Reading(own, borrowed, [], [])
     matches = index.search_tokens(own + borrowed, scale, limit + 1)
-    return [m for m in matches if m.entry.id != turn.entry_id][:limit], own
+    # A follow-up mostly asks something new: the answer just given is less likely wanted.
+    matches = sorted(
+        (
+            replace(m, confidence=m.confidence * LAST_ENTRY_FACTOR)
+            if m.entry.id == turn.entry_id
+            else m
+            for m in matches
+        ),
+        key=lambda m: -m.confidence,
+    )[:limit]
+    # What "it" may stand for: the topic words, or what the last answer named ("by train").
+    topic = {t for t in borrowed if not t.startswith("@")}
+    if entry is not None:
+        topic.update(t for t in index.analyse(entry.answer) if not t.startswith("@"))
+    fitting = [m for m in matches if _fits(snapshot, m, own, topic)]
+    return Reading(own, borrowed, fitting, matches)
+
+
+def points_back(question: str) -> bool:
+    """True when the message uses a word that points at something said before ("it", "he")."""
+    return bool(_REFERENCE.search(question))
 
 
 def names_topic(snapshot: Snapshot, own: list[str]) -> bool:
@@ -126,18 +157,19 @@ def continues_last_question(question: str) -> bool:
     return bool(_CONTINUES.match(fold(question).strip()))
 
 
-def accounts_for_own_words(snapshot: Snapshot, match: Match, own: list[str]) -> bool:
-    """True when the matched entry knows every word the follow-up itself asks about and the
-    kind of answer it wants."""
+def _fits(snapshot: Snapshot, match: Match, own: list[str], topic: set[str]) -> bool:
+    """True when the matched entry answers what the follow-up itself asks (the kind of answer
+    it wants, and most of its words) about the topic it borrowed (one of those words)."""
     index = snapshot.index
     entry_id = match.entry.id
-    for token in own:
-        if token.startswith("@"):
-            if token in STRICT_FOCUS and not index.accounts_for(entry_id, token):
-                return False
-        elif not index.accounts_for(entry_id, token):
-            return False
-    return True
+    if any(t in STRICT_FOCUS and not index.accounts_for(entry_id, t) for t in own):
+        return False
+    words = [t for t in own if not t.startswith("@")]
+    total = sum(index.weight(t) for t in words)
+    known = sum(index.weight(t) for t in words if index.accounts_for(entry_id, t))
+    if total and known / total < OWN_SHARE:
+        return False
+    return not topic or any(index.accounts_for(entry_id, t) for t in topic)
 
 
 def as_followup(answer: Answer, snapshot: Snapshot, turn: Turn) -> Answer:
@@ -158,8 +190,9 @@ def did_you_mean(question: str, first: Answer, second: Answer, limit: int) -> An
 def next_turn(answer: Answer) -> Turn:
     """The context the reader's next message is read with, after ``answer``.
 
-    An answered turn is about what its entry asks (a follow-up's own words are often only
-    "when?"); a follow-up that found no answer keeps the topic it was read with.
+    An answered turn is about the reader's words and what its entry asks (a follow-up's own
+    words are often only "when?"); a follow-up that found no answer keeps the topic it was
+    read with.
     """
     if answer.answered and answer.entry:
         return Turn(answer.entry.question, answer.entry.id)
@@ -167,10 +200,6 @@ def next_turn(answer: Answer) -> Turn:
         return Turn(answer.about, answer.followup_of)
     return Turn(answer.question)
 
-
-def points_back(question: str) -> bool:
-    """True when the message uses a word that points at something said before ("it", "he")."""
-    return bool(_REFERENCE.search(question))
 
 
 def has_focus(own: list[str]) -> bool:
