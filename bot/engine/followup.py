@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
-from bot.engine.text import STRICT_FOCUS, fold, is_small_talk
+from bot.engine.text import STOPWORDS, STRICT_FOCUS, fold, is_small_talk
 
 # English words that point back at something said before (the engine's language rules; a
 # story's own words stay in knowledge/).
@@ -55,6 +55,8 @@ class Turn:
     entry_id: str | None = None
 
 
+# "this", "that"...: a pronoun alone ("is that a lot?"), a determiner before a noun.
+DEMONSTRATIVES: frozenset[str] = frozenset("this that these those such".split())
 _REFERENCE = re.compile(r"\b(?:" + "|".join(sorted(REFERENCE_WORDS)) + r")\b", re.IGNORECASE)
 # "what about the train?": the words after it are the topic, "how" asks no manner here.
 _ABOUT = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:what|how)\s+about\b", re.IGNORECASE)
@@ -86,7 +88,7 @@ def is_followup_shaped(snapshot: Snapshot, question: str) -> bool:
     folded = fold(question).strip()
     if not folded or is_small_talk(question):
         return False
-    if continues_last_question(question) or points_back(question):
+    if continues_last_question(question) or _REFERENCE.search(question):
         return True
     return not names_topic(snapshot, own_words(snapshot, question))
 
@@ -143,8 +145,18 @@ def read_with(snapshot: Snapshot, question: str, turn: Turn, limit: int) -> Read
 
 
 def points_back(question: str) -> bool:
-    """True when the message uses a word that points at something said before ("it", "he")."""
-    return bool(_REFERENCE.search(question))
+    """True when the message uses a word that stands for something said before ("it", "he",
+    "is that a lot?"). "this article", "that material" name their own noun: the message may
+    still mean the last turn's topic, but can stand alone too."""
+    words = _WORD.findall(fold(question))
+    for number, word in enumerate(words):
+        if word in DEMONSTRATIVES:
+            following = words[number + 1] if number + 1 < len(words) else None
+            if following is None or following in STOPWORDS:
+                return True
+        elif word in REFERENCE_WORDS:
+            return True
+    return False
 
 
 def names_topic(snapshot: Snapshot, own: list[str]) -> bool:
