@@ -35,6 +35,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.chat import handlers
+from bot.chat.conversation import open_store
 from bot.chat.handlers import Services
 from bot.chat.holder import KnowledgeHolder, ReloadResult
 from bot.chat.request import AiohttpRequest, attach_clients, close_clients
@@ -231,6 +232,7 @@ async def _post_shutdown(application: Application) -> None:
     services: Services = application.bot_data["services"]
     if services.question_log is not None:
         await services.question_log.close()
+    await services.conversations.close()
 
 
 def make_services(settings: Settings, *, webhook: bool = False) -> Services:
@@ -258,6 +260,7 @@ def make_services(settings: Settings, *, webhook: bool = False) -> Services:
         holder=holder,
         metrics=metrics,
         question_log=question_log,
+        conversations=open_store(settings.database_url, settings.context_secret),
         replica=socket.gethostname(),
         watching=settings.watch_knowledge,
         webhook=webhook,

@@ -145,8 +145,10 @@ def answer_reply(
 ) -> Reply:
     """The reply to one question in any band; ``examples`` are offered only when nothing in
     the story comes close to the question."""
+    # A follow-up shows what it was read with, so the reader can see it and correct it.
+    about = f"<i>about: {e(answer.about)}</i>\n" if answer.about else ""
     if answer.outcome is Outcome.ANSWERED and answer.entry is not None:
-        text = _fit(e(answer.text or ""), answer.all_citations)
+        text = _fit(about + e(answer.text or ""), answer.all_citations)
         rows = _buttons(answer.related[:3], ANSWER_NEW)
         if feedback_ref is not None:
             rows.append(
@@ -158,7 +160,7 @@ def answer_reply(
         return Reply(text, InlineKeyboardMarkup(rows) if rows else None)
     asked = answer.question[:MAX_ECHO] + ("…" if len(answer.question) > MAX_ECHO else "")
     if answer.outcome is Outcome.SUGGESTED:
-        text = f"I'm not sure what you mean by <i>{e(asked)}</i>. Did you mean one of these?"
+        text = f"{about}I'm not sure what you mean by <i>{e(asked)}</i>. Did you mean one of these?"
         return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))
     if is_small_talk(answer.question):
         text = "Hello! I answer questions about one news story, with its sources."
@@ -166,7 +168,7 @@ def answer_reply(
             text += " For example:"
             return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_IN_PLACE)))
         return Reply(text + " Try /help.")
-    text = f"The story doesn't say that (<i>{e(asked)}</i>)."
+    text = f"{about}The story doesn't say that (<i>{e(asked)}</i>)."
     if answer.suggestions:
         text += "\nHere is what it does cover that comes closest:"
         return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))

@@ -56,7 +56,7 @@ class StoreError(OSError):
 
 INSERT_QUESTION = (
     "INSERT INTO questions (ref, asked_at, chat_type, question, outcome, entry, confidence,"
-    " knowledge_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " knowledge_version, followup, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 # A question's reference for 👍/👎 is drawn when it is asked, so the reply need not wait for the
 # database. 62 random bits, from 2**62 up: unguessable, fits a signed BIGINT, and never equal to
@@ -329,6 +329,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE questions ADD COLUMN ref BIGINT",
         "CREATE INDEX questions_ref ON questions (ref)",
     ),
+    (
+        # A follow-up ("when?") is read with the turn before: whether it was, and that turn's
+        # question (the entry it resolved to is `entry`).
+        "ALTER TABLE questions ADD COLUMN followup SMALLINT NOT NULL DEFAULT 0",
+        "ALTER TABLE questions ADD COLUMN context TEXT",
+        # Conversation contexts shared by replicas: keyed by an HMAC of the ids, never the ids.
+        """
+        CREATE TABLE conversation_context (
+            key TEXT PRIMARY KEY,
+            question TEXT NOT NULL,
+            entry TEXT,
+            expires_at {float} NOT NULL
+        )
+        """,
+        "CREATE INDEX conversation_context_expires ON conversation_context (expires_at)",
+    ),
 )
 
 
@@ -493,8 +509,10 @@ class QuestionLog:
         entry: str | None,
         confidence: float,
         knowledge_version: str,
+        context: str | None = None,
     ) -> int:
-        """Queue one question (entry: the answered one, else the top suggestion) for the log.
+        """Queue one question (entry: the answered one, else the top suggestion) for the log;
+        ``context`` is the question of the turn a follow-up was read with.
 
         Returns the question's reference for 👍/👎 at once: the row is written with others a
         moment later (``flush`` writes it now), so no reply waits for the database. A failing
@@ -510,6 +528,8 @@ class QuestionLog:
             entry,
             float(confidence),
             str(knowledge_version),
+            int(context is not None),
+            normalise_question(context) if context is not None else None,
         )
         self._queued.append(row)
         if not self._flush_queued:
@@ -553,16 +573,21 @@ class QuestionLog:
         self._shutdown()
 
     def unanswered(self, days: int, limit: int = 20) -> list[UnansweredGroup]:
-        """The commonest abstained, suggested and 👎 questions of the last ``days`` days."""
+        """The commonest abstained, suggested and 👎 questions of the last ``days`` days; a
+        follow-up shows the turn before it ("when? (after: When is the parade?)")."""
         _, since = _window(days)
         rows = self._backend.execute(
-            "SELECT question, outcome, entry, helpful, asked_at FROM questions"
+            "SELECT question, outcome, entry, helpful, asked_at, followup, context FROM questions"
             " WHERE asked_at >= ? AND (outcome IN (?, ?) OR helpful = 0)",
             since,
             Outcome.ABSTAINED.value,
             Outcome.SUGGESTED.value,
         ).rows
-        return group_questions(rows)[:limit]
+        read = [
+            (f"{q} (after: {context})" if followup and context else q, *rest)
+            for q, *rest, followup, context in rows
+        ]
+        return group_questions(read)[:limit]
 
     def stats(self, days: int) -> Stats:
         """Questions per day by outcome, the top entries and the feedback of ``days`` days."""

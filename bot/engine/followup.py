@@ -213,7 +213,6 @@ def next_turn(answer: Answer) -> Turn:
     return Turn(answer.question)
 
 
-
 def has_focus(own: list[str]) -> bool:
     """True when the analysed words ask a kind of answer of their own ("when", "who")."""
     return any(t.startswith("@") for t in own)
