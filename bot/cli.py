@@ -17,7 +17,13 @@ from types import ModuleType
 from bot.curation.cli import eval_from_log
 from bot.curation.cli import register as register_curation
 from bot.engine.answering import answer_question
-from bot.engine.evaluation import evaluate, load_cases
+from bot.engine.evaluation import (
+    evaluate,
+    evaluate_conversations,
+    is_conversation_file,
+    load_cases,
+    load_conversations,
+)
 from bot.engine.followup import Turn, next_turn
 from bot.engine.loader import coverage_gaps, curation_notes, load, validate
 from bot.engine.model import Answer, KnowledgeError, Outcome, Snapshot, by_source
@@ -177,14 +183,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.file is None:
         raise SettingsError("eval needs a question FILE (or --from-log)")
     snapshot, settings = _snapshot(args)
-    cases = load_cases(args.file)
-    report = evaluate(snapshot, cases, settings.bands)
+    if is_conversation_file(args.file):  # per kind: open, follow, switch, nearmiss
+        report = evaluate_conversations(snapshot, load_conversations(args.file), settings.bands)
+    else:
+        report = evaluate(snapshot, load_cases(args.file), settings.bands)
     if args.show_fails:
         for case, answer in report.misses():
             got = answer.entry.id if answer.entry else answer.outcome.value
+            read = f" read as {answer.read_as!r}" if answer.about else ""
             print(
                 f"MISS [{case.kind}] {case.question!r}: expected {case.expect}, got {got} "
-                f"({answer.confidence:.2f})"
+                f"({answer.confidence:.2f}){read}"
             )
     failed = False
     targets = dict(args.target or ())
@@ -329,7 +338,11 @@ def build_parser() -> argparse.ArgumentParser:
     run_eval = commands.add_parser("eval", help="accuracy on a question file")
     knowledge(run_eval)
     run_eval.add_argument(
-        "file", type=Path, nargs="?", help="questions in the dev_questions.yaml format"
+        "file",
+        type=Path,
+        nargs="?",
+        help="questions in the dev_questions.yaml format, or conversations in the "
+        "dev_conversations.yaml format",
     )
     run_eval.add_argument("--show-fails", action="store_true", help="print every miss")
     run_eval.add_argument(

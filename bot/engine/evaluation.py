@@ -1,4 +1,5 @@
-"""Question files (the format of dev_questions.yaml) -> accuracy per kind."""
+"""Question files (the format of dev_questions.yaml) and conversation files (the format of
+dev_conversations.yaml) -> accuracy per kind."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from typing import Any
 import yaml
 
 from bot.engine.answering import Bands, answer_question
+from bot.engine.followup import Turn, next_turn
 from bot.engine.model import Answer, Snapshot
 
 # Groups of kinds the targets may name besides the kinds themselves.
 ANSWERABLE = "answerable"
 ABSTAIN = "abstain"
+# The kinds of a conversation's turns: the first question, a follow-up, a new question in
+# the middle, and a follow-up the story does not answer (to be declined).
+TURN_KINDS = ("open", "follow", "switch", "nearmiss")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,4 +107,59 @@ def evaluate(snapshot: Snapshot, cases: Iterable[Case], bands: Bands | None = No
     for case in cases:
         answer = answer_question(snapshot, case.question, bands or Bands())
         report.results.append((case, answer, case.judge(answer)))
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """Questions asked in order in one chat, each judged as a case."""
+
+    id: str
+    turns: tuple[Case, ...]
+
+
+def is_conversation_file(path: Path) -> bool:
+    """True when the file holds conversations (items with ``turns``), not questions."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return isinstance(data, list) and any(isinstance(i, dict) and "turns" in i for i in data)
+
+
+def load_conversations(path: Path) -> list[Conversation]:
+    """Read a conversation file; ValueError naming the conversation and turn when malformed."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a list of conversations")
+    conversations = []
+    for number, item in enumerate(data, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("turns"), list):
+            raise ValueError(f"conversation {number}: needs a list of 'turns'")
+        name = str(item.get("id", number))
+        turns = []
+        for turn_number, turn in enumerate(item["turns"], 1):
+            kind = turn.get("kind", "follow") if isinstance(turn, dict) else None
+            if kind not in TURN_KINDS:
+                raise ValueError(
+                    f"conversation {name}, turn {turn_number}: kind must be one of "
+                    f"{', '.join(TURN_KINDS)}"
+                )
+            expect = "abstain" if kind == "nearmiss" else "answer"
+            try:
+                turns.append(_case({**turn, "expect": expect}, turn_number))
+            except ValueError as exc:
+                raise ValueError(f"conversation {name}, {exc}") from None
+        conversations.append(Conversation(name, tuple(turns)))
+    return conversations
+
+
+def evaluate_conversations(
+    snapshot: Snapshot, conversations: Iterable[Conversation], bands: Bands | None = None
+) -> Report:
+    """Ask each conversation's turns in order, each read with the one before, and judge them."""
+    report = Report()
+    for conversation in conversations:
+        context: Turn | None = None
+        for case in conversation.turns:
+            answer = answer_question(snapshot, case.question, bands or Bands(), context=context)
+            context = next_turn(answer)
+            report.results.append((case, answer, case.judge(answer)))
     return report
