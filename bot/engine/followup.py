@@ -121,7 +121,13 @@ def read_with(snapshot: Snapshot, question: str, turn: Turn, limit: int) -> Read
             only_last = entry is not None and index.accounts_for(entry.id, token)
             if not token.startswith("@") and index.entry_count(token) - only_last < 1:
                 continue
-            scale[token] = weight
+            # "and Russia's?" asks the same kind of answer as before, fully.
+            scale[token] = 1.0 if token.startswith("@") else weight
+    if borrow_focus and names_topic(snapshot, own) and not points_back(question):
+        # "and Russia's?" after "Who is China's leader?": the same kind of question about
+        # Russia; the last one's topic words would only pull back to the same answer.
+        for token in [t for t in scale if not t.startswith("@")]:
+            del scale[token]
     borrowed = list(scale)
     if not borrowed:
         return Reading(own, borrowed, [], [])
