@@ -70,7 +70,10 @@ def test_and_x_asks_the_last_question_about_x(snapshot):
 
 def test_a_question_naming_its_own_topic_stands_alone(snapshot):
     *_, missiles = talk(
-        snapshot, "How does Kim travel to Beijing?", "how fast is it?", "Which missiles are mentioned?"
+        snapshot,
+        "How does Kim travel to Beijing?",
+        "how fast is it?",
+        "Which missiles are mentioned?",
     )
     assert entry(missiles) == "hwasong-missiles"
     assert missiles.about is None and missiles.followup_of is None

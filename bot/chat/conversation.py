@@ -237,19 +237,18 @@ async def context_for(store: ConversationStore, message: Message) -> Turn | None
     return None
 
 
-async def remember(
-    store: ConversationStore,
-    chat: Chat,
-    user: User | None,
-    reply_id: int,
-    turn: Turn,
-    reader_seconds: float,
+async def remember_reader(
+    store: ConversationStore, chat: Chat, user: User | None, turn: Turn, seconds: float
 ) -> None:
-    """The bot message ``reply_id`` answers ``turn``: replies to it follow it up, and the
-    reader's private conversation goes on from it."""
+    """In a private chat, the reader's conversation goes on from ``turn``. Kept before the
+    reply is sent: the reader's next message may reach another replica at once."""
+    if chat.type == ChatType.PRIVATE and user is not None and seconds > 0:
+        await store.put(reader_key(chat.id, user.id), turn, seconds)
+
+
+async def remember_answer(store: ConversationStore, chat: Chat, reply_id: int, turn: Turn) -> None:
+    """The bot message ``reply_id`` answers ``turn``: a reply to it follows it up."""
     await store.put(answer_key(chat.id, reply_id), turn, ANSWER_SECONDS)
-    if chat.type == ChatType.PRIVATE and user is not None and reader_seconds > 0:
-        await store.put(reader_key(chat.id, user.id), turn, reader_seconds)
 
 
 async def remember_asked(store: ConversationStore, message: Message, used: Turn | None) -> None:

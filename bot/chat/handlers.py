@@ -112,11 +112,16 @@ class Services:
         """How long a private chat's last exchange is kept for follow-ups."""
         return self.settings.conversation_minutes * 60
 
-    async def remember(self, chat: Chat, user: User | None, reply_id: int, turn: Turn) -> None:
-        """The bot message ``reply_id`` answered ``turn``: the context of what follows it."""
-        await conversation.remember(
-            self.conversations, chat, user, reply_id, turn, self.reader_seconds
+    async def remember(
+        self, chat: Chat, user: User | None, turn: Turn, reply_id: int | None = None
+    ) -> None:
+        """The reader's conversation goes on from ``turn``, and bot message ``reply_id`` (once
+        sent) answers it."""
+        await conversation.remember_reader(
+            self.conversations, chat, user, turn, self.reader_seconds
         )
+        if reply_id is not None:
+            await conversation.remember_answer(self.conversations, chat, reply_id, turn)
 
     def is_admin(self, update: Update) -> bool:
         """True only for configured admin user ids (checked on every call)."""
@@ -228,12 +233,14 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     answer = svc.answer(question, used)
     chat_type = update.effective_chat.type if update.effective_chat else ""
     reply = _logged_reply(svc, answer, chat_type)
+    turn = next_turn(answer)
+    await svc.remember(message.chat, message.from_user, turn)
+    await conversation.remember_asked(svc.conversations, message, used)
     sent = await with_retries(
         lambda: message.reply_html(reply.text, reply_markup=reply.keyboard, do_quote=True)
     )
     _remember(context, message.message_id, sent.message_id)
-    await svc.remember(message.chat, message.from_user, sent.message_id, next_turn(answer))
-    await conversation.remember_asked(svc.conversations, message, used)
+    await conversation.remember_answer(svc.conversations, message.chat, sent.message_id, turn)
     seconds = time.perf_counter() - started
     svc.metrics.answer_seconds.observe(seconds)
     _log_answer(svc, update, answer, seconds)
@@ -369,7 +376,7 @@ async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
-    await svc.remember(message.chat, message.from_user, reply_id, next_turn(answer))
+    await svc.remember(message.chat, message.from_user, next_turn(answer), reply_id)
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -406,7 +413,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     # The chosen entry is what the reader's next question follows up.
     if isinstance(sent, Message):
-        await svc.remember(sent.chat, query.from_user, sent.message_id, next_turn(answer))
+        await svc.remember(sent.chat, query.from_user, next_turn(answer), sent.message_id)
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

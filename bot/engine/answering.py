@@ -84,6 +84,8 @@ def _answer_followup(
     """The follow-up read with the turn before, unless its standalone reading is clearly the
     one meant; "did you mean" when neither reading is clearly better."""
     reading = read_with(snapshot, question, context, max_suggestions + 1)
+    if not reading.borrowed:
+        return standalone  # the turn before named no topic to read this with
     contextual = _decide(snapshot, question, reading.fitting, bands, max_suggestions)
     if not contextual.answered and not reading.fitting:
         # A near miss in context: abstain, naming the closest topics as any abstention does.
