@@ -67,34 +67,31 @@ def answer_question(
     question = " ".join(question.split())[:MAX_QUESTION_CHARS]
     if is_small_talk(question):
         return Answer(question, Outcome.ABSTAINED, 0.0)  # no "closest topics" for a hello
-    standalone = _answer_message(snapshot, question, bands, max_suggestions)
     if context is None or not is_followup_shaped(snapshot, question):
-        return standalone
-    return _answer_followup(snapshot, question, context, standalone, bands, max_suggestions)
+        return _answer_message(snapshot, question, bands, max_suggestions)
+    return _answer_followup(snapshot, question, context, bands, max_suggestions)
 
 
 def _answer_followup(
-    snapshot: Snapshot,
-    question: str,
-    context: Turn,
-    standalone: Answer,
-    bands: Bands,
-    max_suggestions: int,
+    snapshot: Snapshot, question: str, context: Turn, bands: Bands, max_suggestions: int
 ) -> Answer:
     """The follow-up read with the turn before, unless its standalone reading is clearly the
     one meant; "did you mean" when neither reading is clearly better."""
     reading = read_with(snapshot, question, context, max_suggestions + 1)
-    if not reading.borrowed:
-        return standalone  # the turn before named no topic to read this with
+    if not reading.borrowed:  # the turn before named no topic to read this with
+        return _answer_message(snapshot, question, bands, max_suggestions)
     contextual = _decide(snapshot, question, reading.fitting, bands, max_suggestions)
     if not contextual.answered and not reading.fitting:
         # A near miss in context: abstain, naming the closest topics as any abstention does.
         contextual = _abstain(question, reading.close, bands, max_suggestions)
     contextual = as_followup(contextual, snapshot, context)
     own = reading.own
-    if not names_topic(snapshot, own) or not standalone.answered or points_back(question):
+    if not names_topic(snapshot, own) or points_back(question):
         # "when?", "how many?": alone they ask nothing; "what did he see there?": alone,
         # "he" and "there" point at nothing.
+        return contextual
+    standalone = _answer_message(snapshot, question, bands, max_suggestions)
+    if not standalone.answered:
         return contextual
     if contextual.answered and continues_last_question(question) and not has_focus(own):
         return contextual  # "and China's?": the last question again, about China
