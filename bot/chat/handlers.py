@@ -71,20 +71,18 @@ class Services:
     conversations: ConversationStore = field(default_factory=MemoryConversations)
     # Readers ask the same popular questions over and over: their answers are kept, keyed by
     # the knowledge version so a reload never serves an old answer.
-    _answers: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict)
+    _answers: OrderedDict[tuple[str, str, Turn | None], Answer] = field(default_factory=OrderedDict)
 
     def answer(self, question: str, context: Turn | None = None) -> Answer:
-        """The engine's answer to ``question`` on the live knowledge (memoised when asked
-        alone), read as a follow-up of ``context`` when it is one."""
+        """The engine's answer to ``question`` on the live knowledge, read as a follow-up of
+        ``context`` when it is one (memoised: readers follow up the same answers alike)."""
         snapshot = self.holder.snapshot
-        if context is not None:
-            return answer_question(snapshot, question, self.settings.bands, context=context)
-        key = (snapshot.version, question)
+        key = (snapshot.version, question, context)
         known = self._answers.get(key)
         if known is not None:
             self._answers.move_to_end(key)
             return known
-        answer = answer_question(snapshot, question, self.settings.bands)
+        answer = answer_question(snapshot, question, self.settings.bands, context=context)
         self._answers[key] = answer
         if len(self._answers) > MAX_REMEMBERED_ANSWERS:
             self._answers.popitem(last=False)
