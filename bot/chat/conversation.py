@@ -26,7 +26,7 @@ from collections.abc import Callable
 from telegram import Chat, Message, User
 from telegram.constants import ChatType
 
-from bot.curation.store import StoreError, backend_for, migrate
+from bot.curation.store import StoreError, backend_for
 from bot.engine.followup import Turn
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,18 @@ Key = tuple[str, int, int]
 ANSWER_SECONDS = 24 * 3600.0
 MAX_MEMORY_CONTEXTS = 50_000
 PURGE_INTERVAL = 60.0  # seconds between deletions of expired rows
+# Shared contexts: keyed by an HMAC of the ids, never the ids; expires_at in epoch seconds.
+CONTEXT_TABLE = (
+    """
+    CREATE TABLE IF NOT EXISTS conversation_context (
+        key TEXT PRIMARY KEY,
+        question TEXT NOT NULL,
+        entry TEXT,
+        expires_at DOUBLE PRECISION NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS conversation_context_expires ON conversation_context (expires_at)",
+)
 
 
 def reader_key(chat_id: int, user_id: int) -> Key:
@@ -126,7 +138,8 @@ class DatabaseConversations(ConversationStore):
         self._clock = clock
         self._backend = backend_for(url)
         try:
-            migrate(self._backend)
+            with self._backend.migration_lock():  # replicas starting at once create it once
+                self._backend.run([(sql, ()) for sql in CONTEXT_TABLE], write=True)
         except BaseException:
             self._backend.close()
             raise

@@ -334,16 +334,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # question (the entry it resolved to is `entry`).
         "ALTER TABLE questions ADD COLUMN followup SMALLINT NOT NULL DEFAULT 0",
         "ALTER TABLE questions ADD COLUMN context TEXT",
-        # Conversation contexts shared by replicas: keyed by an HMAC of the ids, never the ids.
-        """
-        CREATE TABLE conversation_context (
-            key TEXT PRIMARY KEY,
-            question TEXT NOT NULL,
-            entry TEXT,
-            expires_at {float} NOT NULL
-        )
-        """,
-        "CREATE INDEX conversation_context_expires ON conversation_context (expires_at)",
     ),
 )
 
