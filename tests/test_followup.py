@@ -68,6 +68,16 @@ def test_and_x_asks_the_last_question_about_x(snapshot):
     assert entry(china) == "who-is-xi"
 
 
+def test_it_may_stand_for_what_the_last_answer_named(snapshot):
+    # The question was what China gains; the answer named the 26 leaders "coming" refers to.
+    _, coming = talk(
+        snapshot,
+        "What is China trying to achieve by hosting so many leaders?",
+        "how many are coming?",
+    )
+    assert entry(coming) == "other-leaders" and "26" in (coming.text or "")
+
+
 def test_a_question_naming_its_own_topic_stands_alone(snapshot):
     *_, missiles = talk(
         snapshot,
@@ -132,7 +142,7 @@ def test_dev_conversations(snapshot):
 # Floors on the blind sets (written from the article alone by another session): the figures
 # measured once before tuning are in notes/conversations.md.
 BLIND_FLOORS = {
-    "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.82, "switch": 0.92, "nearmiss": 0.93},
+    "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.86, "switch": 0.92, "nearmiss": 0.93},
     "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.87, "switch": 1.0, "nearmiss": 0.84},
 }
 

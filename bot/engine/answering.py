@@ -81,6 +81,12 @@ def _answer_followup(
     if not reading.borrowed:  # the turn before named no topic to read this with
         return _answer_message(snapshot, question, bands, max_suggestions)
     contextual = _decide(snapshot, question, reading.fitting, bands, max_suggestions)
+    if not contextual.answered:
+        # "it" may stand for what the last answer named rather than what was asked.
+        by_answer = read_with(snapshot, question, context, max_suggestions + 1, by_answer=True)
+        answer = _decide(snapshot, question, by_answer.fitting, bands, max_suggestions)
+        if answer.answered:
+            reading, contextual = by_answer, answer
     if not contextual.answered and not reading.fitting:
         # A near miss in context: abstain, naming the closest topics as any abstention does.
         contextual = _abstain(question, reading.close, bands, max_suggestions)

@@ -100,8 +100,11 @@ def topic_of(snapshot: Snapshot, turn: Turn) -> str:
     return entry.question if entry else turn.question
 
 
-def read_with(snapshot: Snapshot, question: str, turn: Turn, limit: int) -> Reading:
-    """The follow-up read with the turn's topic words added."""
+def read_with(
+    snapshot: Snapshot, question: str, turn: Turn, limit: int, *, by_answer: bool = False
+) -> Reading:
+    """The follow-up read with the turn's topic words added: those of its question, or (with
+    ``by_answer``) those of the answer it got ("by train" - "how fast is it?")."""
     index = snapshot.index
     own = own_words(snapshot, question)
     # Only "and Russia's?" asks the last question's kind of answer again; "what will happen
@@ -109,7 +112,10 @@ def read_with(snapshot: Snapshot, question: str, turn: Turn, limit: int) -> Read
     borrow_focus = not has_focus(own) and continues_last_question(question)
     weight = CONTEXT_WEIGHT if names_topic(snapshot, own) else 1.0
     entry = snapshot.entries.get(turn.entry_id or "")
-    texts = [turn.question] + ([entry.question] if entry is not None else [])
+    if by_answer:
+        texts = [entry.answer] if entry is not None else []
+    else:
+        texts = [turn.question] + ([entry.question] if entry is not None else [])
     scale: dict[str, float] = {}
     for text in texts:
         for token in index.analyse(text):
@@ -131,7 +137,8 @@ def read_with(snapshot: Snapshot, question: str, turn: Turn, limit: int) -> Read
     borrowed = list(scale)
     if not borrowed:
         return Reading(own, borrowed, [], [])
-    matches = index.search_tokens(own + borrowed, scale, limit + 1)
+    optional = frozenset(borrowed)
+    matches = index.search_tokens(own + borrowed, scale, limit + 1, optional)
     # A follow-up mostly asks something new: the answer just given is less likely wanted.
     matches = sorted(
         (

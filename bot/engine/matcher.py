@@ -55,6 +55,7 @@ FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a conte
 CANDIDATES = 8
 MIN_PART_TOPICS = 2  # known words an asking part of a long message needs to stand alone
 COMMON_POSTINGS = 200
+OPTIONAL_SHARE = 0.25
 COVERAGE_SHARE, OVERLAP_SHARE, FUZZY_SHARE = 0.6, 0.25, 0.15
 
 
@@ -195,11 +196,16 @@ class MatchIndex:
         return token in self._weights
 
     def search_tokens(
-        self, tokens: list[str], scale: Mapping[str, float], limit: int = 5
+        self,
+        tokens: list[str],
+        scale: Mapping[str, float],
+        limit: int = 5,
+        optional: frozenset[str] = frozenset(),
     ) -> list[Match]:
         """Entries ranked for analysed tokens, each weighed times ``scale`` (default 1): a
-        follow-up's words count fully, the words it borrows from the turn before less."""
-        return self._score(tokens, scale)[:limit]
+        follow-up's words count fully, the words it borrows from the turn before less. An
+        ``optional`` word an entry lacks costs it only OPTIONAL_SHARE of its weight."""
+        return self._score(tokens, scale, optional)[:limit]
 
     def weight(self, token: str) -> float:
         """How much a stem says about which entry is meant (unknown stems weigh most)."""
@@ -264,7 +270,12 @@ class MatchIndex:
             ]
         return found
 
-    def _score(self, tokens: list[str], scale: Mapping[str, float] | None = None) -> list[Match]:
+    def _score(
+        self,
+        tokens: list[str],
+        scale: Mapping[str, float] | None = None,
+        optional: frozenset[str] = frozenset(),
+    ) -> list[Match]:
         if all(t.startswith("@") for t in tokens):
             return []  # "how are you?": a question word alone names no topic
         weights = {t: self.weight(t) * (scale.get(t, 1.0) if scale else 1.0) for t in tokens}
@@ -304,7 +315,8 @@ class MatchIndex:
             closeness = (OVERLAP_SHARE * overlap + FUZZY_SHARE * fuzzy) / (
                 OVERLAP_SHARE + FUZZY_SHARE
             )
-            coverage = covered / total
+            missing = sum(weights[t] for t in optional if t not in self._credits[number])
+            coverage = covered / (total - (1 - OPTIONAL_SHARE) * missing)
             # Reading like a phrasing says little when part of the question is about something
             # no entry knows ("the speed of *light*"): closeness counts for the known part only.
             closeness *= known_share
