@@ -70,6 +70,8 @@ async def test_question_log_records_follow_ups_and_shows_the_turn_before(tmp_pat
         ]
         shown = {group.question for group in log.unanswered(7)}
         assert shown == {"when? (after: what will the parade feature?)", "how heavy is it"}
+        # Exported as eval questions, "when?" alone would be a different question.
+        assert [row.question for row in log.reviewed(7)] == ["how heavy is it"]
     finally:
         await log.close()
 

@@ -621,12 +621,13 @@ class QuestionLog:
         )
 
     def reviewed(self, days: int) -> list[LoggedQuestion]:
-        """Rows of ``days`` days worth a curator's look: rated 👍/👎, abstained or suggested."""
+        """Rows of ``days`` days worth a curator's look: rated 👍/👎, abstained or suggested.
+        Follow-ups ("when?") are left out: alone they are not the question that was asked."""
         _, since = _window(days)
         rows = self._backend.execute(
             "SELECT id, asked_at, chat_type, question, outcome, entry, confidence,"
             " knowledge_version, helpful, needs_review FROM questions"
-            " WHERE asked_at >= ? AND (needs_review = 1 OR helpful IS NOT NULL"
+            " WHERE asked_at >= ? AND followup = 0 AND (needs_review = 1 OR helpful IS NOT NULL"
             " OR outcome IN (?, ?)) ORDER BY id",
             since,
             Outcome.ABSTAINED.value,
