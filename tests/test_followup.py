@@ -111,6 +111,14 @@ def test_a_follow_up_that_fails_keeps_the_topic_for_the_next(snapshot):
     assert entry(fast) == "train-speed"
 
 
+def test_readings_that_disagree_without_a_clear_winner_offer_both(snapshot):
+    # In context: who reported the arrival (Rodong Sinmun); alone: who reported the trip.
+    _, both = talk(snapshot, "When did Kim arrive in China?", "and who reported the parade?")
+    assert both.outcome is Outcome.SUGGESTED
+    assert {s.entry for s in both.suggestions} == {"rodong-sinmun", "who-reported"}
+    assert both.about == "When did Kim arrive in China?"
+
+
 def test_small_talk_is_not_a_follow_up(snapshot):
     _, thanks = talk(snapshot, "When is the parade?", "thanks!")
     assert thanks.outcome is Outcome.ABSTAINED and thanks.about is None

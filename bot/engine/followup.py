@@ -4,7 +4,8 @@ A message that names no topic of its own (only question words: "when?", "how man
 whom?"), points back at one ("it", "they", "there", "that") or continues the last question
 ("and Russia's?", "what about the train?") is read twice: alone, and with the previous turn's
 topic words added at a lower weight, so its own words still decide what is asked and the
-borrowed ones only say what about. A message that names its own topic and points back at
+borrowed ones only say what about (when that finds nothing, with the words of the previous
+answer: "by train" - "how fast is it?"). A message that names its own topic and points back at
 nothing stands alone: context never hijacks a new question.
 
 The contextual reading must account for what the follow-up itself asks: an entry that does
@@ -48,8 +49,9 @@ CLEARLY_BETTER = 0.1
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """One earlier exchange: what was asked, with the turn it was read with, and the entry
-    that answered it (None when none did). Plain text and an id: safe to store anywhere."""
+    """One earlier exchange: what it was about (the question of the entry that answered it,
+    else the words asked) and that entry (None when none did). Plain text and an id: safe
+    to store anywhere."""
 
     question: str
     entry_id: str | None = None
@@ -115,7 +117,9 @@ def read_with(
     if by_answer:
         texts = [entry.answer] if entry is not None else []
     else:
-        texts = [turn.question] + ([entry.question] if entry is not None else [])
+        texts = [turn.question]
+        if entry is not None and entry.question != turn.question:
+            texts.append(entry.question)
     scale: dict[str, float] = {}
     for text in texts:
         for token in index.analyse(text):
@@ -215,9 +219,9 @@ def did_you_mean(question: str, first: Answer, second: Answer, limit: int) -> An
 def next_turn(answer: Answer) -> Turn:
     """The context the reader's next message is read with, after ``answer``.
 
-    An answered turn is about the reader's words and what its entry asks (a follow-up's own
-    words are often only "when?"); a follow-up that found no answer keeps the topic it was
-    read with.
+    An answered turn is about what its entry asks (a follow-up's own words are often only
+    "when?", and the reader's words measured worse as a topic); a follow-up that found no
+    answer keeps the topic it was read with.
     """
     if answer.answered and answer.entry:
         return Turn(answer.entry.question, answer.entry.id)

@@ -55,6 +55,7 @@ FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a conte
 CANDIDATES = 8
 MIN_PART_TOPICS = 2  # known words an asking part of a long message needs to stand alone
 COMMON_POSTINGS = 200
+# Borrowed words (a follow-up's topic) an entry lacks count this share of their weight against it.
 OPTIONAL_SHARE = 0.25
 COVERAGE_SHARE, OVERLAP_SHARE, FUZZY_SHARE = 0.6, 0.25, 0.15
 
