@@ -5,7 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from botapi_emulator import parse_html
+from hypothesis import given
+from hypothesis import strategies as st
+from test_hostile_input import ENTRY_IDS, FAST, SNAPSHOT, TEXT, check_reply, echo
 
+from bot.chat import render
 from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate_conversations, load_conversations
 from bot.engine.followup import Turn, next_turn
@@ -160,3 +165,16 @@ def test_blind_conversation_floors(snapshot, name):
     got = rates(snapshot, DATA / name)
     for kind, floor in BLIND_FLOORS[name].items():
         assert got[kind] >= floor, (kind, got[kind], floor)
+
+
+@FAST
+@given(TEXT, TEXT, st.sampled_from([*ENTRY_IDS, None, "no-such-entry"]))
+def test_follow_ups_never_fail_and_render_as_valid_telegram_html(
+    question: str, before: str, entry_id: str | None
+):
+    answer = answer_question(SNAPSHOT, question, context=Turn(before, entry_id))
+    reply = render.answer_reply(answer, feedback_ref=1)
+    check_reply(reply, echo(answer))
+    if answer.about:  # the reading is shown, escaped and clipped like the reader's words
+        assert answer.about[: render.MAX_ECHO] in parse_html(reply.text)[0]
+    next_turn(answer)  # and the conversation can go on from it

@@ -137,6 +137,11 @@ def _fit(head: str, citations: Sequence[Citation]) -> str:
         quotes[longest] = quotes[longest][:keep].rstrip() + "…"
 
 
+def _clip(text: str) -> str:
+    """The reader's words as a reply quotes them back: at most MAX_ECHO characters."""
+    return text[:MAX_ECHO] + ("…" if len(text) > MAX_ECHO else "")
+
+
 def answer_reply(
     answer: Answer,
     *,
@@ -146,7 +151,7 @@ def answer_reply(
     """The reply to one question in any band; ``examples`` are offered only when nothing in
     the story comes close to the question."""
     # A follow-up shows what it was read with, so the reader can see it and correct it.
-    about = f"<i>about: {e(answer.about)}</i>\n" if answer.about else ""
+    about = f"<i>about: {e(_clip(answer.about))}</i>\n" if answer.about else ""
     if answer.outcome is Outcome.ANSWERED and answer.entry is not None:
         text = _fit(about + e(answer.text or ""), answer.all_citations)
         rows = _buttons(answer.related[:3], ANSWER_NEW)
@@ -158,7 +163,7 @@ def answer_reply(
                 ]
             )
         return Reply(text, InlineKeyboardMarkup(rows) if rows else None)
-    asked = answer.question[:MAX_ECHO] + ("…" if len(answer.question) > MAX_ECHO else "")
+    asked = _clip(answer.question)
     if answer.outcome is Outcome.SUGGESTED:
         text = f"{about}I'm not sure what you mean by <i>{e(asked)}</i>. Did you mean one of these?"
         return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))
