@@ -29,7 +29,8 @@ from pathlib import Path
 from rapidfuzz import fuzz, process, utils
 
 from bot.engine.answering import answer_question
-from bot.engine.evaluation import load_cases
+from bot.engine.evaluation import load_cases, load_conversations
+from bot.engine.followup import Turn, next_turn
 from bot.engine.loader import load
 from bot.engine.model import Snapshot
 from bot.settings import bundled_knowledge
@@ -38,6 +39,10 @@ REPO = Path(__file__).resolve().parents[1]
 EVAL_FILES = (
     REPO.parent / "shared/eval/dev_questions.yaml",
     REPO / "tests/data/reader_questions.yaml",
+)
+CONVERSATION_FILES = (
+    REPO.parent / "shared/eval/dev_conversations.yaml",
+    *sorted((REPO / "tests/data").glob("*conversations*.yaml")),
 )
 TARGET_P99_BUNDLED_MS = 1.0
 TARGET_P99_100K_MS = 10.0
@@ -309,6 +314,38 @@ def measure(
         report("answers", lambda: [answer_question(snapshot, q) for q in questions])
 
 
+def conversation_turns(snapshot: Snapshot) -> list[tuple[str, Turn]]:
+    """Every turn after the first of the conversation sets, with the context it is read with."""
+    turns = []
+    for path in CONVERSATION_FILES:
+        if not path.is_file():
+            continue
+        for conversation in load_conversations(path):
+            context = None
+            for case in conversation.turns:
+                if context is not None:
+                    turns.append((case.question, context))
+                context = next_turn(answer_question(snapshot, case.question, context=context))
+    return turns
+
+
+def measure_with_context(directory: Path, rounds: int) -> None:
+    """Latency of questions asked as the next turn of a conversation (follow-ups and not)."""
+    snapshot = load(directory)
+    turns = conversation_turns(snapshot)
+    contexts = dict(enumerate(turns))
+    samples = latencies(
+        lambda n: answer_question(snapshot, contexts[n][0], context=contexts[n][1]),
+        list(contexts),
+        rounds,
+    )
+    p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
+    print(
+        f"  with context ({len(turns)} turns x {rounds}): p50 {p50:7.3f} ms  p99 {p99:7.3f} ms"
+        f"  mean {statistics.fmean(samples):7.3f} ms{verdict(p99, TARGET_P99_BUNDLED_MS)}"
+    )
+
+
 def report(what: str, run: Callable[[], object]) -> None:
     profiler = cProfile.Profile()
     profiler.runcall(run)
@@ -350,6 +387,7 @@ def main() -> None:
         long_too=True,
         profile=args.profile,
     )
+    measure_with_context(knowledge, rounds=20)
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory(prefix="storybot-bench-") as tmp:
             phrasings = synthetic_knowledge(Path(tmp), size)

@@ -8,6 +8,10 @@ benchmarks/README.md (--no-readme to skip). Simulated users ask in private chats
 `/ask` in groups, questions from the dev and reader sets (answerable and not). With --rate 0
 updates are pushed as fast as the bot drains them (at most --window unanswered at a time);
 otherwise at a steady --rate updates per second.
+
+A second storybot run ("storybot, follow-ups") makes half the questions follow-ups: each user
+asks the opening turn of a conversation, then, once answered, its follow-up (in a group as a
+reply to the bot's answer). Its replies must match the engine's answers read in context.
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ from echo_bot import rich_reply  # noqa: E402
 
 from bot.chat import render  # noqa: E402
 from bot.engine.answering import answer_question  # noqa: E402
-from bot.engine.evaluation import load_cases  # noqa: E402
+from bot.engine.evaluation import load_cases, load_conversations  # noqa: E402
+from bot.engine.followup import Turn, next_turn  # noqa: E402
 from bot.engine.loader import load  # noqa: E402
 from bot.engine.model import Suggestion  # noqa: E402
 from bot.settings import bundled_knowledge  # noqa: E402
@@ -48,12 +53,19 @@ EVAL_FILES = (
     REPO.parent / "shared/eval/dev_questions.yaml",
     REPO / "tests/data/reader_questions.yaml",
 )
+CONVERSATION_FILES = (
+    REPO.parent / "shared/eval/dev_conversations.yaml",
+    *sorted((REPO / "tests/data").glob("*conversations*.yaml")),
+)
 GROUPS = 20
 FIRST_USER = 100_000
+WARMUP_USERS = 500_000  # the warm-up's users: no private context carries into the run
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 TARGET_RATIO = 0.8
-Plan = list[tuple[int, int | None, str]]  # (user, group chat or None for private, question)
-Expected = dict[tuple[bool, str], str]  # (private?, question) -> reply text
+TARGET_FOLLOWUP_RATIO = 0.9  # half the questions follow-ups: throughput within 10%
+# (user, group chat or None for private, question, whether it follows up the user's last one)
+Plan = list[tuple[int, int | None, str, bool]]
+Expected = list[str]  # the reply text to each question of the plan
 
 
 class TimedEmulator(BotApiEmulator):
@@ -62,6 +74,7 @@ class TimedEmulator(BotApiEmulator):
     def __init__(self) -> None:
         super().__init__()
         self.replies: dict[tuple[int, int], list[tuple[float, str]]] = defaultdict(list)
+        self.reply_messages: dict[tuple[int, int], JsonDict] = {}
         self.replied = asyncio.Event()
         self.answered = 0  # questions with at least one reply
 
@@ -70,6 +83,7 @@ class TimedEmulator(BotApiEmulator):
         reply_to = (params.get("reply_parameters") or {}).get("message_id")
         key = (message["chat"]["id"], reply_to)
         self.replies[key].append((time.perf_counter(), message["text"]))
+        self.reply_messages.setdefault(key, message)
         self.answered += len(self.replies[key]) == 1
         self.replied.set()
         return message
@@ -122,7 +136,28 @@ def workload(users: int, per_user: int) -> Plan:
             user = FIRST_USER + index
             group = -1_000_000_000 - index % GROUPS if index % 2 else None
             question = questions[(index * per_user + round_number) % len(questions)]
-            plan.append((user, group, question))
+            plan.append((user, group, question, False))
+    return plan
+
+
+def followup_workload(users: int, per_user: int) -> Plan:
+    """Like `workload`, but every other question follows up the one before: users take
+    turns asking an opening question, then all take turns asking its follow-up."""
+    pairs = [
+        (first.question, then.question)
+        for path in CONVERSATION_FILES
+        if path.is_file()
+        for conversation in load_conversations(path)
+        for first, then in zip(conversation.turns, conversation.turns[1:], strict=False)
+        if then.kind == "follow"
+    ]
+    plan = []
+    for round_number in range(per_user // 2):
+        chosen = [pairs[(index * per_user + round_number) % len(pairs)] for index in range(users)]
+        for turn in (0, 1):
+            for index in range(users):
+                group = -1_000_000_000 - index % GROUPS if index % 2 else None
+                plan.append((FIRST_USER + index, group, chosen[index][turn], bool(turn)))
     return plan
 
 
@@ -146,9 +181,12 @@ def driver_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def start_bot(emulator: BotApiEmulator, command: list[str], workdir: Path) -> Any:
+async def start_bot(
+    emulator: BotApiEmulator, command: list[str], workdir: Path, extra_env: dict[str, str]
+) -> Any:
     """Start a bot subprocess and wait until it polls (PTB deletes the webhook first)."""
     env = {
+        **extra_env,
         **os.environ,
         "TELEGRAM_BOT_TOKEN": emulator.token,
         "STORYBOT_API_BASE_URL": emulator.base_url,
@@ -179,26 +217,36 @@ async def drive(
     pushed: list[Question] = []
     started = time.perf_counter()
     base = emulator.answered
-    for number, (user, group, question) in enumerate(plan):
+    in_order = any(follows for *_, follows in plan)
+    last: dict[tuple[int, int | None], Question] = {}  # each user's last question per chat
+    for number, (user, group, question, follows) in enumerate(plan):
         if rate:
             await asyncio.sleep(max(0.0, started + number / rate - time.perf_counter()))
         else:
             while number - (emulator.answered - base) >= window:
                 emulator.replied.clear()
                 await emulator.replied.wait()
+        answer: JsonDict | None = None
+        # In a conversation a reader asks on once the last answer is there.
+        if (user, group) in last and (follows or in_order):
+            before = last[user, group]
+            while (key := (before.chat_id, before.message_id)) not in emulator.reply_messages:
+                emulator.replied.clear()
+                await emulator.replied.wait()
+            answer = emulator.reply_messages[key]
         if group is None:
             update = emulator.private_message(user, question)
+        elif follows and answer is not None:
+            update = emulator.group_message(group, user, question, reply_to=answer)
         else:
             update = emulator.group_message(group, user, f"/ask {question}")
         message = update["message"]
         pushed.append(
             Question(
-                message["chat"]["id"],
-                message["message_id"],
-                time.perf_counter(),
-                expect[group is None, question],
+                message["chat"]["id"], message["message_id"], time.perf_counter(), expect[number]
             )
         )
+        last[user, group] = pushed[-1]
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(timeout):
             while emulator.answered - base < len(pushed):
@@ -215,12 +263,13 @@ async def run_one(
     plan: Plan,
     expect: Expected,
     args: argparse.Namespace,
+    extra_env: dict[str, str],
 ) -> RunResult:
     """Start a bot on a fresh emulator, warm it up, measure the plan, stop it."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
         async with TimedEmulator() as emulator:
-            process = await start_bot(emulator, command, Path(tmp))
-            warmup = plan[: args.warmup]
+            process = await start_bot(emulator, command, Path(tmp), extra_env)
+            warmup = [(WARMUP_USERS + u, g, q, f) for u, g, q, f in plan[: args.warmup]]
             await drive(emulator, warmup, expect, args.window, 0, args.timeout)
             cpu_before, driver_before = cpu_of(process.pid), driver_cpu()
             pushed, seconds = await drive(
@@ -248,19 +297,26 @@ async def run_one(
     )  # fmt: skip
 
 
-def expected_replies(plan: Plan) -> tuple[Expected, Expected, Expected]:
-    """Reply texts (as Telegram shows them) by (private?, question): storybot's, echo's and
-    the rich echo's."""
+def expected_replies(plan: Plan, *, private_context: bool) -> tuple[Expected, Expected, Expected]:
+    """Reply texts (as Telegram shows them) to each question of the plan: storybot's, echo's
+    and the rich echo's. Storybot reads a follow-up with the user's last turn, and (with
+    ``private_context``) every private question with the last turn of that chat."""
     snapshot = load(bundled_knowledge())
     # The bot offers example questions when nothing is close; which ones does not change the text.
     examples = [Suggestion(eid, entry.question) for eid, entry in snapshot.entries.items()][:3]
     rich_text = parse_html(rich_reply().text)[0]
-    story, echo, rich = {}, {}, {}
-    for _, group, question in plan:
-        html = render.answer_reply(answer_question(snapshot, question), examples=examples).text
-        story[group is None, question] = parse_html(html)[0]
-        echo[group is None, question] = question if group is None else f"/ask {question}"
-        rich[group is None, question] = rich_text
+    story, echo, rich = [], [], []
+    turns: dict[tuple[int, int | None], Turn] = {}
+    for user, group, question, follows in plan:
+        context = (
+            turns.get((user, group)) if follows or (group is None and private_context) else None
+        )
+        answer = answer_question(snapshot, question, context=context)
+        turns[user, group] = next_turn(answer)
+        html = render.answer_reply(answer, examples=examples).text
+        story.append(parse_html(html)[0])
+        echo.append(question if group is None or follows else f"/ask {question}")
+        rich.append(rich_text)
     return story, echo, rich
 
 
@@ -291,8 +347,20 @@ def report(results: list[RunResult], args: argparse.Namespace, wall: float) -> s
             f"{100 * r.driver_cpu_seconds / r.seconds:.0f}% of a core | {r.missing} | "
             f"{r.duplicates} | {r.wrong} |"
         )
-    if len(results) == 4:
-        story, echo, echo_aiohttp, rich_aiohttp = (r.throughput for r in results)
+    by_name = {r.name: r for r in results}
+    if "storybot, follow-ups" in by_name:
+        ratio = by_name["storybot, follow-ups"].throughput / by_name["storybot"].throughput
+        verdict = "ok" if ratio >= TARGET_FOLLOWUP_RATIO else "MISSED"
+        lines += [
+            "",
+            f"storybot with half follow-ups / storybot: {ratio:.2f} "
+            f"(target >= {TARGET_FOLLOWUP_RATIO}): {verdict}",
+        ]
+    if {"storybot", "echo", "echo, aiohttp", "rich echo, aiohttp"} <= set(by_name):
+        story, echo, echo_aiohttp, rich_aiohttp = (
+            by_name[n].throughput
+            for n in ("storybot", "echo", "echo, aiohttp", "rich echo, aiohttp")
+        )
         ratio = story / echo
         verdict = "ok" if ratio >= TARGET_RATIO else "MISSED"
         lines += [
@@ -317,14 +385,25 @@ async def main(args: argparse.Namespace) -> None:
         )
     started = time.perf_counter()
     plan = workload(args.users, args.questions)
-    story, echo, rich = expected_replies(plan)
-    bots = [("storybot", [sys.executable, "-m", "bot", "run"], story)]
+    story, echo, rich = expected_replies(plan, private_context=False)
+    storybot = [sys.executable, "-m", "bot", "run"]
+    # Questions standing alone, as before conversations: no private context.
+    alone = {"STORYBOT_CONVERSATION_MINUTES": "0"}
+    runs = [("storybot", storybot, plan, story, alone)]
     if not args.no_echo:
         echo_bot = str(REPO / "benchmarks/echo_bot.py")
-        bots.append(("echo", [sys.executable, echo_bot], echo))
-        bots.append(("echo, aiohttp", [sys.executable, echo_bot, "--aiohttp"], echo))
-        bots.append(("rich echo, aiohttp", [sys.executable, echo_bot, "--rich", "--aiohttp"], rich))
-    results = [await run_one(name, command, plan, expect, args) for name, command, expect in bots]
+        runs.append(("echo", [sys.executable, echo_bot], plan, echo, {}))
+        runs.append(("echo, aiohttp", [sys.executable, echo_bot, "--aiohttp"], plan, echo, {}))
+        rich_bot = [sys.executable, echo_bot, "--rich", "--aiohttp"]
+        runs.append(("rich echo, aiohttp", rich_bot, plan, rich, {}))
+    if not args.no_followups:
+        followups = followup_workload(args.users, args.questions)
+        in_context = expected_replies(followups, private_context=True)[0]
+        runs.append(("storybot, follow-ups", storybot, followups, in_context, {}))
+    results = [
+        await run_one(name, command, questions, expect, args, env)
+        for name, command, questions, expect, env in runs
+    ]
     text = report(results, args, time.perf_counter() - started)
     print(text)
     if not args.no_readme:
@@ -342,6 +421,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=200, help="questions before measuring")
     parser.add_argument("--timeout", type=float, default=60, help="seconds to wait for replies")
     parser.add_argument("--no-echo", action="store_true", help="skip the echo bot run")
+    parser.add_argument("--no-followups", action="store_true", help="skip the follow-up run")
     parser.add_argument("--no-readme", action="store_true", help="don't append to the README")
     return parser.parse_args()
 

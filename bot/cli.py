@@ -19,7 +19,14 @@ from bot.curation.cli import eval_from_log
 from bot.curation.cli import register as register_curation
 from bot.curation.drafting import uncited_sentences
 from bot.engine.answering import answer_question
-from bot.engine.evaluation import evaluate, load_cases
+from bot.engine.evaluation import (
+    evaluate,
+    evaluate_conversations,
+    is_conversation_file,
+    load_cases,
+    load_conversations,
+)
+from bot.engine.followup import Turn, next_turn
 from bot.engine.loader import coverage_gaps, curation_notes, load, validate
 from bot.engine.model import Answer, KnowledgeError, Outcome, Snapshot, by_source
 from bot.logs import redactor, setup_logging
@@ -33,6 +40,8 @@ def format_answer(answer: Answer, examples: Sequence[str] = ()) -> str:
     if not answer.outcome.is_question:
         return _format_chat(answer, examples)
     lines: list[str] = []
+    if answer.about:  # a follow-up: how it was read, so the reader can correct it
+        lines.append(f"(about: {answer.about})")
     if answer.outcome is Outcome.ANSWERED:
         lines.append(answer.text or "")
         citations = answer.all_citations
@@ -94,6 +103,8 @@ def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, Settings]:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer questions from the command line or stdin."""
     snapshot, settings = _snapshot(args)
+    if args.conversation and args.question:
+        raise SettingsError("--conversation reads the questions from stdin, not arguments")
     if not args.question and sys.stdin.isatty():  # piped stdin is read without a word
         print(
             "Type a question and press Enter, one per line; Ctrl-D to end.\n"
@@ -101,14 +112,28 @@ def cmd_ask(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     # stdin is read lazily, so a tool can feed one question and read its answer at a time.
-    questions = args.question or (line.strip() for line in sys.stdin if line.strip())
+    if args.conversation:  # a blank line starts a new conversation
+        questions = (line.strip() for line in sys.stdin)
+    else:
+        questions = args.question or (line.strip() for line in sys.stdin if line.strip())
     examples = _examples(snapshot)
-    for number, question in enumerate(questions):
-        answer = answer_question(snapshot, question, settings.bands)
+    context: Turn | None = None
+    number = 0
+    for question in questions:
+        if not question:
+            context = None
+            continue
+        answer = answer_question(snapshot, question, settings.bands, context=context)
+        if args.conversation:
+            context = next_turn(answer)
         if args.json:
-            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+            line = answer.to_json()
+            if args.conversation:
+                line |= {"followup_of": answer.followup_of, "read_as": answer.read_as}
+            print(json.dumps(line, ensure_ascii=False), flush=True)
         else:
             print(("\n" if number else "") + format_answer(answer, examples), flush=True)
+        number += 1
     return 0
 
 
@@ -125,6 +150,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             readline.read_history_file(history)
         atexit.register(_save_history, readline, history)
     print(f"storybot: {len(snapshot.entries)} topics loaded. Ask a question; Ctrl-D to quit.")
+    context: Turn | None = None  # follow-ups ("and when?") are read with the last turn
     while True:
         try:
             question = input("? ").strip()
@@ -132,7 +158,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print()
             return 0
         if question:
-            answer = answer_question(snapshot, question, settings.bands)
+            answer = answer_question(snapshot, question, settings.bands, context=context)
+            context = next_turn(answer)
             print(format_answer(answer, _examples(snapshot)) + "\n")
 
 
@@ -210,14 +237,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.file is None:
         raise SettingsError("eval needs a question FILE (or --from-log)")
     snapshot, settings = _snapshot(args)
-    cases = load_cases(args.file)
-    report = evaluate(snapshot, cases, settings.bands)
+    if is_conversation_file(args.file):  # per kind: open, follow, switch, nearmiss
+        report = evaluate_conversations(snapshot, load_conversations(args.file), settings.bands)
+    else:
+        report = evaluate(snapshot, load_cases(args.file), settings.bands)
     if args.show_fails:
         for case, answer in report.misses():
             got = answer.entry.id if answer.entry else answer.outcome.value
+            read = f" read as {answer.read_as!r}" if answer.about else ""
             print(
                 f"MISS [{case.kind}] {case.question!r}: expected {case.expect}, got {got} "
-                f"({answer.confidence:.2f})"
+                f"({answer.confidence:.2f}){read}"
             )
     failed = False
     targets = dict(args.target or ())
@@ -367,6 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer questions (arguments or one per stdin line)")
     knowledge(ask)
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument(
+        "--conversation",
+        action="store_true",
+        help="stdin is conversations: each line follows up the one before, a blank line "
+        "starts a new conversation (--json adds followup_of and read_as)",
+    )
     ask.add_argument("question", nargs="*", help="questions (each argument is one question)")
     ask.set_defaults(handler=cmd_ask)
 
@@ -391,8 +427,9 @@ def build_parser() -> argparse.ArgumentParser:
         "file",
         type=Path,
         nargs="?",
-        help="a YAML list of {q, expect: answer|abstain, kind, topic, all: [[...]]}, e.g. "
-        "tests/data/reader_questions.yaml",
+        help="a YAML list of {q, expect: answer|abstain, kind, topic, all: [[...]]} (e.g. "
+        "tests/data/reader_questions.yaml), or of conversations {id, turns: [...]} (e.g. "
+        "tests/data/blind_conversations_a.yaml); see the README's 'Question files'",
     )
     run_eval.add_argument("--show-fails", action="store_true", help="print every miss")
     run_eval.add_argument(

@@ -64,6 +64,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Question log: sqlite:///path or postgresql://... (default: SQLite in the data dir).",
     ),
     Setting("STORYBOT_RETENTION_DAYS", "90", "Days the question log keeps its rows."),
+    Setting(
+        "STORYBOT_CONVERSATION_MINUTES",
+        "10",
+        "Minutes a private chat's last exchange is kept for follow-up questions (0: off).",
+    ),
+    Setting(
+        "STORYBOT_CONTEXT_SECRET",
+        "",
+        "Secret for the keys of conversation contexts shared in PostgreSQL (same on all replicas).",
+    ),
     Setting("STORYBOT_WATCH_KNOWLEDGE", "off", "Reload when the knowledge files change (on/off)."),
     Setting("STORYBOT_WATCH_INTERVAL", "10", "Seconds between checks of the knowledge files."),
     Setting("STORYBOT_METRICS_PORT", "0", "Prometheus /metrics port in polling mode (0: off)."),
@@ -163,6 +173,8 @@ class Settings:
     data_dir: Path = Path("data")
     database_url: str = ""
     retention_days: int = 90
+    conversation_minutes: float = 10.0
+    context_secret: str = field(default="", repr=False)
     watch_knowledge: bool = False
     watch_interval: float = 10.0
     metrics_port: int = 0
@@ -223,6 +235,8 @@ class Settings:
             data_dir=Path(env.get("STORYBOT_DATA_DIR") or "./data"),
             database_url=env.get("STORYBOT_DATABASE_URL", "").strip(),
             retention_days=int(_number(env, "STORYBOT_RETENTION_DAYS", minimum=1)),
+            conversation_minutes=_number(env, "STORYBOT_CONVERSATION_MINUTES", minimum=0),
+            context_secret=env.get("STORYBOT_CONTEXT_SECRET", ""),
             watch_knowledge=_switch(env, "STORYBOT_WATCH_KNOWLEDGE"),
             watch_interval=_number(env, "STORYBOT_WATCH_INTERVAL", minimum=0.1),
             metrics_port=int(_number(env, "STORYBOT_METRICS_PORT", minimum=0)),

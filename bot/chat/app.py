@@ -34,6 +34,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.chat import handlers, teaching
+from bot.chat.conversation import open_store
 from bot.chat.handlers import Services
 from bot.chat.holder import KnowledgeHolder, ReloadResult
 from bot.chat.request import AiohttpRequest, attach_clients, close_clients
@@ -243,6 +244,7 @@ async def _post_shutdown(application: Application) -> None:
     health.remove_heartbeat(services.settings.health_file)
     if services.question_log is not None:
         await services.question_log.close()
+    await services.conversations.close()
 
 
 def make_services(settings: Settings, *, webhook: bool = False) -> Services:
@@ -261,6 +263,7 @@ def make_services(settings: Settings, *, webhook: bool = False) -> Services:
         settings=settings,
         holder=holder,
         metrics=metrics,
+        conversations=open_store(settings.database_url, settings.context_secret),
         replica=socket.gethostname(),
         watching=settings.watch_knowledge,
         webhook=webhook,

@@ -15,6 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import (
+    Chat,
     ForceReply,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
@@ -23,15 +24,18 @@ from telegram import (
     Message,
     MessageEntity,
     Update,
+    User,
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ContextTypes, filters
 
-from bot.chat import render
+from bot.chat import conversation, render
+from bot.chat.conversation import ConversationStore, MemoryConversations
 from bot.chat.holder import KnowledgeHolder
 from bot.curation.report import CHART_DAYS, format_stats, render_chart
 from bot.engine.answering import answer_entry, answer_question
+from bot.engine.followup import Turn, next_turn
 from bot.engine.model import Answer, Outcome, Suggestion
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
@@ -65,19 +69,22 @@ class Services:
     watching: bool = False
     webhook: bool = False
     popular: Counter[str] = field(default_factory=Counter)
+    # The turns follow-up questions are read with (shared by replicas on PostgreSQL).
+    conversations: ConversationStore = field(default_factory=MemoryConversations)
     # Readers ask the same popular questions over and over: their answers are kept, keyed by
     # the knowledge version so a reload never serves an old answer.
-    _answers: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict)
+    _answers: OrderedDict[tuple[str, str, Turn | None], Answer] = field(default_factory=OrderedDict)
 
-    def answer(self, question: str) -> Answer:
-        """The engine's answer to ``question`` on the live knowledge (memoised)."""
+    def answer(self, question: str, context: Turn | None = None) -> Answer:
+        """The engine's answer to ``question`` on the live knowledge, read as a follow-up of
+        ``context`` when it is one (memoised: readers follow up the same answers alike)."""
         snapshot = self.holder.snapshot
-        key = (snapshot.version, question)
+        key = (snapshot.version, question, context)
         known = self._answers.get(key)
         if known is not None:
             self._answers.move_to_end(key)
             return known
-        answer = answer_question(snapshot, question, self.settings.bands)
+        answer = answer_question(snapshot, question, self.settings.bands, context=context)
         self._answers[key] = answer
         if len(self._answers) > MAX_REMEMBERED_ANSWERS:
             self._answers.popitem(last=False)
@@ -97,7 +104,24 @@ class Services:
             entry=answer.entry.id if answer.entry else None,
             confidence=answer.confidence,
             knowledge_version=self.holder.snapshot.version,
+            context=answer.about,
         )
+
+    @property
+    def reader_seconds(self) -> float:
+        """How long a private chat's last exchange is kept for follow-ups."""
+        return self.settings.conversation_minutes * 60
+
+    async def remember(
+        self, chat: Chat, user: User | None, turn: Turn, reply_id: int | None = None
+    ) -> None:
+        """The reader's conversation goes on from ``turn``, and bot message ``reply_id`` (once
+        sent) answers it."""
+        await conversation.remember_reader(
+            self.conversations, chat, user, turn, self.reader_seconds
+        )
+        if reply_id is not None:
+            await conversation.remember_answer(self.conversations, chat, reply_id, turn)
 
     def is_admin(self, update: Update) -> bool:
         """True only for configured admin user ids (checked on every call)."""
@@ -208,13 +232,18 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     started = time.perf_counter()
     message = update.effective_message
     svc = services(context)
-    answer = svc.answer(question)
+    used = await conversation.context_for(svc.conversations, message)
+    answer = svc.answer(question, used)
     chat_type = update.effective_chat.type if update.effective_chat else ""
     reply = _logged_reply(svc, answer, chat_type, context.bot.username)
+    turn = next_turn(answer)
+    await svc.remember(message.chat, message.from_user, turn)
+    await conversation.remember_asked(svc.conversations, message, used)
     sent = await with_retries(
         lambda: message.reply_html(reply.text, reply_markup=reply.keyboard, do_quote=True)
     )
     _remember(context, message.message_id, sent.message_id)
+    await conversation.remember_answer(svc.conversations, message.chat, sent.message_id, turn)
     seconds = time.perf_counter() - started
     svc.metrics.answer_seconds.observe(seconds)
     _log_answer(svc, update, answer, seconds)
@@ -259,6 +288,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet, or answer the entry named by a deep link (/start <entry-id>)."""
     svc = services(context)
     message = update.effective_message
+    await conversation.forget_reader(svc.conversations, message)
     snapshot = svc.holder.snapshot
     payload = context.args[0] if context.args else ""
     if payload and _DEEP_LINK.match(payload) and payload in snapshot.entries:
@@ -274,7 +304,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Explain how to ask in each kind of chat."""
+    """Explain how to ask in each kind of chat (and start the conversation afresh)."""
+    await conversation.forget_reader(services(context).conversations, update.effective_message)
     reply = render.help_reply(context.bot.username)
     await update.effective_message.reply_html(reply.text)
 
@@ -334,7 +365,7 @@ async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if reply_id is None or not question:
         return
     svc = services(context)
-    answer = svc.answer(question)
+    answer = svc.answer(question, await conversation.asked_with(svc.conversations, message))
     reply = _logged_reply(svc, answer, message.chat.type, context.bot.username)
     try:
         await with_retries(
@@ -348,6 +379,7 @@ async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+    await svc.remember(message.chat, message.from_user, next_turn(answer), reply_id)
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -375,9 +407,16 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer()
     if prefix == render.ANSWER_NEW and isinstance(query.message, Message):
         message = query.message
-        await with_retries(lambda: message.reply_html(reply.text, reply_markup=reply.keyboard))
+        sent = await with_retries(
+            lambda: message.reply_html(reply.text, reply_markup=reply.keyboard)
+        )
     else:
-        await with_retries(lambda: query.edit_message_text(reply.text, reply_markup=reply.keyboard))
+        sent = await with_retries(
+            lambda: query.edit_message_text(reply.text, reply_markup=reply.keyboard)
+        )
+    # The chosen entry is what the reader's next question follows up.
+    if isinstance(sent, Message):
+        await svc.remember(sent.chat, query.from_user, next_turn(answer), sent.message_id)
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -153,6 +153,11 @@ def _fit(head: str, citations: Sequence[Citation]) -> str:
         quotes[longest] = quotes[longest][:keep].rstrip() + "…"
 
 
+def _clip(text: str) -> str:
+    """The reader's words as a reply quotes them back: at most MAX_ECHO characters."""
+    return text[:MAX_ECHO] + ("…" if len(text) > MAX_ECHO else "")
+
+
 def answer_reply(
     answer: Answer,
     *,
@@ -169,8 +174,10 @@ def answer_reply(
         return sources_reply(answer.sources)
     if answer.outcome is Outcome.THANKS:
         return Reply("You're welcome! Ask me anything else about the story.")
+    # A follow-up shows what it was read with, so the reader can see it and correct it.
+    about = f"<i>about: {e(_clip(answer.about))}</i>\n" if answer.about else ""
     if answer.outcome is Outcome.ANSWERED and answer.entry is not None:
-        text = _fit(e(answer.text or ""), answer.all_citations)
+        text = _fit(about + e(answer.text or ""), answer.all_citations)
         rows = _buttons(answer.related[:3], ANSWER_NEW)
         if feedback_ref is not None:
             rows.append(
@@ -180,9 +187,9 @@ def answer_reply(
                 ]
             )
         return Reply(text, InlineKeyboardMarkup(rows) if rows else None)
-    asked = answer.question[:MAX_ECHO] + ("…" if len(answer.question) > MAX_ECHO else "")
+    asked = _clip(answer.question)
     if answer.outcome is Outcome.SUGGESTED:
-        text = f"I'm not sure what you mean by <i>{e(asked)}</i>. Did you mean one of these?"
+        text = f"{about}I'm not sure what you mean by <i>{e(asked)}</i>. Did you mean one of these?"
         return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))
     if answer.outcome is Outcome.GREETING:
         text = "Hello! I answer questions about one news story, with its sources."
@@ -191,7 +198,7 @@ def answer_reply(
             return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_IN_PLACE)))
         return Reply(text + " Try /help.")
     unsaid = "why" if answer.reason_missing else "that"
-    text = f"The story doesn't say {unsaid} (<i>{e(asked)}</i>)."
+    text = f"{about}The story doesn't say {unsaid} (<i>{e(asked)}</i>)."
     if answer.suggestions:
         text += "\nHere is what it does cover that comes closest:"
         return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))

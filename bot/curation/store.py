@@ -60,7 +60,7 @@ class MissingLogError(StoreError):
 
 INSERT_QUESTION = (
     "INSERT INTO questions (ref, asked_at, chat_type, question, outcome, entry, confidence,"
-    " knowledge_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " knowledge_version, followup, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 # A question's reference for 👍/👎 is drawn when it is asked, so the reply need not wait for the
 # database. 62 random bits, from 2**62 up: unguessable, fits a signed BIGINT, and never equal to
@@ -354,6 +354,12 @@ MIGRATIONS: tuple[tuple[str | Callable[[LogBackend], Statements], ...], ...] = (
         "CREATE INDEX questions_ref ON questions (ref)",
     ),
     (_reclassify_chat,),
+    (
+        # A follow-up ("when?") is read with the turn before: whether it was, and that turn's
+        # question (the entry it resolved to is `entry`).
+        "ALTER TABLE questions ADD COLUMN followup SMALLINT NOT NULL DEFAULT 0",
+        "ALTER TABLE questions ADD COLUMN context TEXT",
+    ),
 )
 
 
@@ -382,6 +388,19 @@ def migrate(backend: LogBackend) -> int:
                 write=True,
             )
     return len(MIGRATIONS)
+
+
+_AFTER = " (after: "
+
+
+def with_turn_before(question: str, before: str) -> str:
+    """A follow-up as curators see it: "when? (after: When is the parade?)"."""
+    return f"{question}{_AFTER}{before})"
+
+
+def is_followup_text(text: str) -> bool:
+    """True for a follow-up shown with its turn before: not a phrasing to teach on its own."""
+    return _AFTER in text
 
 
 def normalise_question(text: str) -> str:
@@ -511,8 +530,10 @@ class QuestionLog:
         entry: str | None,
         confidence: float,
         knowledge_version: str,
+        context: str | None = None,
     ) -> int:
-        """Queue one question (entry: the answered one, else the top suggestion) for the log.
+        """Queue one question (entry: the answered one, else the top suggestion) for the log;
+        ``context`` is the question of the turn a follow-up was read with.
 
         Returns the question's reference for 👍/👎 at once: the row is written with others a
         moment later (``flush`` writes it now), so no reply waits for the database. A failing
@@ -528,6 +549,8 @@ class QuestionLog:
             entry,
             float(confidence),
             str(knowledge_version),
+            int(context is not None),
+            normalise_question(context) if context is not None else None,
         )
         self._queued.append(row)
         if not self._flush_queued:
@@ -574,16 +597,21 @@ class QuestionLog:
         self, days: int, limit: int = 20, index: MatchIndex | None = None
     ) -> list[UnansweredGroup]:
         """The commonest abstained, suggested and 👎 questions of the last ``days`` days,
-        grouped by meaning as ``index`` (the live knowledge's) reads them."""
+        grouped by meaning as ``index`` (the live knowledge's) reads them; a follow-up shows
+        the turn before it ("when? (after: When is the parade?)")."""
         _, since = _window(days)
         rows = self._backend.execute(
-            "SELECT question, outcome, entry, helpful, asked_at FROM questions"
+            "SELECT question, outcome, entry, helpful, asked_at, followup, context FROM questions"
             " WHERE asked_at >= ? AND (outcome IN (?, ?) OR helpful = 0)",
             since,
             Outcome.ABSTAINED.value,
             Outcome.SUGGESTED.value,
         ).rows
-        return group_questions(rows, index)[:limit]
+        read = [
+            (with_turn_before(q, context) if followup and context else q, *rest)
+            for q, *rest, followup, context in rows
+        ]
+        return group_questions(read, index)[:limit]
 
     def stats(self, days: int) -> Stats:
         """Questions per day by outcome, the top entries and the feedback of ``days`` days."""
@@ -630,12 +658,13 @@ class QuestionLog:
         )
 
     def reviewed(self, days: int) -> list[LoggedQuestion]:
-        """Rows of ``days`` days worth a curator's look: rated 👍/👎, abstained or suggested."""
+        """Rows of ``days`` days worth a curator's look: rated 👍/👎, abstained or suggested.
+        Follow-ups ("when?") are left out: alone they are not the question that was asked."""
         _, since = _window(days)
         rows = self._backend.execute(
             "SELECT id, asked_at, chat_type, question, outcome, entry, confidence,"
             " knowledge_version, helpful, needs_review FROM questions"
-            " WHERE asked_at >= ? AND (needs_review = 1 OR helpful IS NOT NULL"
+            " WHERE asked_at >= ? AND followup = 0 AND (needs_review = 1 OR helpful IS NOT NULL"
             " OR outcome IN (?, ?)) ORDER BY id",
             since,
             Outcome.ABSTAINED.value,

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.curation.grouping import meaning_key, same_meaning
-from bot.curation.store import LogBackend, _window, timestamp
+from bot.curation.store import LogBackend, _window, is_followup_text, timestamp
 from bot.curation.yamledit import EditError, append_to_item_list, write_atomically
 from bot.engine.answering import DEFAULT_BANDS, Bands, answer_question
 from bot.engine.loader import FAQ_FILE, validate
@@ -240,19 +240,29 @@ class TeachResult:
     teaching_ids: tuple[int, ...] = ()
 
 
+ONLY_FOLLOWUPS = (
+    "These are follow-ups: they mean something only after the turn before them, so they "
+    "cannot be taught on their own. Teach the question they follow instead."
+)
+
+
 def phrasings_to_teach(group: Group, index: MatchIndex) -> list[str]:
     """The group's phrasings worth adding: one per distinct meaning, commonest first, leaving
     out those with slips the engine corrects (a phrasing should be spelled right)."""
     chosen: list[str] = []
     meanings: set[frozenset[str]] = set()
     for text in group.variants:
+        if is_followup_text(text):
+            continue  # "when? (after: ...)" means something only after its turn before
         if analyse(text, index.synonyms) != analyse(text, index.synonyms, index.vocabulary):
             continue  # "kims trian": the engine corrects it, a phrasing should not need that
         key = meaning_key(text, index)
         if key not in meanings:
             meanings.add(key)
             chosen.append(text)
-    return (chosen or [group.question])[:MAX_PHRASINGS]
+    if not chosen and not is_followup_text(group.question):
+        chosen = [group.question]
+    return chosen[:MAX_PHRASINGS]
 
 
 def check_teaching(
@@ -293,6 +303,8 @@ class Teacher:
             if entry_id not in old.entries:
                 return TeachResult(False, f"There is no entry {entry_id} any more.")
             texts = phrasings_to_teach(group, old.index)
+            if not texts:
+                return TeachResult(False, ONLY_FOLLOWUPS)
             current = await asyncio.to_thread(self.store.overlay)
             items = [Taught(-n, TaughtKind.PHRASING, t, entry_id) for n, t in enumerate(texts, 1)]
             overlay = Overlay(current.revision, (*current.items, *items))
@@ -326,6 +338,8 @@ class Teacher:
             old = self.holder.snapshot
             current = await asyncio.to_thread(self.store.overlay)
             texts = phrasings_to_teach(group, old.index)
+            if not texts:
+                return TeachResult(False, ONLY_FOLLOWUPS)
             items = [Taught(-n, TaughtKind.DECLINE, t) for n, t in enumerate(texts, 1)]
             overlay = Overlay(current.revision, (*current.items, *items))
             new, reasons = await asyncio.to_thread(

@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from bot.engine.followup import (
+    CLEARLY_BETTER,
+    Turn,
+    as_followup,
+    continues_last_question,
+    did_you_mean,
+    has_focus,
+    is_followup_shaped,
+    names_topic,
+    points_back,
+    read_with,
+)
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
 from bot.engine.text import asking_sentences, chat_kind, question_clauses, without_links
@@ -44,12 +56,18 @@ DEFAULT_BANDS = Bands()
 
 
 def answer_question(
-    snapshot: Snapshot, question: str, bands: Bands = DEFAULT_BANDS, max_suggestions: int = 3
+    snapshot: Snapshot,
+    question: str,
+    bands: Bands = DEFAULT_BANDS,
+    max_suggestions: int = 3,
+    *,
+    context: Turn | None = None,
 ) -> Answer:
     """Match one question against the snapshot and decide what to say.
 
     A message that asks several things ("when did he leave and when did he arrive?") gets
-    every part answered that can be answered with confidence.
+    every part answered that can be answered with confidence. ``context`` is the previous
+    turn of the same conversation (``Answer.turn``): a follow-up is read with it.
     """
     message = without_links(question[:MAX_MESSAGE_CHARS])
     question = " ".join(question[:MAX_MESSAGE_CHARS].split())
@@ -60,9 +78,60 @@ def answer_question(
     asked = " ".join(message.split())
     if len(asked) > LONG_MESSAGE_CHARS:
         asked = asking_sentences(message, LONG_MESSAGE_CHARS)
-    answer = replace(_answer_one(snapshot, asked, bands, max_suggestions), question=question)
+    if context is None or not is_followup_shaped(snapshot, asked):
+        answer = _answer_message(snapshot, asked, bands, max_suggestions)
+    else:
+        answer = _answer_followup(snapshot, asked, context, bands, max_suggestions)
+    return replace(answer, question=question)
+
+
+def _answer_followup(
+    snapshot: Snapshot, question: str, context: Turn, bands: Bands, max_suggestions: int
+) -> Answer:
+    """The follow-up read with the turn before, unless its standalone reading is clearly the
+    one meant; "did you mean" when neither reading is clearly better."""
+    reading = read_with(snapshot, question, context, max_suggestions + 1)
+    if not reading.borrowed:  # the turn before named no topic to read this with
+        return _answer_message(snapshot, question, bands, max_suggestions)
+    contextual = _decide(snapshot, question, reading.fitting, bands, max_suggestions)
+    if not contextual.answered:
+        # "it" may stand for what the last answer named rather than what was asked.
+        by_answer = read_with(snapshot, question, context, max_suggestions + 1, by_answer=True)
+        answer = _decide(snapshot, question, by_answer.fitting, bands, max_suggestions)
+        if answer.answered:
+            reading, contextual = by_answer, answer
+    if not contextual.answered and not reading.fitting:
+        # A near miss in context: abstain, naming the closest topics as any abstention does.
+        contextual = _abstain(question, reading.close, bands, max_suggestions)
+    contextual = as_followup(contextual, snapshot, context)
+    own = reading.own
+    if not names_topic(snapshot, own) or points_back(question):
+        # "when?", "how many?": alone they ask nothing; "what did he see there?": alone,
+        # "he" and "there" point at nothing.
+        return contextual
+    standalone = _answer_message(snapshot, question, bands, max_suggestions)
+    if not standalone.answered:
+        return contextual
+    if contextual.answered and continues_last_question(question) and not has_focus(own):
+        return contextual  # "and China's?": the last question again, about China
+    if not contextual.answered or contextual.entry == standalone.entry:
+        return contextual if contextual.answered else standalone
+    if standalone.confidence - contextual.confidence >= CLEARLY_BETTER:
+        return standalone
+    if contextual.confidence - standalone.confidence >= CLEARLY_BETTER:
+        return contextual
+    return as_followup(
+        did_you_mean(question, contextual, standalone, max_suggestions), snapshot, context
+    )
+
+
+def _answer_message(
+    snapshot: Snapshot, question: str, bands: Bands, max_suggestions: int
+) -> Answer:
+    """The message read alone, every part of it answered that can be."""
+    answer = _answer_one(snapshot, question, bands, max_suggestions)
     parts: list[Answer] = []
-    for clause in question_clauses(asked)[:MAX_PARTS]:
+    for clause in question_clauses(question)[:MAX_PARTS]:
         part = _answer_one(snapshot, clause, bands, max_suggestions)
         if part.answered and all(part.entry != known.entry for known in parts):
             parts.append(part)
@@ -75,6 +144,13 @@ def answer_question(
 
 def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions: int) -> Answer:
     matches = snapshot.index.search(question, limit=max_suggestions + 1)
+    return _decide(snapshot, question, matches, bands, max_suggestions)
+
+
+def _decide(
+    snapshot: Snapshot, question: str, matches: list[Match], bands: Bands, max_suggestions: int
+) -> Answer:
+    """The answer, "did you mean" or abstention that ranked matches call for."""
     if snapshot.declined:
         declined = bool(matches) and matches[0].entry.id in snapshot.declined
         matches = [m for m in matches if m.entry.id not in snapshot.declined]
@@ -114,6 +190,14 @@ def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions
             top.confidence,
             suggestions=_suggestions(close),
         )
+    return _abstain(question, matches, bands, max_suggestions)
+
+
+def _abstain(question: str, matches: list[Match], bands: Bands, max_suggestions: int) -> Answer:
+    """No answer; the closest topics when they are close enough to be worth naming."""
+    if not matches:
+        return Answer(question, Outcome.ABSTAINED, 0.0)
+    top = matches[0]
     floor = max(bands.closest, top.confidence / 2)
     close = [m for m in matches if m.confidence >= floor][:max_suggestions]
     return Answer(question, Outcome.ABSTAINED, top.confidence, suggestions=_suggestions(close))

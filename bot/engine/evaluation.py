@@ -1,4 +1,5 @@
-"""Question files (the format: README.md, "Question files") -> accuracy per kind."""
+"""Question files and conversation files (the formats: README.md, "Question files") ->
+accuracy per kind."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from bot.engine.answering import Bands, answer_question
+from bot.engine.followup import Turn, next_turn
 from bot.engine.model import Answer, Snapshot
 from bot.engine.yamlfile import YamlList, read_yaml
 
 # Groups of kinds the targets may name besides the kinds themselves.
 ANSWERABLE = "answerable"
 ABSTAIN = "abstain"
+# The kinds of a conversation's turns: the first question, a follow-up, a new question in
+# the middle, and a follow-up the story does not answer (to be declined).
+TURN_KINDS = ("open", "follow", "switch", "nearmiss")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,4 +126,68 @@ def evaluate(snapshot: Snapshot, cases: Iterable[Case], bands: Bands | None = No
     for case in cases:
         answer = answer_question(snapshot, case.question, bands or Bands())
         report.results.append((case, answer, case.judge(answer)))
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """Questions asked in order in one chat, each judged as a case."""
+
+    id: str
+    turns: tuple[Case, ...]
+
+
+def _read_list(path: Path, what: str) -> YamlList:
+    """The file's top-level list; QuestionFileError naming the file and line otherwise."""
+    data, problems = read_yaml(Path(path), str(path))
+    if problems:
+        raise QuestionFileError(str(problems[0]))
+    if data is None:
+        return YamlList()
+    if not isinstance(data, YamlList):
+        line = getattr(data, "line", 1)
+        raise QuestionFileError(f"{path}:{line}: expected a list of {what}")
+    return data
+
+
+def is_conversation_file(path: Path) -> bool:
+    """True when the file holds conversations (items with ``turns``), not questions."""
+    data = _read_list(path, "questions or conversations")
+    return any(isinstance(item, dict) and "turns" in item for item in data)
+
+
+def load_conversations(path: Path) -> list[Conversation]:
+    """Read a conversation file; QuestionFileError naming the file, the conversation, the turn
+    and its line when something is wrong."""
+    data = _read_list(path, "conversations, one '- id: ...' with 'turns' each")
+    conversations = []
+    for number, (item, line) in enumerate(zip(data, data.item_lines, strict=True), 1):
+        if not isinstance(item, dict) or not isinstance(item.get("turns"), YamlList):
+            raise QuestionFileError(f"{path}: conversation {number} (line {line}): needs 'turns'")
+        name = str(item.get("id", number))
+        turns = []
+        for turn_number, (turn, turn_line) in enumerate(
+            zip(item["turns"], item["turns"].item_lines, strict=True), 1
+        ):
+            where = f"{path}: conversation {name}, turn {turn_number} (line {turn_line})"
+            kind = turn.get("kind", "follow") if isinstance(turn, dict) else None
+            if kind not in TURN_KINDS:
+                raise QuestionFileError(f"{where}: kind must be one of {', '.join(TURN_KINDS)}")
+            expect = "abstain" if kind == "nearmiss" else "answer"
+            turns.append(_case({**turn, "expect": expect}, where))
+        conversations.append(Conversation(name, tuple(turns)))
+    return conversations
+
+
+def evaluate_conversations(
+    snapshot: Snapshot, conversations: Iterable[Conversation], bands: Bands | None = None
+) -> Report:
+    """Ask each conversation's turns in order, each read with the one before, and judge them."""
+    report = Report()
+    for conversation in conversations:
+        context: Turn | None = None
+        for case in conversation.turns:
+            answer = answer_question(snapshot, case.question, bands or Bands(), context=context)
+            context = next_turn(answer)
+            report.results.append((case, answer, case.judge(answer)))
     return report

@@ -56,6 +56,8 @@ FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a conte
 CANDIDATES = 8
 MIN_PART_TOPICS = 2  # known words an asking part of a long message needs to stand alone
 COMMON_POSTINGS = 200
+# Borrowed words (a follow-up's topic) an entry lacks count this share of their weight against it.
+OPTIONAL_SHARE = 0.25
 COVERAGE_SHARE, OVERLAP_SHARE, FUZZY_SHARE = 0.6, 0.25, 0.15
 
 
@@ -82,6 +84,7 @@ class MatchIndex:
     __slots__ = (
         "_credits",
         "_entries",
+        "_numbers",
         "_phrasing_texts",
         "_phrasing_weights",
         "_phrasings",
@@ -103,6 +106,7 @@ class MatchIndex:
         vocabulary: Vocabulary,
     ) -> None:
         self._entries = entries
+        self._numbers = {entry.id: number for number, entry in enumerate(entries)}
         self._phrasings = phrasings
         self._credits = credits
         self._postings = postings
@@ -181,6 +185,31 @@ class MatchIndex:
         """The question's content stems, deduplicated, in order."""
         return list(dict.fromkeys(analyse(question, self.synonyms, self.vocabulary)))
 
+    def accounts_for(self, entry_id: str, token: str) -> bool:
+        """True when the entry's phrasings, answer or evidence use ``token``."""
+        number = self._numbers.get(entry_id)
+        return number is not None and token in self._credits[number]
+
+    def entry_count(self, token: str) -> int:
+        """How many entries use ``token``."""
+        return len(self._postings.get(token, ()))
+
+    def knows(self, token: str) -> bool:
+        """True when some entry uses ``token``."""
+        return token in self._weights
+
+    def search_tokens(
+        self,
+        tokens: list[str],
+        scale: Mapping[str, float],
+        limit: int = 5,
+        optional: frozenset[str] = frozenset(),
+    ) -> list[Match]:
+        """Entries ranked for analysed tokens, each weighed times ``scale`` (default 1): a
+        follow-up's words count fully, the words it borrows from the turn before less. An
+        ``optional`` word an entry lacks costs it only OPTIONAL_SHARE of its weight."""
+        return self._score(tokens, scale, optional)[:limit]
+
     def weight(self, token: str) -> float:
         """How much a stem says about which entry is meant (unknown stems weigh most)."""
         weight = self._weights.get(token)
@@ -245,10 +274,15 @@ class MatchIndex:
             ]
         return found
 
-    def _score(self, tokens: list[str]) -> list[Match]:
+    def _score(
+        self,
+        tokens: list[str],
+        scale: Mapping[str, float] | None = None,
+        optional: frozenset[str] = frozenset(),
+    ) -> list[Match]:
         if all(t.startswith("@") for t in tokens):
             return []  # "how are you?": a question word alone names no topic
-        weights = {t: self.weight(t) for t in tokens}
+        weights = {t: self.weight(t) * (scale.get(t, 1.0) if scale else 1.0) for t in tokens}
         total = sum(weights.values())
         # Candidates come from the rarer words; words in a large share of the entries only
         # add to the score of those candidates (walking their postings costs the most).
@@ -286,7 +320,8 @@ class MatchIndex:
             closeness = (OVERLAP_SHARE * overlap + FUZZY_SHARE * fuzzy) / (
                 OVERLAP_SHARE + FUZZY_SHARE
             )
-            coverage = covered / total
+            missing = sum(weights[t] for t in optional if t not in self._credits[number])
+            coverage = covered / (total - (1 - OPTIONAL_SHARE) * missing)
             # Reading like a phrasing says little when part of the question is about something
             # no entry knows ("the speed of *light*"): closeness counts for the known part only.
             closeness *= known_share
@@ -301,7 +336,7 @@ class MatchIndex:
             # train is green") names its topic but cannot answer it.
             reason_missing = asks_why and not entry.gives_reason
             matches.append(Match(entry, min(confidence, 1.0), coverage, closeness, reason_missing))
-        return matches
+        return sorted(matches, key=lambda m: -m.confidence) if scale else matches
 
     def __len__(self) -> int:
         return sum(len(p) for p in self._phrasings)

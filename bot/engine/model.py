@@ -170,6 +170,15 @@ class Answer:
     sources: tuple[Source, ...] = ()  # what the knowledge comes from (Outcome.SOURCES)
     # An abstention on a why-question: the story tells about the topic, not the reason.
     reason_missing: bool = False
+    # A follow-up: the question of the turn it was read with ("When is the parade?"), and
+    # that turn's entry (None for a standalone reading, or when the turn had no answer).
+    about: str | None = None
+    followup_of: str | None = None
+
+    @property
+    def read_as(self) -> str:
+        """The question as understood: a follow-up names the turn it was read with."""
+        return f"{self.question} (about: {self.about})" if self.about else self.question
 
     @property
     def answered(self) -> bool:

@@ -47,8 +47,12 @@ _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     (r"(?<!\ba )(?<!\bone )\b(?:day|date)\W*$", " @when "),
     (r"\b(?:what|which) (?:city|place|country)\b|\bwhere\b", " @where "),
     (r"\bwho(?:m|se)?\b", " @who "),
-    # "what for?" asks why; "what's for dinner" does not.
-    (r"\bwhy\b|\bfor what reason\b|\bwhat for\b(?! \w)", " @why "),
+    # "what for?" and "what is it for" ask a purpose; "what's for dinner" does not.
+    (
+        r"\bwhy\b|\bfor what reason\b|\bwhat for\b(?! \w)"
+        r"|\bwhat(?: is| are| was| were)? (?:it|that|this|they|those|these) for\b",
+        " @why ",
+    ),
     # Any other "how" asks the manner ("how is he travelling?"); "how fast" keeps "fast".
     (
         r"\bhow\b(?! (?:fast|quick|quickly|slow|slowly|soon|early|late)\b)|\bby what means\b"

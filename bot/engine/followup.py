@@ -1,0 +1,235 @@
+"""Follow-up questions read with the turn before them ("When is the parade?" - "who hosts it?").
+
+A message that names no topic of its own (only question words: "when?", "how many?", "by
+whom?"), points back at one ("it", "they", "there", "that") or continues the last question
+("and Russia's?", "what about the train?") is read twice: alone, and with the previous turn's
+topic words added at a lower weight, so its own words still decide what is asked and the
+borrowed ones only say what about (when that finds nothing, with the words of the previous
+answer: "by train" - "how fast is it?"). A message that names its own topic and points back at
+nothing stands alone: context never hijacks a new question.
+
+The contextual reading must account for what the follow-up itself asks: an entry that does
+not know one of its words or the kind of answer it wants ("and their range?", "how many will
+be built?") is a near miss, abstained on as any other.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from bot.engine.matcher import Match
+from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
+from bot.engine.text import STOPWORDS, STRICT_FOCUS, fold, is_small_talk
+
+# English words that point back at something said before (the engine's language rules; a
+# story's own words stay in knowledge/).
+REFERENCE_WORDS: frozenset[str] = frozenset(
+    """
+    it its itself they them their theirs themselves he him his himself she her hers herself
+    there that this those these then thereafter such else
+    """.split()
+)
+# "and Russia's?", "but why?", "what about the train?", "how about China": the last question
+# asked again about something else, or more about the same thing.
+_CONTINUES = re.compile(r"^(?:(?:and|but|also|so|or|then)\b|(?:what|how) about\b)")
+_WORD = re.compile(r"[\w']+")
+
+# The previous turn's words weigh this much of their own weight in a follow-up that names a
+# topic of its own ("when did he arrive?"), and fully in one that names none ("what day?").
+CONTEXT_WEIGHT = 0.5
+# The entry that answered the last turn, matched again, counts this share of its confidence.
+LAST_ENTRY_FACTOR = 0.85
+# The share of a follow-up's own words (by weight) its answer must know.
+OWN_SHARE = 0.6
+# A follow-up that also names a topic of its own: the standalone reading wins outright only
+# when this much more confident than the contextual one (and the other way round).
+CLEARLY_BETTER = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier exchange: what it was about (the question of the entry that answered it,
+    else the words asked) and that entry (None when none did). Plain text and an id: safe
+    to store anywhere."""
+
+    question: str
+    entry_id: str | None = None
+
+
+# "this", "that"...: a pronoun alone ("is that a lot?"), a determiner before a noun.
+DEMONSTRATIVES: frozenset[str] = frozenset("this that these those such".split())
+_REFERENCE = re.compile(r"\b(?:" + "|".join(sorted(REFERENCE_WORDS)) + r")\b", re.IGNORECASE)
+# "what about the train?": the words after it are the topic, "how" asks no manner here.
+_ABOUT = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:what|how)\s+about\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A follow-up read with the turn before: its own words, the topic words it borrowed, the
+    entries that fit that reading and all the entries it came close to."""
+
+    own: list[str]
+    borrowed: list[str]
+    fitting: list[Match]
+    close: list[Match]
+
+
+def own_words(snapshot: Snapshot, question: str) -> list[str]:
+    """The analysed words of the message itself: not what its pointing words stand for
+    alone ("he" is whoever the last turn was about, whatever a synonym says "he" means)."""
+    index = snapshot.index
+    pointers = " ".join(_REFERENCE.findall(question))
+    stand_for = set(index.analyse(pointers)) if pointers else set()
+    return [t for t in index.analyse(_ABOUT.sub(" ", question)) if t not in stand_for]
+
+
+def is_followup_shaped(snapshot: Snapshot, question: str) -> bool:
+    """True when the message needs the turn before to be understood: it names no known topic,
+    points back at one, or continues the last question."""
+    folded = fold(question).strip()
+    if not folded or is_small_talk(question):
+        return False
+    if continues_last_question(question) or _REFERENCE.search(question):
+        return True
+    return not names_topic(snapshot, own_words(snapshot, question))
+
+
+def topic_of(snapshot: Snapshot, turn: Turn) -> str:
+    """How a follow-up's reading names what it is about: the entry's question, or the words
+    of the turn when no entry answered it."""
+    entry = snapshot.entries.get(turn.entry_id or "")
+    return entry.question if entry else turn.question
+
+
+def read_with(
+    snapshot: Snapshot, question: str, turn: Turn, limit: int, *, by_answer: bool = False
+) -> Reading:
+    """The follow-up read with the turn's topic words added: those of its question, or (with
+    ``by_answer``) those of the answer it got ("by train" - "how fast is it?")."""
+    index = snapshot.index
+    own = own_words(snapshot, question)
+    # Only "and Russia's?" asks the last question's kind of answer again; "what will happen
+    # there?" asks something new about the same topic.
+    borrow_focus = not has_focus(own) and continues_last_question(question)
+    weight = CONTEXT_WEIGHT if names_topic(snapshot, own) else 1.0
+    entry = snapshot.entries.get(turn.entry_id or "")
+    if by_answer:
+        texts = [entry.answer] if entry is not None else []
+    else:
+        texts = [turn.question]
+        if entry is not None and entry.question != turn.question:
+            texts.append(entry.question)
+    scale: dict[str, float] = {}
+    for text in texts:
+        for token in index.analyse(text):
+            # The follow-up's own question word replaces the one asked before ("when?").
+            if token in own or token in scale or (token.startswith("@") and not borrow_focus):
+                continue
+            # A word only the last entry uses is what was asked then ("feature"), not the
+            # topic the conversation is about ("the parade"): it would only dilute the rest.
+            only_last = entry is not None and index.accounts_for(entry.id, token)
+            if not token.startswith("@") and index.entry_count(token) - only_last < 1:
+                continue
+            # "and Russia's?" asks the same kind of answer as before, fully.
+            scale[token] = 1.0 if token.startswith("@") else weight
+    if borrow_focus and names_topic(snapshot, own) and not points_back(question):
+        # "and Russia's?" after "Who is China's leader?": the same kind of question about
+        # Russia; the last one's topic words would only pull back to the same answer.
+        for token in [t for t in scale if not t.startswith("@")]:
+            del scale[token]
+    borrowed = list(scale)
+    if not borrowed:
+        return Reading(own, borrowed, [], [])
+    optional = frozenset(borrowed)
+    matches = index.search_tokens(own + borrowed, scale, limit + 1, optional)
+    # A follow-up mostly asks something new: the answer just given is less likely wanted.
+    matches = sorted(
+        (
+            replace(m, confidence=m.confidence * LAST_ENTRY_FACTOR)
+            if m.entry.id == turn.entry_id
+            else m
+            for m in matches
+        ),
+        key=lambda m: -m.confidence,
+    )[:limit]
+    # What "it" may stand for: the topic words, or what the last answer named ("by train").
+    topic = {t for t in borrowed if not t.startswith("@")}
+    if entry is not None:
+        topic.update(t for t in index.analyse(entry.answer) if not t.startswith("@"))
+    fitting = [m for m in matches if _fits(snapshot, m, own, topic)]
+    return Reading(own, borrowed, fitting, matches)
+
+
+def points_back(question: str) -> bool:
+    """True when the message uses a word that stands for something said before ("it", "he",
+    "is that a lot?"). "this article", "that material" name their own noun: the message may
+    still mean the last turn's topic, but can stand alone too."""
+    words = _WORD.findall(fold(question))
+    for number, word in enumerate(words):
+        if word in DEMONSTRATIVES:
+            following = words[number + 1] if number + 1 < len(words) else None
+            if following is None or following in STOPWORDS:
+                return True
+        elif word in REFERENCE_WORDS:
+            return True
+    return False
+
+
+def names_topic(snapshot: Snapshot, own: list[str]) -> bool:
+    """True when analysed words name something the knowledge knows (not only ask "when?")."""
+    return any(not t.startswith("@") and snapshot.index.knows(t) for t in own)
+
+
+def continues_last_question(question: str) -> bool:
+    """True for "and Russia's?", "what about the train?": the last question, about X."""
+    return bool(_CONTINUES.match(fold(question).strip()))
+
+
+def _fits(snapshot: Snapshot, match: Match, own: list[str], topic: set[str]) -> bool:
+    """True when the matched entry answers what the follow-up itself asks (the kind of answer
+    it wants, and most of its words) about the topic it borrowed (one of those words)."""
+    index = snapshot.index
+    entry_id = match.entry.id
+    if any(t in STRICT_FOCUS and not index.accounts_for(entry_id, t) for t in own):
+        return False
+    words = [t for t in own if not t.startswith("@")]
+    total = sum(index.weight(t) for t in words)
+    known = sum(index.weight(t) for t in words if index.accounts_for(entry_id, t))
+    if total and known / total < OWN_SHARE:
+        return False
+    return not topic or any(index.accounts_for(entry_id, t) for t in topic)
+
+
+def as_followup(answer: Answer, snapshot: Snapshot, turn: Turn) -> Answer:
+    """The answer marked as read with ``turn``."""
+    return replace(answer, about=topic_of(snapshot, turn), followup_of=turn.entry_id)
+
+
+def did_you_mean(question: str, first: Answer, second: Answer, limit: int) -> Answer:
+    """Both readings offered when neither is clearly the one meant."""
+    offered: list[Suggestion] = []
+    for answer in (first, second):
+        if answer.entry and all(s.entry != answer.entry.id for s in offered):
+            offered.append(Suggestion(answer.entry.id, answer.entry.question))
+    confidence = max(first.confidence, second.confidence)
+    return Answer(question, Outcome.SUGGESTED, confidence, suggestions=tuple(offered[:limit]))
+
+
+def next_turn(answer: Answer) -> Turn:
+    """The context the reader's next message is read with, after ``answer``.
+
+    An answered turn is about what its entry asks (a follow-up's own words are often only
+    "when?", and the reader's words measured worse as a topic); a follow-up that found no
+    answer keeps the topic it was read with.
+    """
+    if answer.answered and answer.entry:
+        return Turn(answer.entry.question, answer.entry.id)
+    if answer.about:
+        return Turn(answer.about, answer.followup_of)
+    return Turn(answer.question)
+
+
+def has_focus(own: list[str]) -> bool:
+    """True when the analysed words ask a kind of answer of their own ("when", "who")."""
+    return any(t.startswith("@") for t in own)

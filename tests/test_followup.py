@@ -1,0 +1,186 @@
+"""Follow-up questions read with the turn before them (engine only, no Telegram)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from botapi_emulator import parse_html
+from hypothesis import given
+from hypothesis import strategies as st
+from test_hostile_input import ENTRY_IDS, FAST, SNAPSHOT, TEXT, check_reply, echo
+
+from bot.chat import render
+from bot.engine.answering import answer_entry, answer_question
+from bot.engine.evaluation import evaluate_conversations, load_conversations
+from bot.engine.followup import Turn, did_you_mean, next_turn
+from bot.engine.loader import load
+from bot.engine.model import Answer, Outcome, Snapshot
+from bot.settings import bundled_knowledge
+
+DATA = Path(__file__).parent / "data"
+DEV = Path(__file__).resolve().parents[2] / "shared/eval/dev_conversations.yaml"
+
+
+@pytest.fixture(scope="module")
+def snapshot() -> Snapshot:
+    return load(bundled_knowledge())
+
+
+def talk(snapshot: Snapshot, *questions: str) -> list[Answer]:
+    """Ask the questions in order, each read with the turn before."""
+    answers, context = [], None
+    for question in questions:
+        answer = answer_question(snapshot, question, context=context)
+        answers.append(answer)
+        context = next_turn(answer)
+    return answers
+
+
+def entry(answer: Answer) -> str | None:
+    return answer.entry.id if answer.answered and answer.entry else None
+
+
+def test_without_context_nothing_changes(snapshot):
+    alone = answer_question(snapshot, "when?")
+    assert alone.outcome is Outcome.ABSTAINED
+    assert alone.about is None and alone.followup_of is None
+    assert alone.read_as == "when?"
+
+
+def test_bare_question_word_takes_the_last_topic(snapshot):
+    first, when = talk(snapshot, "What will the parade be like?", "what day?")
+    assert entry(first) == "parade-features"
+    assert entry(when) == "parade-date"
+    assert when.followup_of == "parade-features"
+    assert when.about == "What will the parade feature?"
+    assert when.read_as == "what day? (about: What will the parade feature?)"
+
+
+def test_pronouns_and_place_words_point_at_the_last_topic(snapshot):
+    # Alone, "what did he see there?" was answered with whom Kim meets in Beijing.
+    assert entry(answer_question(snapshot, "what did he see there?")) == "who-kim-meets"
+    _, saw = talk(snapshot, "What did Kim do before leaving?", "what did he see there?")
+    assert entry(saw) == "carbon-fiber-icbm"
+    _, there = talk(snapshot, "When is the parade?", "what will happen there?")
+    assert entry(there) == "parade-features"
+
+
+def test_and_x_asks_the_last_question_about_x(snapshot):
+    _, russia = talk(snapshot, "Who is China's leader?", "and Russia's?")
+    assert entry(russia) == "who-is-putin"
+    _, china = talk(snapshot, "Who is Russia's leader in the story?", "what about China's?")
+    assert entry(china) == "who-is-xi"
+
+
+def test_it_may_stand_for_what_the_last_answer_named(snapshot):
+    # The question was what China gains; the answer named the 26 leaders "coming" refers to.
+    _, coming = talk(
+        snapshot,
+        "What is China trying to achieve by hosting so many leaders?",
+        "how many are coming?",
+    )
+    assert entry(coming) == "other-leaders" and "26" in (coming.text or "")
+
+
+def test_a_question_naming_its_own_topic_stands_alone(snapshot):
+    *_, missiles = talk(
+        snapshot,
+        "How does Kim travel to Beijing?",
+        "how fast is it?",
+        "Which missiles are mentioned?",
+    )
+    assert entry(missiles) == "hwasong-missiles"
+    assert missiles.about is None and missiles.followup_of is None
+    *_, publisher = talk(snapshot, "Is Kim's train fast?", "who published this article?")
+    assert entry(publisher) == "article-publisher"
+
+
+def test_near_miss_follow_ups_are_declined(snapshot):
+    for opening, near_miss in [
+        ("How does Kim travel to Beijing?", "how heavy is it?"),
+        ("Did Kim fly to China?", "how many carriages does it have?"),
+        ("Who is China's leader?", "what will they discuss?"),
+        ("What did Kim do before leaving?", "and their range?"),
+        ("When is the parade?", "how long will it last?"),
+    ]:
+        _, answer = talk(snapshot, opening, near_miss)
+        assert not answer.answered, (opening, near_miss, entry(answer))
+        assert answer.about is not None  # declined as a follow-up, the reading shown
+
+
+def test_a_follow_up_that_fails_keeps_the_topic_for_the_next(snapshot):
+    _, heavy, fast = talk(snapshot, "Did Kim fly to China?", "how heavy is it?", "how fast is it?")
+    assert not heavy.answered
+    assert next_turn(heavy).entry_id == "did-kim-fly"
+    assert entry(fast) == "train-speed"
+
+
+def test_readings_that_disagree_without_a_clear_winner_offer_both(snapshot):
+    # In context: who reported the arrival (Rodong Sinmun); alone: who reported the trip.
+    in_context = answer_entry(snapshot, "rodong-sinmun", "and who reported it?", 0.7)
+    alone = answer_entry(snapshot, "who-reported", "and who reported it?", 0.72)
+    both = did_you_mean("and who reported it?", in_context, alone, 3)
+    assert both.outcome is Outcome.SUGGESTED
+    assert [s.entry for s in both.suggestions] == ["rodong-sinmun", "who-reported"]
+
+
+def test_a_follow_up_naming_its_own_topic_is_read_alone_when_that_is_clearly_better(snapshot):
+    _, own = talk(snapshot, "When did Kim arrive in China?", "and who reported the parade?")
+    assert entry(own) == "who-reported" and own.about is None
+
+
+def test_small_talk_is_not_a_follow_up(snapshot):
+    _, thanks = talk(snapshot, "When is the parade?", "thanks!")
+    assert thanks.outcome is Outcome.THANKS and thanks.about is None
+
+
+def test_context_from_an_unanswered_turn_still_gives_the_topic(snapshot):
+    answer = answer_question(snapshot, "and when is it?", context=Turn("the parade"))
+    assert entry(answer) == "parade-date"
+    assert answer.followup_of is None and answer.about == "the parade"
+
+
+def test_unknown_entry_in_context_is_harmless(snapshot):
+    # A context stored before a reload may name an entry that no longer exists.
+    answer = answer_question(snapshot, "when?", context=Turn("the parade", "no-such-entry"))
+    assert entry(answer) == "parade-date"
+
+
+def rates(snapshot: Snapshot, path: Path) -> dict[str, float]:
+    report = evaluate_conversations(snapshot, load_conversations(path))
+    return {kind: (lambda c, t: c / t)(*report.rate(kind)) for kind in report.groups()}
+
+
+@pytest.mark.skipif(not DEV.is_file(), reason="the shared dev conversations are not beside us")
+def test_dev_conversations(snapshot):
+    got = rates(snapshot, DEV)
+    assert got["follow"] == 1.0 and got["switch"] == 1.0 and got["nearmiss"] == 1.0
+
+
+# Floors on the blind sets (written from the article alone by another session): the figures
+# measured once before tuning are in notes/conversations.md.
+BLIND_FLOORS = {
+    "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.84, "switch": 0.92, "nearmiss": 0.93},
+    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.87, "switch": 1.0, "nearmiss": 0.84},
+}
+
+
+@pytest.mark.parametrize("name", sorted(BLIND_FLOORS))
+def test_blind_conversation_floors(snapshot, name):
+    got = rates(snapshot, DATA / name)
+    for kind, floor in BLIND_FLOORS[name].items():
+        assert got[kind] >= floor, (kind, got[kind], floor)
+
+
+@FAST
+@given(TEXT, TEXT, st.sampled_from([*ENTRY_IDS, None, "no-such-entry"]))
+def test_follow_ups_never_fail_and_render_as_valid_telegram_html(
+    question: str, before: str, entry_id: str | None
+):
+    answer = answer_question(SNAPSHOT, question, context=Turn(before, entry_id))
+    reply = render.answer_reply(answer, feedback_ref=1)
+    check_reply(reply, echo(answer))
+    if answer.about:  # the reading is shown, escaped and clipped like the reader's words
+        assert answer.about[: render.MAX_ECHO] in parse_html(reply.text)[0]
+    next_turn(answer)  # and the conversation can go on from it
