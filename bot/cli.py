@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
-from bot.curation.cli import eval_from_log
+from bot.curation.cli import add_knowledge_option, eval_from_log
 from bot.curation.cli import register as register_curation
 from bot.curation.drafting import uncited_sentences
 from bot.engine.answering import answer_question
@@ -386,16 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def knowledge(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--knowledge",
-            type=Path,
-            metavar="DIR",
-            help="knowledge directory (default: $STORYBOT_KNOWLEDGE or bundled)",
-        )
-
     ask = commands.add_parser("ask", help="answer questions (arguments or one per stdin line)")
-    knowledge(ask)
+    add_knowledge_option(ask)
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument(
         "--conversation",
@@ -407,11 +399,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.set_defaults(handler=cmd_ask)
 
     chat = commands.add_parser("chat", help="interactive terminal session")
-    knowledge(chat)
+    add_knowledge_option(chat)
     chat.set_defaults(handler=cmd_chat)
 
     check = commands.add_parser("check", help="validate the knowledge; exit 1 on problems")
-    knowledge(check)
+    add_knowledge_option(check)
     check.add_argument("--strict", action="store_true", help="uncovered sentences fail too")
     check.set_defaults(handler=cmd_check)
 
@@ -422,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
         "kind. The format is in README.md, 'Question files'; tests/data/*_questions.yaml are "
         "examples.",
     )
-    knowledge(run_eval)
+    add_knowledge_option(run_eval)
     run_eval.add_argument(
         "file",
         type=Path,
@@ -449,14 +441,14 @@ def build_parser() -> argparse.ArgumentParser:
     run_eval.set_defaults(handler=cmd_eval)
 
     sources = commands.add_parser("sources", help="list the sources the knowledge quotes")
-    knowledge(sources)
+    add_knowledge_option(sources)
     sources.add_argument("--json", action="store_true", help="one JSON object per source")
     sources.set_defaults(handler=cmd_sources)
 
     register_curation(commands)
 
     def telegram(sub: argparse.ArgumentParser) -> None:
-        knowledge(sub)
+        add_knowledge_option(sub)
         sub.add_argument(
             "--token-file",
             type=Path,

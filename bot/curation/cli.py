@@ -42,6 +42,14 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def add_knowledge_option(
+    parser: argparse.ArgumentParser,
+    help_text: str = "knowledge directory (default: $STORYBOT_KNOWLEDGE or bundled)",
+) -> None:
+    """The ``--knowledge DIR`` option every command that reads the knowledge takes."""
+    parser.add_argument("--knowledge", type=Path, metavar="DIR", help=help_text)
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `report` and `stats` subcommands to the `storybot` parser."""
 
@@ -65,11 +73,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "report", help="the commonest questions the bot abstained on, suggested or got 👎 for"
     )
     common(report, days=7)
-    report.add_argument(
-        "--knowledge",
-        type=Path,
-        metavar="DIR",
-        help="knowledge that groups questions by meaning (default: $STORYBOT_KNOWLEDGE or bundled)",
+    add_knowledge_option(
+        report,
+        "knowledge that groups questions by meaning (default: $STORYBOT_KNOWLEDGE or bundled)",
     )
     report.set_defaults(handler=cmd_report)
 
@@ -95,12 +101,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument(
         "--id", dest="source_id", help="source id (default: from publisher, date, title)"
     )
-    add.add_argument(
-        "--knowledge",
-        type=Path,
-        metavar="DIR",
-        help="knowledge directory (default: $STORYBOT_KNOWLEDGE or bundled)",
-    )
+    add_knowledge_option(add)
     add.set_defaults(handler=cmd_add_source)
 
     knowledge = subparsers.add_parser(
@@ -120,12 +121,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "export", help="write taught phrasings into faq.yaml and clear them from the database"
     )
     export.add_argument("--database", metavar="URL", help="the question log's database")
-    export.add_argument(
-        "--knowledge",
-        type=Path,
-        metavar="DIR",
-        help="knowledge directory (default: $STORYBOT_KNOWLEDGE or bundled)",
-    )
+    add_knowledge_option(export)
     export.set_defaults(handler=cmd_export)
 
 
