@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import datetime as dt
 import json
 import logging
 import secrets
@@ -47,7 +48,7 @@ def format_answer(answer: Answer, examples: Sequence[str] = ()) -> str:
         lines.append("Hello! I answer questions about one news story, with its sources.")
         lines.extend(f"  - {question}" for question in examples)
     else:
-        lines.append("The story doesn't say.")
+        lines.append(answer.reason or "The story doesn't say.")
         if answer.suggestions:
             lines.append("Closest topics it covers:")
             lines.extend(f"  - {s.question}  [{s.entry}]" for s in answer.suggestions)
@@ -64,7 +65,7 @@ def _examples(snapshot: Snapshot, count: int = 3) -> list[str]:
 
 
 def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, Settings]:
-    settings = Settings.from_env(knowledge_dir=args.knowledge)
+    settings = Settings.from_env(knowledge_dir=args.knowledge, today=getattr(args, "today", None))
     return load(settings.knowledge_dir), settings
 
 
@@ -75,7 +76,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     questions = args.question or (line.strip() for line in sys.stdin if line.strip())
     examples = _examples(snapshot)
     for number, question in enumerate(questions):
-        answer = answer_question(snapshot, question, settings.bands)
+        answer = answer_question(snapshot, question, settings.bands, today=settings.reader_today())
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
@@ -103,7 +104,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print()
             return 0
         if question:
-            answer = answer_question(snapshot, question, settings.bands)
+            answer = answer_question(
+                snapshot, question, settings.bands, today=settings.reader_today()
+            )
             print(format_answer(answer, _examples(snapshot)) + "\n")
 
 
@@ -157,7 +160,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise SettingsError("eval needs a question FILE (or --from-log)")
     snapshot, settings = _snapshot(args)
     cases = load_cases(args.file)
-    report = evaluate(snapshot, cases, settings.bands)
+    report = evaluate(snapshot, cases, settings.bands, today=settings.reader_today())
     if args.show_fails:
         for case, answer in report.misses():
             got = answer.entry.id if answer.entry else answer.outcome.value
@@ -271,6 +274,13 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0 if healthy else 1
 
 
+def _today(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="storybot", description=__doc__)
@@ -284,14 +294,25 @@ def build_parser() -> argparse.ArgumentParser:
             help="knowledge directory (default: $STORYBOT_KNOWLEDGE or bundled)",
         )
 
+    def today(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--today",
+            type=_today,
+            metavar="YYYY-MM-DD",
+            help="answer as if the reader asked on this date (default: $STORYBOT_TODAY or "
+            "the system clock)",
+        )
+
     ask = commands.add_parser("ask", help="answer questions (arguments or one per stdin line)")
     knowledge(ask)
+    today(ask)
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("question", nargs="*", help="questions (each argument is one question)")
     ask.set_defaults(handler=cmd_ask)
 
     chat = commands.add_parser("chat", help="interactive terminal session")
     knowledge(chat)
+    today(chat)
     chat.set_defaults(handler=cmd_chat)
 
     check = commands.add_parser("check", help="validate the knowledge; exit 1 on problems")
@@ -301,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run_eval = commands.add_parser("eval", help="accuracy on a question file")
     knowledge(run_eval)
+    today(run_eval)
     run_eval.add_argument(
         "file", type=Path, nargs="?", help="questions in the dev_questions.yaml format"
     )

@@ -167,6 +167,8 @@ def answer_reply(
             return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_IN_PLACE)))
         return Reply(text + " Try /help.")
     text = f"The story doesn't say that (<i>{e(asked)}</i>)."
+    if answer.reason:
+        text = f"{e(answer.reason)} (<i>{e(asked)}</i>)"
     if answer.suggestions:
         text += "\nHere is what it does cover that comes closest:"
         return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
 from bot.engine.text import is_small_talk, question_clauses
+from bot.engine.timeline import after_story, for_reader
 
 MAX_QUESTION_CHARS = 1000  # longer text is cut before matching: nobody asks in essays
 TIE_BREAK_CLOSENESS = 0.1
@@ -39,27 +41,36 @@ DEFAULT_BANDS = Bands()
 
 
 def answer_question(
-    snapshot: Snapshot, question: str, bands: Bands = DEFAULT_BANDS, max_suggestions: int = 3
+    snapshot: Snapshot,
+    question: str,
+    bands: Bands = DEFAULT_BANDS,
+    max_suggestions: int = 3,
+    *,
+    today: dt.date | None = None,
 ) -> Answer:
     """Match one question against the snapshot and decide what to say.
 
     A message that asks several things ("when did he leave and when did he arrive?") gets
-    every part answered that can be answered with confidence.
+    every part answered that can be answered with confidence. ``today`` is the reader's date:
+    answers are said as of it (tense, "as reported on"); None answers as of the story's date.
     """
     question = " ".join(question.split())[:MAX_QUESTION_CHARS]
     if is_small_talk(question):
         return Answer(question, Outcome.ABSTAINED, 0.0)  # no "closest topics" for a hello
     answer = _answer_one(snapshot, question, bands, max_suggestions)
+    if (later := after_story(snapshot, question, answer)) is not None:
+        return later  # the story cannot tell what happened after it; the reason says so
     parts: list[Answer] = []
     for clause in question_clauses(question)[:MAX_PARTS]:
         part = _answer_one(snapshot, clause, bands, max_suggestions)
         if part.answered and all(part.entry != known.entry for known in parts):
             parts.append(part)
     if len(parts) < 2:
-        return answer
+        return for_reader(snapshot, question, answer, today)
     first, *rest = parts
     confidence = min(part.confidence for part in parts)
-    return replace(first, question=question, confidence=confidence, also=tuple(rest))
+    answer = replace(first, question=question, confidence=confidence, also=tuple(rest))
+    return for_reader(snapshot, question, answer, today)
 
 
 def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions: int) -> Answer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,10 +97,16 @@ def _case(item: Any, number: int) -> Case:
     )
 
 
-def evaluate(snapshot: Snapshot, cases: Iterable[Case], bands: Bands | None = None) -> Report:
-    """Answer every case and judge it."""
+def evaluate(
+    snapshot: Snapshot,
+    cases: Iterable[Case],
+    bands: Bands | None = None,
+    *,
+    today: dt.date | None = None,
+) -> Report:
+    """Answer every case, as asked on ``today`` (None: the story's date), and judge it."""
     report = Report()
     for case in cases:
-        answer = answer_question(snapshot, case.question, bands or Bands())
+        answer = answer_question(snapshot, case.question, bands or Bands(), today=today)
         report.results.append((case, answer, case.judge(answer)))
     return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -57,6 +58,8 @@ class Fact:
     source_id: str
     statement: str
     quote: str  # as it stands in the source text, whatever quote marks the YAML used
+    when: dt.date | None = None  # the day it happens on, when the source says
+    said_by: str | None = None  # who the source attributes the claim to; None: the source
 
 
 def by_source(citations: Sequence[Citation]) -> list[list[int]]:
@@ -78,6 +81,10 @@ class Entry:
     answer: str
     fact_ids: tuple[str, ...]
     related: tuple[str, ...]
+    # The answer once the reader's day is past the entry's event ("was set for Wednesday").
+    answer_after: str | None = None
+    # What the answer is about ("the parade"): named when the story cannot say how it went.
+    about: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +144,11 @@ class Answer:
     # Answers to further questions asked in the same message ("when did he leave and when
     # did he arrive?"), each answered in full.
     also: tuple[Answer, ...] = ()
+    # The answer as said to this reader (tense for their day, "as reported on" notes); None:
+    # the entry's answer as written.
+    said: str | None = None
+    # Why the bot abstains, when it knows ("the story is from 2 September 2025, before...").
+    reason: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -153,7 +165,7 @@ class Answer:
         """The answer text (all parts), or None unless answered."""
         if not (self.answered and self.entry):
             return None
-        return "\n".join(part.entry.answer for part in self.parts if part.entry)
+        return "\n".join(part.said or part.entry.answer for part in self.parts if part.entry)
 
     @property
     def all_citations(self) -> tuple[Citation, ...]:
@@ -170,6 +182,7 @@ class Answer:
             "entry": self.entry.id if self.answered and self.entry else None,
             "citations": [c.to_json() for c in self.all_citations],
             "suggestions": [s.to_json() for s in self.suggestions],
+            "reason": self.reason,
         }
 
 
@@ -189,6 +202,15 @@ class Snapshot:
     def phrasing_count(self) -> int:
         """How many phrasings (canonical questions included) the index holds."""
         return sum(1 + len(e.phrasings) for e in self.entries.values())
+
+    def event_date(self, entry: Entry) -> dt.date | None:
+        """The latest day the entry's facts happen on; None when none is dated."""
+        return max((d for f in entry.fact_ids if (d := self.facts[f].when)), default=None)
+
+    def source_date(self, entry: Entry | None = None) -> dt.date:
+        """The date of the newest source the entry cites (of any source without an entry)."""
+        ids = {self.facts[f].source_id for f in entry.fact_ids} if entry else self.sources
+        return max(dt.date.fromisoformat(self.sources[i].date) for i in ids)
 
     def citations_for(self, entry: Entry) -> tuple[Citation, ...]:
         """The citations of an entry's facts, in the order the entry lists them."""
