@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from bot.engine.attribution import answers_for, read
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
 from bot.engine.text import is_small_talk, question_clauses
-from bot.engine.timeline import after_story, for_reader
+from bot.engine.timeline import after_story, for_reader, in_story_days
 
 MAX_QUESTION_CHARS = 1000  # longer text is cut before matching: nobody asks in essays
 TIE_BREAK_CLOSENESS = 0.1
@@ -74,7 +75,15 @@ def answer_question(
 
 
 def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions: int) -> Answer:
-    matches = snapshot.index.search(question, limit=max_suggestions + 1)
+    matches = snapshot.index.search(
+        in_story_days(question, snapshot.source_date()), limit=max_suggestions + 1
+    )
+    # whose words and which thing the question asks for
+    asked = read(snapshot, question, (m.entry for m in matches))
+    if matches and not answers_for(snapshot, matches[0].entry, asked):
+        # Someone else's words or another subject than the closest entry's: not the story's.
+        return Answer(question, Outcome.ABSTAINED, matches[0].confidence)
+    matches = [m for m in matches if answers_for(snapshot, m.entry, asked)]
     if not matches:
         return Answer(question, Outcome.ABSTAINED, 0.0)
     top, clear_winner = _winner(matches, bands)

@@ -143,9 +143,10 @@ _STRICTLY_AFTER = re.compile(
     r"|\b(?:next|latest|so far|these days|nowadays)\s*\W*$",
     re.IGNORECASE,
 )
-# Words of the reader's now that name no topic ("is Kim *still* in Beijing?" is not about
-# North Korea "still doubling down"): the matcher drops them like stopwords.
-NOW_WORDS = frozenset("still yet currently anymore already nowadays presently".split())
+# Words of the reader's now (and "calendar" of "calendar date") that name no topic ("is Kim
+# *still* in Beijing?" is not about North Korea "still doubling down"): the matcher drops them
+# like stopwords.
+NOW_WORDS = frozenset("still yet currently anymore already nowadays presently calendar".split())
 # The reader's now: answered from the story as of its date, with that said plainly.
 _NOW = re.compile(
     r"\b(?:today|tonight|tomorrow|yesterday|right now|now|currently|at the moment|still|yet|"
@@ -266,3 +267,53 @@ def _names_later(snapshot: Snapshot, question: str) -> bool:
         and asked & set(snapshot.index.analyse(entry.about))
         for entry in snapshot.entries.values()
     )
+
+
+# ---- dates in questions ---------------------------------------------------------------------
+
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_MONTH_WORD = (
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|"
+    r"june|july|august|september|october|november|december)\.?"
+)
+_ASKED_DATE = re.compile(
+    rf"\b(?:{_MONTH_WORD}\s+(\d{{1,2}}){_ORDINAL}|(\d{{1,2}}){_ORDINAL}(?:\s+of)?\s+{_MONTH_WORD})"
+    r"(?:,?\s+(\d{4}))?\b|\b(\d{4})-(\d{2})-(\d{2})\b",
+    re.IGNORECASE,
+)
+# Phrases that ask the day, or place the reader's now, without naming a topic.
+_DAY_PHRASES = re.compile(r"\bday of the week\b|\bthis week\b", re.IGNORECASE)
+
+
+def in_story_days(question: str, story_date: dt.date) -> str:
+    """The question with dates near the story's written as the weekdays the story uses
+    ("did he leave on September 1st?" -> "...on monday"), so they meet its words."""
+    if not any(c.isdigit() for c in question):
+        return _DAY_PHRASES.sub(_day_phrase, question)
+    return _DAY_PHRASES.sub(
+        _day_phrase, _ASKED_DATE.sub(lambda m: _weekday_of(m, story_date), question)
+    )
+
+
+def _day_phrase(match: re.Match[str]) -> str:
+    return "day" if match.group(0).lower().startswith("day") else ""
+
+
+def _weekday_of(match: re.Match[str], story_date: dt.date) -> str:
+    month_a, day_a, day_b, month_b, year, iso_y, iso_m, iso_d = match.groups()
+    try:
+        if iso_y:
+            date = dt.date(int(iso_y), int(iso_m), int(iso_d))
+        else:
+            month = _month_number(month_a or month_b)
+            date = dt.date(int(year) if year else story_date.year, month, int(day_a or day_b))
+    except ValueError:
+        return match.group(0)
+    if abs((date - story_date).days) > WEEKDAY_REACH:
+        return match.group(0)  # far from the story: nothing it says falls on that day
+    return WEEKDAYS[date.weekday()]
+
+
+def _month_number(word: str) -> int:
+    word = word.lower().rstrip(".")
+    return next(i + 1 for i, name in enumerate(MONTHS) if name.startswith(word[:3]))
