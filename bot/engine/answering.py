@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from bot.engine.attribution import answers_for, read
+from bot.engine.attribution import answers_for, read, without_source_voice
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
 from bot.engine.text import is_small_talk, question_clauses
@@ -75,9 +75,9 @@ def answer_question(
 
 
 def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions: int) -> Answer:
-    matches = snapshot.index.search(
-        in_story_days(question, snapshot.source_date()), limit=max_suggestions + 1
-    )
+    # dates read as the story's weekdays; "according to the article" names no topic
+    plain = in_story_days(without_source_voice(question), snapshot.source_date())
+    matches = snapshot.index.search(plain, limit=max_suggestions + 1)
     # whose words and which thing the question asks for
     asked = read(snapshot, question, (m.entry for m in matches))
     if matches and not answers_for(snapshot, matches[0].entry, asked):

@@ -56,6 +56,22 @@ _SPEAKER = (
 # The source's own voice: "the article says", "according to the story", "per the author".
 SOURCE_VOICE = "article story piece author writer report text headline highlights bullet title"
 
+# The source's own voice framing a question ("according to the article, ...", "what does
+# the story say ... ?") names no topic: matching reads the question without it.
+_VOICE = r"(?:the|this) (?:article|story|piece|report|text|author|writer)"
+_SOURCE_FRAMING = re.compile(
+    rf"\b(?:according to|as per|per|going by|based on) {_VOICE}\b"
+    rf"|(?:(?<=\bdoes )|(?<=\bdid )){_VOICE} (?:say|claim|estimate|report|mention|state|suggest)\b"
+    rf"|\b{_VOICE} (?:says|said|claims|estimates|reports|mentions|states|suggests)(?: that)?\b",
+    re.IGNORECASE,
+)
+
+
+def without_source_voice(question: str) -> str:
+    """The question without the source's voice framing it ("per the article")."""
+    return _SOURCE_FRAMING.sub(" ", question) if "t" in question else question
+
+
 # Something *of* a subject: "the editor of Rodong Sinmun", "Rodong Sinmun's editor".
 _PART_OF = (
     re.compile(
