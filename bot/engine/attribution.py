@@ -15,12 +15,13 @@ shares its words. Two rules, both read from the knowledge:
   entry's. A
   question asking for something *of* the subject ("who is the editor of Rodong Sinmun?",
   "who designed the Hwasong-20?") asks about that thing, which the entry answers only when
-  its question or subject names it.
+  its subject names it or its phrasings keep asking about it ("the speed of the train").
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -71,6 +72,9 @@ def without_source_voice(question: str) -> str:
     """The question without the source's voice framing it ("per the article")."""
     return _SOURCE_FRAMING.sub(" ", question) if "t" in question else question
 
+
+# A word the entry's phrasings use this often is a kind of claim the entry makes ("speed").
+CLAIM_USES = 3
 
 # Something *of* a subject: "the editor of Rodong Sinmun", "Rodong Sinmun's editor".
 _PART_OF = (
@@ -128,7 +132,7 @@ def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) ->
 
 def answers_for(snapshot: Snapshot, entry: Entry, asked: Asked) -> bool:
     """True unless the entry would answer for someone else's words or another subject."""
-    if entry.about and asked.named and not asked.named & _words(snapshot, entry.about):
+    if asked.named and not _about_any(snapshot, entry, asked.named):
         return False  # the question is about another entry's subject
     return _speaks_for(snapshot, entry, asked.speaker) and all(
         _covers(snapshot, entry, part, whole) for part, whole in asked.parts
@@ -147,17 +151,33 @@ def _speaks_for(snapshot: Snapshot, entry: Entry, speaker: frozenset[str] | None
     return quoted and all(f.said_by is None for f in facts)
 
 
+def _about_any(snapshot: Snapshot, entry: Entry, named: frozenset[str]) -> bool:
+    """True when the entry is about one of the ``named`` words: its ``about`` or its
+    phrasings' claims name it; an entry that does not say what it is about is about every
+    word it uses anywhere (phrasings, answer, quotes)."""
+    if entry.about:
+        return bool(named & (_words(snapshot, entry.about) | _asked_by(snapshot.index, entry)))
+    return any(any(e is entry for e in snapshot.index.entries_using(w)) for w in named)
+
+
 def _covers(snapshot: Snapshot, entry: Entry, part: frozenset[str], whole: frozenset[str]) -> bool:
     if not entry.about:
         return True  # the entry does not say what it is about: nothing to hold it to
     subject = _words(snapshot, entry.about)
     if not whole & subject or part <= subject:
         return True  # another thing's part, or a part the subject itself is
-    return part <= subject | _words(snapshot, entry.question)
+    return part <= subject | _asked_by(snapshot.index, entry)
 
 
 def _words(snapshot: Snapshot, text: str) -> frozenset[str]:
     return _analysed(snapshot.index, text)
+
+
+@lru_cache(maxsize=1024)
+def _asked_by(index: MatchIndex, entry: Entry) -> frozenset[str]:
+    """The words the entry's phrasings keep asking about: the kinds of claim it makes."""
+    uses = Counter(t for text in (entry.question, *entry.phrasings) for t in _analysed(index, text))
+    return frozenset(word for word, count in uses.items() if count >= CLAIM_USES)
 
 
 @lru_cache(maxsize=4096)

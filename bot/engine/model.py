@@ -182,7 +182,6 @@ class Answer:
             "entry": self.entry.id if self.answered and self.entry else None,
             "citations": [c.to_json() for c in self.all_citations],
             "suggestions": [s.to_json() for s in self.suggestions],
-            "reason": self.reason,
         }
 
 

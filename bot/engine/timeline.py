@@ -17,7 +17,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
-from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
+from bot.engine.model import Answer, Entry, Outcome, Snapshot, Suggestion
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = (
@@ -244,29 +244,34 @@ def after_story(snapshot: Snapshot, question: str, closest: Answer) -> Answer | 
     entry = closest.entry if closest.answered else None
     source = snapshot.source_date(entry)
     event = snapshot.event_date(entry) if entry else None
+    later = _later_event_named(snapshot, question)
     reported = entry is not None and event is not None and event < source
-    if reported and not _STRICTLY_AFTER.search(question) and not _names_later(snapshot, question):
+    if reported and later is None and not _STRICTLY_AFTER.search(question):
         return None
     suggestions = closest.suggestions or tuple(
         Suggestion(part.entry.id, part.entry.question) for part in closest.parts if part.entry
     )
-    reason = after_story_reason(source, entry.about if entry else None, event)
+    named = later or (entry if entry and entry.about else None)
+    reason = after_story_reason(
+        source, named.about if named else None, snapshot.event_date(named) if named else None
+    )
     return Answer(
         question, Outcome.ABSTAINED, closest.confidence, suggestions=suggestions, reason=reason
     )
 
 
-def _names_later(snapshot: Snapshot, question: str) -> bool:
-    """True when the question names what an entry about a later event is about ("the
-    parade", dated after the story)."""
+def _later_event_named(snapshot: Snapshot, question: str) -> Entry | None:
+    """The entry about a later event than its story ("the parade") that the question names."""
     asked = set(snapshot.index.analyse(question))
-    return any(
-        entry.about
-        and (event := snapshot.event_date(entry)) is not None
-        and event > snapshot.source_date(entry)
-        and asked & set(snapshot.index.analyse(entry.about))
-        for entry in snapshot.entries.values()
-    )
+    for entry in snapshot.entries.values():
+        event = snapshot.event_date(entry) if entry.about else None
+        if (
+            event is not None
+            and event > snapshot.source_date(entry)
+            and asked & set(snapshot.index.analyse(entry.about))
+        ):
+            return entry
+    return None
 
 
 # ---- dates in questions ---------------------------------------------------------------------
