@@ -127,14 +127,14 @@ def test_the_parade_date_names_weekday_and_date(snapshot):
 def test_before_the_parade_it_is_set_for_wednesday(snapshot):
     text = said(snapshot, "Is the parade tomorrow?", TUESDAY)
     assert text.startswith("The parade is set for Wednesday, 3 September 2025.")
-    assert "That is tomorrow." in text
+    assert "Wednesday, 3 September 2025 is tomorrow." in text
     assert "as reported on" not in text  # read on the story's own day
 
 
 def test_on_the_parade_day_it_is_today(snapshot):
     text = said(snapshot, "Is the parade today?", WEDNESDAY)
     assert "is set for Wednesday, 3 September 2025 (as reported on 2 Sep 2025)." in text
-    assert "That is today." in text
+    assert "Wednesday, 3 September 2025 is today." in text
     assert "says nothing after that" in text
 
 
@@ -143,7 +143,7 @@ def test_after_the_parade_it_was_set_for_wednesday(snapshot):
     assert text.startswith(
         "The parade was set for Wednesday, 3 September 2025 (as reported on 2 Sep 2025)."
     )
-    assert "That was 458 days ago." in text
+    assert "Wednesday, 3 September 2025 was 458 days ago." in text
     assert "The story is from 2 September 2025 and says nothing after that." in text
 
 
@@ -154,7 +154,11 @@ def test_the_day_after_the_parade_is_already_past(snapshot):
 
 @pytest.mark.parametrize(
     ("today", "note"),
-    [(MONDAY, "That is tomorrow."), (TUESDAY, "That is today."), (LATER, "That was 459 days ago.")],
+    [
+        (MONDAY, "Tuesday, 2 September 2025 is tomorrow."),
+        (TUESDAY, "Tuesday, 2 September 2025 is today."),
+        (LATER, "Tuesday, 2 September 2025 was 459 days ago."),
+    ],
 )
 def test_kim_is_in_china_as_of_the_story_date(snapshot, today: dt.date, note: str):
     text = said(snapshot, "Is Kim still in China?", today)

@@ -143,10 +143,10 @@ _STRICTLY_AFTER = re.compile(
     r"|\b(?:next|latest|so far|these days|nowadays)\s*\W*$",
     re.IGNORECASE,
 )
-# Words of the reader's now (and "calendar" of "calendar date") that name no topic ("is Kim
-# *still* in Beijing?" is not about North Korea "still doubling down"): the matcher drops them
-# like stopwords.
-NOW_WORDS = frozenset("still yet currently anymore already nowadays presently calendar".split())
+# Words of the reader's now (and "calendar" of "calendar date") that name no topic: the
+# matcher drops them like stopwords. ("still", "yet", "already" ask whether something has
+# happened by now: the knowledge's synonyms make them one word.)
+NOW_WORDS = frozenset("anymore nowadays presently calendar".split())
 # The reader's now: answered from the story as of its date, with that said plainly.
 _NOW = re.compile(
     r"\b(?:today|tonight|tomorrow|yesterday|right now|now|currently|at the moment|still|yet|"
@@ -167,18 +167,18 @@ def asks_now(question: str) -> bool:
 
 
 def relative_day(date: dt.date, today: dt.date) -> str:
-    """The event day said from the reader's today: "That is tomorrow.", "That was 458 days
-    ago."."""
-    days = (date - today).days
+    """The event day said from the reader's today: "Wednesday, 3 September 2025 is
+    tomorrow.", "... was 458 days ago."."""
+    days, day = (date - today).days, day_name(date)
     if days == 0:
-        return "That is today."
+        return f"{day} is today."
     if days == 1:
-        return "That is tomorrow."
+        return f"{day} is tomorrow."
     if days == -1:
-        return "That was yesterday."
+        return f"{day} was yesterday."
     if days > 0:
-        return f"That is in {days} days."
-    return f"That was {-days} days ago."
+        return f"{day} is in {days} days."
+    return f"{day} was {-days} days ago."
 
 
 def as_reported(answer: str, source_date: dt.date) -> str:
@@ -291,13 +291,12 @@ _DAY_PHRASES = re.compile(r"\bday of the week\b|\bthis week\b", re.IGNORECASE)
 
 
 def in_story_days(question: str, story_date: dt.date) -> str:
-    """The question with dates near the story's written as the weekdays the story uses
-    ("did he leave on September 1st?" -> "...on monday"), so they meet its words."""
-    if not any(c.isdigit() for c in question):
-        return _DAY_PHRASES.sub(_day_phrase, question)
-    return _DAY_PHRASES.sub(
-        _day_phrase, _ASKED_DATE.sub(lambda m: _weekday_of(m, story_date), question)
-    )
+    """The question as the story's days: dates near the story's written as the weekdays it
+    uses ("did he leave on September 1st?" -> "...on monday"), so they meet its words."""
+    if any(c.isdigit() for c in question):
+        question = _ASKED_DATE.sub(lambda m: _weekday_of(m, story_date), question)
+    question = _DAY_PHRASES.sub(_day_phrase, question)
+    return question
 
 
 def _day_phrase(match: re.Match[str]) -> str:
