@@ -170,3 +170,17 @@ async def test_rejected_token_is_one_clear_line_without_the_token(
     assert await asyncio.wait_for(bot.process.wait(), 30) == 2
     assert "rejected the bot token" in bot.logs.splitlines()[-1]
     assert wrong not in bot.logs and wrong.split(":")[1] not in bot.logs
+
+
+async def test_the_readers_date_sets_tense_and_reasons(botapi: BotApiEmulator, start_bot: StartBot):
+    await start_bot(STORYBOT_TODAY="2025-09-04")
+    botapi.private_message(USER, "When is the parade?")
+    reply = await next_reply(botapi, USER)
+    assert (
+        "The parade was set for Wednesday, 3 September 2025 (as reported on 2 Sep 2025)."
+        in (reply["text"])
+    )
+    botapi.private_message(USER, "How did the parade go? <b>")
+    reply = await next_reply(botapi, USER)
+    assert "before the parade (Wednesday, 3 September 2025)" in reply["text"]
+    assert "&lt;b&gt;" in reply["text"]  # the question echoed, escaped

@@ -133,7 +133,8 @@ _OUTCOME = re.compile(
 )
 # What can only have happened after the story: returns, endings, what came next.
 _STRICTLY_AFTER = re.compile(
-    r"\bhow (?:did|has|have)\b(?:\s+\w+){0,4}\s+(?:go|went|gone|turn(?:ed)? out)\s*\W*$"
+    r"\bhow (?:did|has|have)\b(?:\s+\w+){0,4}\s+(?:go|went|gone|turn(?:ed)? out)\b"
+    r"(?=\s*(?:[^\w\s]|$))"  # "how did the parade go?", not "how did he go to China"
     r"|\bin the end\b|\bended up\b|\bafterwards?\b|\beventually\b|\bsince then\b"
     r"|\bwhat happened (?:next|then|later)\b"
     r"|\b(?:return|returns|returned|returning|came back|come back|coming back|went back|"
