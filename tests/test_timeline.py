@@ -234,6 +234,9 @@ def test_how_did_kim_go_to_china_asks_the_way_not_the_outcome(snapshot):
         ("is the parade on 2025-09-03", "is the parade on wednesday"),
         ("did he visit on 1 January?", "did he visit on 1 January?"),  # far from the story
         ("which day of the week is the parade", "which day is the parade"),
+        ("how old is this news?", "when was this article published?"),
+        ("was the parade this week", "was the parade when"),
+        ("How old is Kim?", "How old is Kim?"),
     ],
 )
 def test_dates_near_the_story_read_as_its_weekdays(question: str, read_as: str):

@@ -287,21 +287,29 @@ _ASKED_DATE = re.compile(
     r"(?:,?\s+(\d{4}))?\b|\b(\d{4})-(\d{2})-(\d{2})\b",
     re.IGNORECASE,
 )
+# The source's age asked as a person's ("how old is this news?"): its date is the answer.
+_SOURCE_AGE = re.compile(
+    r"\bhow (?:old|recent|new|fresh|current|up to date) (?:is|was) (?:this|the|that) "
+    r"(?:news|article|story|piece|report|post|info|information)\b",
+    re.IGNORECASE,
+)
 # Phrases that ask the day, or place the reader's now, without naming a topic.
 _DAY_PHRASES = re.compile(r"\bday of the week\b|\bthis week\b", re.IGNORECASE)
 
 
 def in_story_days(question: str, story_date: dt.date) -> str:
     """The question as the story's days: dates near the story's written as the weekdays it
-    uses ("did he leave on September 1st?" -> "...on monday"), so they meet its words."""
+    uses ("did he leave on September 1st?" -> "...on monday"), so they meet its words, and
+    the source's age asked as its date ("how old is this news?")."""
     if any(c.isdigit() for c in question):
         question = _ASKED_DATE.sub(lambda m: _weekday_of(m, story_date), question)
-    question = _DAY_PHRASES.sub(_day_phrase, question)
-    return question
+    question = _SOURCE_AGE.sub("when was this article published", question)
+    return _DAY_PHRASES.sub(_day_phrase, question)
 
 
 def _day_phrase(match: re.Match[str]) -> str:
-    return "day" if match.group(0).lower().startswith("day") else ""
+    # "day of the week" asks the day; "this week" asks when, as the reader sees it
+    return "day" if match.group(0).lower().startswith("day") else "when"
 
 
 def _weekday_of(match: re.Match[str], story_date: dt.date) -> str:
