@@ -54,6 +54,11 @@ _SPEAKER = (
         r"statement|view|position)s?\b"
     ),
 )
+# Every speaker pattern needs one of these words: most questions skip them all at once.
+_SPEAKER_HINT = re.compile(
+    rf"\b(?:{_SPEECH_VERBS}|according|per|reaction|response|comment|statement|view|position)"
+    r"s?\b"
+)
 # The source's own voice: "the article says", "according to the story", "per the author".
 SOURCE_VOICE = "article story piece author writer report text headline highlights bullet title"
 
@@ -105,7 +110,7 @@ def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) ->
     are the entries it comes closest to, whose subjects it may name."""
     text = question.lower().replace("’", "'")
     speaker = None
-    for pattern in _SPEAKER:
+    for pattern in _SPEAKER if _SPEAKER_HINT.search(text) else ():
         found = pattern.search(text)
         if found:
             words = _words(snapshot, found.group("speaker"))
@@ -123,10 +128,10 @@ def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) ->
             whole = _words(snapshot, found.group("whole"))
             if part and whole:
                 parts.append((part, whole))
-    asked = set(snapshot.index.analyse(question))
-    named = frozenset().union(
-        *(words & asked for e in candidates if e.about for words in [_words(snapshot, e.about)])
-    )
+    subjects = [_words(snapshot, e.about) for e in candidates if e.about]
+    named: frozenset[str] = frozenset()
+    if subjects:  # the question's words are read again only when a subject may be named
+        named = frozenset().union(*subjects).intersection(snapshot.index.analyse(question))
     return Asked(speaker, tuple(parts), named)
 
 
