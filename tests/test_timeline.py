@@ -271,3 +271,18 @@ def test_questions_after_the_story_abstain_with_the_reason(snapshot):
     after = [a for case, a, _ in report.results if case.expect == "abstain" and a.reason]
     assert len(after) >= 8  # the outcomes, returns and "after the parade" questions say why
     assert all(a.reason.startswith("The story is from 2 September 2025") for a in after)
+
+
+def test_dates_in_answers_do_not_make_their_numbers_topics(snapshot):
+    # "3 September 2025" in the parade's answer must not make "3" a rare word of that entry.
+    answer = answer_question(snapshot, "r these 3 countries getting closer or nah")
+    assert answer.answered and answer.entry.id == "three-countries-ties"
+    assert timeline.weekdays_only("set for Wednesday, 3 September 2025.") == "set for Wednesday."
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["who does North Korea do the most business with these days?", "any private talks so far?"],
+)
+def test_now_phrases_are_not_after_the_story(question: str):
+    assert timeline.asks_now(question) and not timeline.asks_after_story(question)

@@ -8,7 +8,7 @@ import hashlib
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -540,7 +540,10 @@ def _validate(directory: Path) -> tuple[Snapshot | None, list[Problem]]:
     evidence = {
         entry.id: " ".join(facts[f].quote for f in entry.fact_ids) for entry in entries.values()
     }
-    index = MatchIndex.build(entries.values(), synonyms, evidence, surfaces)
+    # The index reads answers without the dates beside their weekdays: "3 September 2025"
+    # would make "3" a rare word of one entry, and a question's "the 3 of them" about it.
+    indexed = [replace(e, answer=timeline.weekdays_only(e.answer)) for e in entries.values()]
+    index = MatchIndex.build(indexed, synonyms, evidence, surfaces)
     problems = _guard_leaks(index, guards, surfaces)
     if problems:
         return None, problems

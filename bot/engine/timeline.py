@@ -79,6 +79,12 @@ def long_date(date: dt.date) -> str:
     return f"{date.day} {MONTHS[date.month - 1].title()} {date.year}"
 
 
+def weekdays_only(text: str) -> str:
+    """The text with the dates beside its weekdays left out ("Wednesday, 3 September 2025"
+    -> "Wednesday"): what the match index reads of an answer."""
+    return _STATED_DAY.sub(lambda m: m.group(1), text)
+
+
 @dataclass(frozen=True, slots=True)
 class StatedDay:
     """A weekday named in a text, with the date written beside it (if any)."""
@@ -141,7 +147,7 @@ _STRICTLY_AFTER = re.compile(
     r"go back|going back|got back|get back|head(?:ed)? back|cross(?:ed)? back|back home)\b"
     r"|\bafter (?:the|his|this|that|their) (?:\w+ )?(?:trip|parade|visit|event|summit|meeting"
     r"|ceremony|celebration|commemoration|story|article|journey)\b"
-    r"|\b(?:next|latest|so far|these days|nowadays)\s*\W*$",
+    r"|\b(?:next|latest)\s*\W*$",
     re.IGNORECASE,
 )
 # Words of the reader's now (and "calendar" of "calendar date") that name no topic: the
@@ -152,7 +158,7 @@ NOW_WORDS = frozenset("anymore nowadays presently calendar".split())
 _NOW = re.compile(
     r"\b(?:today|tonight|tomorrow|yesterday|right now|now|currently|at the moment|still|yet|"
     r"anymore|any more|this week|this month|this year|coming up|upcoming|recent|recently|"
-    r"end up|already|current)\b",
+    r"end up|already|current|so far|these days|nowadays)\b",
     re.IGNORECASE,
 )
 
