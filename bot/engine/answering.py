@@ -80,16 +80,16 @@ def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions
     matches = snapshot.index.search(plain, limit=max_suggestions + 1)
     # whose words and which thing the question asks for
     asked = read(snapshot, question, (m.entry for m in matches))
-    if matches and not answers_for(snapshot, matches[0].entry, asked):
-        # Someone else's words or another subject than the closest entry's: not the story's.
-        return Answer(question, Outcome.ABSTAINED, matches[0].confidence)
+    # Someone else's words or another subject than the closest entry's: the story does not
+    # say it, and the entries after it are at best something to suggest.
+    may_answer = not matches or answers_for(snapshot, matches[0].entry, asked)
     matches = [m for m in matches if answers_for(snapshot, m.entry, asked)]
     if not matches:
         return Answer(question, Outcome.ABSTAINED, 0.0)
     top, clear_winner = _winner(matches, bands)
-    if top.confidence >= bands.answer and clear_winner:
+    if top.confidence >= bands.answer and clear_winner and may_answer:
         return answer_entry(snapshot, top.entry.id, question, top.confidence)
-    if not clear_winner and matches[1].confidence >= bands.together:
+    if not clear_winner and matches[1].confidence >= bands.together and may_answer:
         first, second = (
             answer_entry(snapshot, m.entry.id, question, m.confidence) for m in matches[:2]
         )
