@@ -28,6 +28,7 @@ from functools import lru_cache
 
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Snapshot
+from bot.engine.text import stem
 
 _SPEECH_VERBS = (
     "say|said|saying|says|tell|told|report|reported|claim|claimed|announce|announced|brag|"
@@ -55,10 +56,9 @@ _SPEAKER = (
     ),
 )
 # Every speaker pattern needs one of these words: most questions skip them all at once.
-_SPEAKER_HINT = re.compile(
-    rf"\b(?:{_SPEECH_VERBS}|according|per|reaction|response|comment|statement|view|position)"
-    r"s?\b"
-)
+_SPEAKER_HINTS = frozenset(
+    f"{_SPEECH_VERBS}|according|per|reaction|response|comment|statement|view|position".split("|")
+) | {f"{word}s" for word in "reaction response comment statement view position".split()}
 # The source's own voice: "the article says", "according to the story", "per the author".
 SOURCE_VOICE = "article story piece author writer report text headline highlights bullet title"
 
@@ -78,20 +78,28 @@ def without_source_voice(question: str) -> str:
     return _SOURCE_FRAMING.sub(" ", question) if "t" in question else question
 
 
+_WORD = re.compile(r"\w+")
 # A word the entry's phrasings use this often is a kind of claim the entry makes ("speed").
 CLAIM_USES = 3
 
 # Something *of* a subject: "the editor of Rodong Sinmun", "Rodong Sinmun's editor".
+# Each pattern comes with a word it needs, so most questions skip it without a search.
 _PART_OF = (
-    re.compile(
-        r"\b(?:the|a|an|its|their) (?P<part>\w+(?: \w+)?) (?:of|for|at|in) (?:the )?"
-        r"(?P<whole>[\w\- ]{2,40}?)\s*(?:[,?.!;:]|$)"
+    (
+        " of ",
+        re.compile(
+            r"\b(?:the|a|an|its|their) (?P<part>\w+(?: \w+)?) of (?:the )?"
+            r"(?P<whole>[\w\- ]{2,40}?)\s*(?:[,?.!;:]|$)"
+        ),
     ),
-    re.compile(r"(?P<whole>\b[\w\-]+(?: [\w\-]+)?)'s (?P<part>\w+)\s*(?:[,?.!;:]|$)"),
+    ("'s ", re.compile(r"(?P<whole>\b[\w\-]+(?: [\w\-]+)?)'s (?P<part>\w+)\s*(?:[,?.!;:]|$)")),
     # who did something to it: "who designed the Hwasong-20?", "who edits Rodong Sinmun?"
-    re.compile(
-        r"^\s*who (?!is\b|are\b|was\b|were\b|s\b)(?P<part>\w+) (?:the |this |that )?"
-        r"(?P<whole>[\w\- ]{2,40}?)\s*(?:[,?.!;:]|$)"
+    (
+        "who ",
+        re.compile(
+            r"^\s*who (?!is\b|are\b|was\b|were\b|s\b)(?P<part>\w+) (?:the |this |that )?"
+            r"(?P<whole>[\w\- ]{2,40}?)\s*(?:[,?.!;:]|$)"
+        ),
     ),
 )
 
@@ -109,8 +117,9 @@ def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) ->
     """Whose words and what thing ``question`` asks for, as analysed words; ``candidates``
     are the entries it comes closest to, whose subjects it may name."""
     text = question.lower().replace("’", "'")
+    written = _WORD.findall(text)
     speaker = None
-    for pattern in _SPEAKER if _SPEAKER_HINT.search(text) else ():
+    for pattern in _SPEAKER if _SPEAKER_HINTS.intersection(written) else ():
         found = pattern.search(text)
         if found:
             words = _words(snapshot, found.group("speaker"))
@@ -118,8 +127,8 @@ def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) ->
                 speaker = words
                 break
     parts = []
-    for pattern in _PART_OF:
-        for found in pattern.finditer(text):
+    for needed, pattern in _PART_OF:
+        for found in pattern.finditer(text) if needed in text else ():
             # A part that asks the kind of answer ("the names of", "the date of": @name,
             # @when), read alone or with the word after it, is no thing of its own.
             part = _words(snapshot, found.group("part")) & _words(
@@ -128,10 +137,10 @@ def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) ->
             whole = _words(snapshot, found.group("whole"))
             if part and whole:
                 parts.append((part, whole))
-    subjects = [_words(snapshot, e.about) for e in candidates if e.about]
-    named: frozenset[str] = frozenset()
-    if subjects:  # the question's words are read again only when a subject may be named
-        named = frozenset().union(*subjects).intersection(snapshot.index.analyse(question))
+    subjects = frozenset().union(*(_words(snapshot, e.about) for e in candidates if e.about))
+    # The subjects named as written (stems only, no typo or synonym reading: that costs a
+    # second full analysis); a subject named only by a synonym leaves the rule out.
+    named = subjects.intersection(map(stem, written)) if subjects else frozenset()
     return Asked(speaker, tuple(parts), named)
 
 

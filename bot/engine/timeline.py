@@ -293,6 +293,7 @@ _ASKED_DATE = re.compile(
     r"(?:,?\s+(\d{4}))?\b|\b(\d{4})-(\d{2})-(\d{2})\b",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
 # The source's age asked as a person's ("how old is this news?"): its date is the answer.
 _SOURCE_AGE = re.compile(
     r"\bhow (?:old|recent|new|fresh|current|up to date) (?:is|was) (?:this|the|that) "
@@ -307,7 +308,7 @@ def in_story_days(question: str, story_date: dt.date) -> str:
     """The question as the story's days: dates near the story's written as the weekdays it
     uses ("did he leave on September 1st?" -> "...on monday"), so they meet its words, and
     the source's age asked as its date ("how old is this news?")."""
-    if any(c.isdigit() for c in question):
+    if _DIGIT.search(question):
         question = _ASKED_DATE.sub(lambda m: _weekday_of(m, story_date), question)
     question = _SOURCE_AGE.sub("when was this article published", question)
     return _DAY_PHRASES.sub(_day_phrase, question)
