@@ -286,3 +286,8 @@ def test_dates_in_answers_do_not_make_their_numbers_topics(snapshot):
 )
 def test_now_phrases_are_not_after_the_story(question: str):
     assert timeline.asks_now(question) and not timeline.asks_after_story(question)
+
+
+def test_now_in_passing_does_not_ask_about_now():
+    assert timeline.asks_now("is he in china now?")
+    assert not timeline.asks_now("my cousin sent this and now im wondering when he left")

@@ -156,9 +156,10 @@ _STRICTLY_AFTER = re.compile(
 NOW_WORDS = frozenset("anymore nowadays presently calendar".split())
 # The reader's now: answered from the story as of its date, with that said plainly.
 _NOW = re.compile(
-    r"\b(?:today|tonight|tomorrow|yesterday|right now|now|currently|at the moment|still|yet|"
+    r"\b(?:today|tonight|tomorrow|yesterday|right now|currently|at the moment|still|yet|"
     r"anymore|any more|this week|this month|this year|coming up|upcoming|recent|recently|"
-    r"end up|already|current|so far|these days|nowadays)\b",
+    r"end up|already|current|so far|these days|nowadays)\b"
+    r"|\bnow\b(?=\s*(?:[^\w\s]|$))",  # "is he there now?", not "and now I wonder"
     re.IGNORECASE,
 )
 
