@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
@@ -56,9 +57,8 @@ def format_answer(answer: Answer, examples: Sequence[str] = ()) -> str:
         lines.append("Did you mean:")
         lines.extend(f"  - {s.question}  [{s.entry}]" for s in answer.suggestions)
     else:
-        lines.append(
-            "The story doesn't say why." if answer.reason_missing else "The story doesn't say."
-        )
+        unsaid = "The story doesn't say why." if answer.reason_missing else "The story doesn't say."
+        lines.append(answer.reason or unsaid)
         if answer.suggestions:
             lines.append("Closest topics it covers:")
             lines.extend(f"  - {s.question}  [{s.entry}]" for s in answer.suggestions)
@@ -96,7 +96,7 @@ def _examples(snapshot: Snapshot, count: int = 3) -> list[str]:
 
 
 def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, Settings]:
-    settings = Settings.from_env(knowledge_dir=args.knowledge)
+    settings = Settings.from_env(knowledge_dir=args.knowledge, today=getattr(args, "today", None))
     return load(settings.knowledge_dir), settings
 
 
@@ -119,11 +119,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     examples = _examples(snapshot)
     context: Turn | None = None
     number = 0
+    today = settings.reader_today()
     for question in questions:
         if not question:
             context = None
             continue
-        answer = answer_question(snapshot, question, settings.bands, context=context)
+        answer = answer_question(snapshot, question, settings.bands, context=context, today=today)
         if args.conversation:
             context = next_turn(answer)
         if args.json:
@@ -158,7 +159,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print()
             return 0
         if question:
-            answer = answer_question(snapshot, question, settings.bands, context=context)
+            answer = answer_question(
+                snapshot, question, settings.bands, context=context, today=settings.reader_today()
+            )
             context = next_turn(answer)
             print(format_answer(answer, _examples(snapshot)) + "\n")
 
@@ -237,10 +240,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.file is None:
         raise SettingsError("eval needs a question FILE (or --from-log)")
     snapshot, settings = _snapshot(args)
+    today = settings.reader_today()
     if is_conversation_file(args.file):  # per kind: open, follow, switch, nearmiss
-        report = evaluate_conversations(snapshot, load_conversations(args.file), settings.bands)
+        conversations = load_conversations(args.file)
+        report = evaluate_conversations(snapshot, conversations, settings.bands, today=today)
     else:
-        report = evaluate(snapshot, load_cases(args.file), settings.bands)
+        report = evaluate(snapshot, load_cases(args.file), settings.bands, today=today)
     if args.show_fails:
         for case, answer in report.misses():
             got = answer.entry.id if answer.entry else answer.outcome.value
@@ -380,14 +385,31 @@ def _version() -> str:
         return "(not installed)"
 
 
+def _today(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="storybot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def today(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--today",
+            type=_today,
+            metavar="YYYY-MM-DD",
+            help="answer as if the reader asked on this date (default: $STORYBOT_TODAY or "
+            "the system clock)",
+        )
+
     ask = commands.add_parser("ask", help="answer questions (arguments or one per stdin line)")
     add_knowledge_option(ask)
+    today(ask)
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument(
         "--conversation",
@@ -400,6 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="interactive terminal session")
     add_knowledge_option(chat)
+    today(chat)
     chat.set_defaults(handler=cmd_chat)
 
     check = commands.add_parser("check", help="validate the knowledge; exit 1 on problems")
@@ -415,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
         "examples.",
     )
     add_knowledge_option(run_eval)
+    today(run_eval)
     run_eval.add_argument(
         "file",
         type=Path,

@@ -6,6 +6,7 @@ Command-line flags override the environment; `SETTINGS` is the single table the 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Mapping
@@ -81,6 +82,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STORYBOT_LOG_USER_IDS", "off", "Debugging only: include user ids in log lines."),
     Setting("STORYBOT_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING, ERROR."),
     Setting("STORYBOT_LOG_FORMAT", "text", "Log line format: text or json."),
+    Setting(
+        "STORYBOT_TODAY",
+        "",
+        "The readers' date, YYYY-MM-DD, for tests and demos (default: the system clock).",
+    ),
 )
 
 
@@ -155,6 +161,17 @@ def _admins(raw: str) -> frozenset[int]:
     return frozenset(ids)
 
 
+def parse_today(raw: str, name: str) -> dt.date | None:
+    """A pinned date (YYYY-MM-DD); None for an empty value."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a date as YYYY-MM-DD, not {raw!r}") from None
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The resolved configuration of one process."""
@@ -182,6 +199,13 @@ class Settings:
     log_user_ids: bool = False
     log_level: str = "INFO"
     log_format: str = "text"
+    # The readers' date pinned (STORYBOT_TODAY, --today); None: the system clock's date.
+    today: dt.date | None = None
+
+    def reader_today(self) -> dt.date:
+        """The date answers are said as of: the pinned one, else today's on this machine.
+        The one place the engine's ``today`` comes from."""
+        return self.today or dt.date.today()
 
     @property
     def question_log_url(self) -> str:
@@ -244,5 +268,6 @@ class Settings:
             log_user_ids=_switch(env, "STORYBOT_LOG_USER_IDS"),
             log_level=env.get("STORYBOT_LOG_LEVEL", "INFO").upper(),
             log_format=log_format,
+            today=parse_today(env.get("STORYBOT_TODAY", ""), "STORYBOT_TODAY"),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})

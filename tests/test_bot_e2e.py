@@ -187,3 +187,17 @@ async def test_help_thanks_sources_and_why_in_plain_words(
     botapi.private_message(USER, "Why doesn't Kim fly?")
     why = await next_reply(botapi, USER)
     assert "doesn't say why" in why["text"] and "No —" not in why["text"]
+
+
+async def test_the_readers_date_sets_tense_and_reasons(botapi: BotApiEmulator, start_bot: StartBot):
+    await start_bot(STORYBOT_TODAY="2025-09-04")
+    botapi.private_message(USER, "When is the parade?")
+    reply = await next_reply(botapi, USER)
+    assert (
+        "The parade was set for Wednesday, 3 September 2025 (as reported on 2 Sep 2025)."
+        in (reply["text"])
+    )
+    botapi.private_message(USER, "How did the parade go? <b>")
+    reply = await next_reply(botapi, USER)
+    assert "before the parade (Wednesday, 3 September 2025)" in reply["text"]
+    assert "&lt;b&gt;" in reply["text"]  # the question echoed, escaped

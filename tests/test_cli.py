@@ -652,3 +652,51 @@ def test_readme_quick_start_shows_what_the_command_prints(tmp_path: Path):
     done = storybot(tmp_path, "ask", command.group(1))
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout == shown
+
+
+def test_today_sets_the_tense_of_ask(capsys: pytest.CaptureFixture[str]):
+    before = ask_json(capsys, "--today", "2025-09-02", "When is the parade?")[0]
+    after = ask_json(capsys, "--today", "2025-09-04", "When is the parade?")[0]
+    assert before["answer"] == "The parade is set for Wednesday, 3 September 2025."
+    assert after["answer"] == (
+        "The parade was set for Wednesday, 3 September 2025 (as reported on 2 Sep 2025)."
+    )
+
+
+def test_today_comes_from_the_environment_too(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("STORYBOT_TODAY", "2025-09-04")
+    code, out, _ = run(capsys, "ask", "How did the parade go?")
+    assert code == 0
+    assert "before the parade (Wednesday, 3 September 2025); it doesn't say how it went" in out
+
+
+def test_a_bad_today_is_a_usage_error(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ask", "--today", "yesterday", "When is the parade?"])
+    assert exit_info.value.code == 2
+    assert "expected a date as YYYY-MM-DD, not 'yesterday'" in capsys.readouterr().err
+
+
+def test_chat_and_eval_take_today(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    lines = iter(["is the parade today?"])
+
+    def finish(prompt: str = "") -> str:
+        try:
+            return next(lines)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", finish)
+    code, out, _ = run(capsys, "chat", "--today", "2025-09-03")
+    assert code == 0 and "Wednesday, 3 September 2025 is today." in out
+    cases = tmp_path / "time.yaml"
+    cases.write_text(
+        '- {q: "When is the parade?", expect: answer, kind: time, all: [["was set for"]]}\n',
+        encoding="utf-8",
+    )
+    assert run(capsys, "eval", str(cases), "--today", "2025-09-04")[0] == 0
+    assert run(capsys, "eval", str(cases), "--today", "2025-09-02", "--target", "time=1")[0] == 1

@@ -7,6 +7,7 @@ exactly one bot message, and its text is what the engine answers in-process".
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import signal
 from pathlib import Path
@@ -42,8 +43,10 @@ FIRST_USER = 50_000
 
 
 def expected_text(question: str) -> str:
-    """The reply's text as Telegram shows it, as the engine gives it in-process."""
-    html = render.answer_reply(answer_question(SNAPSHOT, question), examples=EXAMPLES).text
+    """The reply's text as Telegram shows it, as the engine gives it in-process on the day
+    the bot reads from the system clock."""
+    answer = answer_question(SNAPSHOT, question, today=dt.date.today())
+    html = render.answer_reply(answer, examples=EXAMPLES).text
     return parse_html(html)[0]
 
 

@@ -68,3 +68,16 @@ def test_bad_tokens_are_refused_without_echoing_them(token):
 )
 def test_well_formed_tokens_are_accepted(token):
     assert Settings.from_env({}, token=token).require_token() == token
+
+
+def test_the_readers_date_is_pinned_in_one_place():
+    import datetime as dt
+
+    assert Settings.from_env({}).today is None
+    assert Settings.from_env({}).reader_today() == dt.date.today()
+    pinned = Settings.from_env({"STORYBOT_TODAY": "2025-09-04"})
+    assert pinned.reader_today() == dt.date(2025, 9, 4)
+    flag = Settings.from_env({"STORYBOT_TODAY": "2025-09-04"}, today=dt.date(2025, 9, 1))
+    assert flag.reader_today() == dt.date(2025, 9, 1)  # --today wins over the environment
+    with pytest.raises(SettingsError, match="STORYBOT_TODAY must be a date as YYYY-MM-DD"):
+        Settings.from_env({"STORYBOT_TODAY": "4 Sep"})

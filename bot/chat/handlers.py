@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import logging
 import random
@@ -73,18 +74,23 @@ class Services:
     conversations: ConversationStore = field(default_factory=MemoryConversations)
     # Readers ask the same popular questions over and over: their answers are kept, keyed by
     # the knowledge version so a reload never serves an old answer.
-    _answers: OrderedDict[tuple[str, str, Turn | None], Answer] = field(default_factory=OrderedDict)
+    _answers: OrderedDict[tuple[str, dt.date, str, Turn | None], Answer] = field(
+        default_factory=OrderedDict
+    )
 
     def answer(self, question: str, context: Turn | None = None) -> Answer:
         """The engine's answer to ``question`` on the live knowledge, read as a follow-up of
         ``context`` when it is one (memoised: readers follow up the same answers alike)."""
         snapshot = self.holder.snapshot
-        key = (snapshot.version, question, context)
+        today = self.settings.reader_today()  # answers are said as of the reader's day
+        key = (snapshot.version, today, question, context)
         known = self._answers.get(key)
         if known is not None:
             self._answers.move_to_end(key)
             return known
-        answer = answer_question(snapshot, question, self.settings.bands, context=context)
+        answer = answer_question(
+            snapshot, question, self.settings.bands, context=context, today=today
+        )
         self._answers[key] = answer
         if len(self._answers) > MAX_REMEMBERED_ANSWERS:
             self._answers.popitem(last=False)

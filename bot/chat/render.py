@@ -199,6 +199,8 @@ def answer_reply(
         return Reply(text + " Try /help.")
     unsaid = "why" if answer.reason_missing else "that"
     text = f"{about}The story doesn't say {unsaid} (<i>{e(asked)}</i>)."
+    if answer.reason:
+        text = f"{about}{e(answer.reason)} (<i>{e(asked)}</i>)"
     if answer.suggestions:
         text += "\nHere is what it does cover that comes closest:"
         return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 
+from bot.engine.attribution import answers_for, read, without_source_voice
 from bot.engine.followup import (
     CLEARLY_BETTER,
     Turn,
@@ -19,6 +21,7 @@ from bot.engine.followup import (
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
 from bot.engine.text import asking_sentences, chat_kind, question_clauses, without_links
+from bot.engine.timeline import after_story, for_reader, in_story_days
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit: no reader's message is longer
 # A longer message is read for the sentences that ask (a letter with one question at its end).
@@ -62,12 +65,15 @@ def answer_question(
     max_suggestions: int = 3,
     *,
     context: Turn | None = None,
+    today: dt.date | None = None,
 ) -> Answer:
     """Match one question against the snapshot and decide what to say.
 
     A message that asks several things ("when did he leave and when did he arrive?") gets
     every part answered that can be answered with confidence. ``context`` is the previous
-    turn of the same conversation (``Answer.turn``): a follow-up is read with it.
+    turn of the same conversation (``Answer.turn``): a follow-up is read with it. ``today`` is
+    the reader's date: answers are said as of it (tense, "as reported on"); None answers as of
+    the story's date.
     """
     message = without_links(question[:MAX_MESSAGE_CHARS])
     question = " ".join(question[:MAX_MESSAGE_CHARS].split())
@@ -82,7 +88,7 @@ def answer_question(
         answer = _answer_message(snapshot, asked, bands, max_suggestions)
     else:
         answer = _answer_followup(snapshot, asked, context, bands, max_suggestions)
-    return replace(answer, question=question)
+    return replace(for_reader(snapshot, asked, answer, today), question=question)
 
 
 def _answer_followup(
@@ -130,6 +136,8 @@ def _answer_message(
 ) -> Answer:
     """The message read alone, every part of it answered that can be."""
     answer = _answer_one(snapshot, question, bands, max_suggestions)
+    if (later := after_story(snapshot, question, answer)) is not None:
+        return later  # the story cannot tell what happened after it; the reason says so
     parts: list[Answer] = []
     for clause in question_clauses(question)[:MAX_PARTS]:
         part = _answer_one(snapshot, clause, bands, max_suggestions)
@@ -143,7 +151,9 @@ def _answer_message(
 
 
 def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions: int) -> Answer:
-    matches = snapshot.index.search(question, limit=max_suggestions + 1)
+    # dates read as the story's weekdays; "according to the article" names no topic
+    plain = in_story_days(without_source_voice(question), snapshot.source_date())
+    matches = snapshot.index.search(plain, limit=max_suggestions + 1)
     return _decide(snapshot, question, matches, bands, max_suggestions)
 
 
@@ -158,6 +168,12 @@ def _decide(
             floor = max(bands.closest, matches[0].confidence / 2) if matches else 1.0
             close = [m for m in matches if m.confidence >= floor][:max_suggestions]
             return Answer(question, Outcome.ABSTAINED, 0.0, suggestions=_suggestions(close))
+    # whose words and which thing the question asks for
+    asked = read(snapshot, question, (m.entry for m in matches))
+    # Someone else's words or another subject than the closest entry's: the story does not
+    # say it, and the entries after it are at best something to suggest.
+    may_answer = not matches or answers_for(snapshot, matches[0].entry, asked)
+    matches = [m for m in matches if answers_for(snapshot, m.entry, asked)]
     if not matches:
         return Answer(question, Outcome.ABSTAINED, 0.0)
     top, clear_winner = _winner(matches, bands)
@@ -171,11 +187,12 @@ def _decide(
             suggestions=_suggestions(matches[:max_suggestions]),
             reason_missing=True,
         )
-    if top.confidence >= bands.answer and clear_winner:
+    if top.confidence >= bands.answer and clear_winner and may_answer:
         return answer_entry(snapshot, top.entry.id, question, top.confidence)
     if (
         not clear_winner
         and matches[1].confidence >= bands.together
+        and may_answer
         and not any(m.reason_missing for m in matches[:2])
     ):
         first, second = (

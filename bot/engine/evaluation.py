@@ -3,6 +3,7 @@ accuracy per kind."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,11 +121,17 @@ def _case(item: Any, where: str) -> Case:
     )
 
 
-def evaluate(snapshot: Snapshot, cases: Iterable[Case], bands: Bands | None = None) -> Report:
-    """Answer every case and judge it."""
+def evaluate(
+    snapshot: Snapshot,
+    cases: Iterable[Case],
+    bands: Bands | None = None,
+    *,
+    today: dt.date | None = None,
+) -> Report:
+    """Answer every case, as asked on ``today`` (None: the story's date), and judge it."""
     report = Report()
     for case in cases:
-        answer = answer_question(snapshot, case.question, bands or Bands())
+        answer = answer_question(snapshot, case.question, bands or Bands(), today=today)
         report.results.append((case, answer, case.judge(answer)))
     return report
 
@@ -180,14 +187,20 @@ def load_conversations(path: Path) -> list[Conversation]:
 
 
 def evaluate_conversations(
-    snapshot: Snapshot, conversations: Iterable[Conversation], bands: Bands | None = None
+    snapshot: Snapshot,
+    conversations: Iterable[Conversation],
+    bands: Bands | None = None,
+    today: dt.date | None = None,
 ) -> Report:
-    """Ask each conversation's turns in order, each read with the one before, and judge them."""
+    """Ask each conversation's turns in order, each read with the one before, as asked on
+    ``today`` (None: the story's date), and judge them."""
     report = Report()
     for conversation in conversations:
         context: Turn | None = None
         for case in conversation.turns:
-            answer = answer_question(snapshot, case.question, bands or Bands(), context=context)
+            answer = answer_question(
+                snapshot, case.question, bands or Bands(), context=context, today=today
+            )
             context = next_turn(answer)
             report.results.append((case, answer, case.judge(answer)))
     return report

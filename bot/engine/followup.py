@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from bot.engine import timeline
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
 from bot.engine.text import STOPWORDS, STRICT_FOCUS, fold, is_small_talk
@@ -114,8 +115,10 @@ def read_with(
     borrow_focus = not has_focus(own) and continues_last_question(question)
     weight = CONTEXT_WEIGHT if names_topic(snapshot, own) else 1.0
     entry = snapshot.entries.get(turn.entry_id or "")
+    # Answers are read as the index reads them: without the dates beside their weekdays.
+    said = timeline.weekdays_only(entry.answer) if entry is not None else ""
     if by_answer:
-        texts = [entry.answer] if entry is not None else []
+        texts = [said] if entry is not None else []
     else:
         texts = [turn.question]
         if entry is not None and entry.question != turn.question:
@@ -156,7 +159,7 @@ def read_with(
     # What "it" may stand for: the topic words, or what the last answer named ("by train").
     topic = {t for t in borrowed if not t.startswith("@")}
     if entry is not None:
-        topic.update(t for t in index.analyse(entry.answer) if not t.startswith("@"))
+        topic.update(t for t in index.analyse(said) if not t.startswith("@"))
     fitting = [m for m in matches if _fits(snapshot, m, own, topic)]
     return Reading(own, borrowed, fitting, matches)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from rapidfuzz import process
 
+from bot.engine import timeline
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source
 from bot.engine.overlay import DECLINED_PREFIX, EMPTY_OVERLAY, Overlay, declined_id
@@ -295,7 +296,7 @@ def _load_facts(
     declared = check.declared(items)
     for item in items:
         what = f"fact {item.get('id', '?')!s}"
-        if not check.fields(item, what, ("id", "source", "statement", "quote"), ("updates",)):
+        if not check.fields(item, what, ("id", "source", "statement", "quote"), FACT_OPTIONAL):
             continue
         fact_id = check.ident(item, what, seen)
         statement = check.text(item, "statement", what)
@@ -317,7 +318,11 @@ def _load_facts(
         updates = check.text(item, "updates", what, limit=48) if "updates" in item else None
         if updates is not None:
             update_lines[fact_id] = item.line_of("updates")
-        facts[fact_id] = Fact(fact_id, source_id, statement, exact, updates)
+        when = _fact_day(check, item, what, sources[source_id], f"{statement} {exact}")
+        said_by = check.text(item, "said_by", what, limit=100) if "said_by" in item else None
+        facts[fact_id] = Fact(
+            fact_id, source_id, statement, exact, updates=updates, when=when, said_by=said_by
+        )
     _check_updates(check, facts, sources, update_lines)
     return facts, declared
 
@@ -381,6 +386,34 @@ def _with_updates(
     return result
 
 
+FACT_OPTIONAL = ("updates", "when", "said_by")
+
+
+def _fact_day(
+    check: _Checker, item: YamlMap, what: str, source: Source, words_of_fact: str
+) -> dt.date | None:
+    """The fact's ``when:`` as a date, checked against the weekdays its words name."""
+    if "when" not in item:
+        return None
+    raw = item["when"]
+    if not isinstance(raw, str):
+        check.add(item.line_of("when"), f"{what}: 'when' must be a date or a weekday")
+        return None
+    when, problem = timeline.resolve(raw, dt.date.fromisoformat(source.date))
+    if problem:
+        check.add(item.line_of("when"), f"{what}: {problem}")
+        return None
+    named = {day.weekday for day in timeline.stated_days(words_of_fact)}
+    weekday = timeline.WEEKDAYS[when.weekday()]
+    if named and weekday not in named:
+        check.add(
+            item.line_of("when"),
+            f"{what}: when is {timeline.day_name(when)}, but the fact says "
+            f"{', '.join(sorted(d.title() for d in named))}",
+        )
+    return when
+
+
 def _load_entries(
     directory: Path,
     check: _Checker,
@@ -400,7 +433,8 @@ def _load_entries(
     for item in items:
         what = f"entry {item.get('id', '?')!s}"
         required = ("id", "question", "phrasings", "answer", "facts")
-        if not check.fields(item, what, required, ("related", "gives_reason")):
+        optional = ("related", "gives_reason", "answer_after", "about")
+        if not check.fields(item, what, required, optional):
             continue
         entry_id = check.ident(item, what, seen)
         question = check.text(item, "question", what, limit=MAX_QUESTION_CHARS)
@@ -439,9 +473,15 @@ def _load_entries(
                 )
             elif owner is None:
                 phrasing_owner[key] = (entry_id or "?", line)
+        answer_after = about = None
+        if "answer_after" in item:
+            answer_after = check.text(item, "answer_after", what, limit=MAX_ANSWER_CHARS)
+        if "about" in item:
+            about = check.text(item, "about", what, limit=60)
         if entry_id and question and answer and phrasings and cited:
             if any(ref not in facts for ref in cited):
                 continue  # already reported: unknown or broken fact
+            _check_days(check, item, what, [facts[ref] for ref in cited])
             entries[entry_id] = Entry(
                 entry_id,
                 question,
@@ -450,8 +490,25 @@ def _load_entries(
                 tuple(cited),
                 tuple(related),
                 gives_reason is True,
+                answer_after,
+                about,
             )
     return entries
+
+
+def _check_days(check: _Checker, item: YamlMap, what: str, cited: list[Fact]) -> None:
+    """Each weekday an answer names agrees with its date and comes with the date of the
+    cited fact it stands for; an after-the-event answer needs a dated fact."""
+    dates = [fact.when for fact in cited if fact.when]
+    for name in ("answer", "answer_after"):
+        if isinstance(item.get(name), str):
+            for problem in timeline.day_problems(item[name], dates):
+                check.add(item.line_of(name), f"{what}: {problem}")
+    if "answer_after" in item and not dates:
+        check.add(
+            item.line_of("answer_after"),
+            f"{what}: 'answer_after' needs a cited fact with 'when' (after which day?)",
+        )
 
 
 # Adverbs that readers add and questions drop ("where exactly is the lab?").
@@ -613,7 +670,10 @@ def _validate(directory: Path, overlay: Overlay) -> tuple[Snapshot | None, list[
     evidence = {
         entry.id: " ".join(facts[f].quote for f in entry.fact_ids) for entry in entries.values()
     }
-    index = MatchIndex.build([*entries.values(), *declined], synonyms, evidence, surfaces)
+    # The index reads answers without the dates beside their weekdays: "3 September 2025"
+    # would make "3" a rare word of one entry, and a question's "the 3 of them" about it.
+    indexed = [replace(e, answer=timeline.weekdays_only(e.answer)) for e in entries.values()]
+    index = MatchIndex.build([*indexed, *declined], synonyms, evidence, surfaces)
     problems = _guard_leaks(index, guards, surfaces) + _whys_without_reason(index, surfaces, lines)
     if problems:
         return None, problems

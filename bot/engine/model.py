@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -72,6 +73,8 @@ class Fact:
     statement: str
     quote: str  # as it stands in the source text, whatever quote marks the YAML used
     updates: str | None = None  # the older fact this one supersedes ("set for" -> "took place")
+    when: dt.date | None = None  # the day it happens on, when the source says
+    said_by: str | None = None  # who the source attributes the claim to; None: the source
 
 
 def by_source(citations: Sequence[Citation]) -> list[list[int]]:
@@ -94,6 +97,10 @@ class Entry:
     fact_ids: tuple[str, ...]
     related: tuple[str, ...]
     gives_reason: bool = False  # the answer says why: only such entries answer a "why"
+    # The answer once the reader's day is past the entry's event ("was set for Wednesday").
+    answer_after: str | None = None
+    # What the answer is about ("the parade"): named when the story cannot say how it went.
+    about: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +182,12 @@ class Answer:
     about: str | None = None
     followup_of: str | None = None
 
+    # The answer as said to this reader (tense for their day, "as reported on" notes); None:
+    # the entry's answer as written.
+    said: str | None = None
+    # Why the bot abstains, when it knows ("the story is from 2 September 2025, before...").
+    reason: str | None = None
+
     @property
     def read_as(self) -> str:
         """The question as understood: a follow-up names the turn it was read with."""
@@ -195,7 +208,7 @@ class Answer:
         """The answer text (all parts), or None unless answered."""
         if not (self.answered and self.entry):
             return None
-        return "\n".join(part.entry.answer for part in self.parts if part.entry)
+        return "\n".join(part.said or part.entry.answer for part in self.parts if part.entry)
 
     @property
     def all_citations(self) -> tuple[Citation, ...]:
@@ -242,6 +255,15 @@ class Snapshot:
     def phrasing_count(self) -> int:
         """How many phrasings (canonical questions included) the index holds."""
         return sum(1 + len(e.phrasings) for e in self.entries.values())
+
+    def event_date(self, entry: Entry) -> dt.date | None:
+        """The latest day the entry's facts happen on; None when none is dated."""
+        return max((d for f in entry.fact_ids if (d := self.facts[f].when)), default=None)
+
+    def source_date(self, entry: Entry | None = None) -> dt.date:
+        """The date of the newest source the entry cites (of any source without an entry)."""
+        ids = {self.facts[f].source_id for f in entry.fact_ids} if entry else self.sources
+        return max(dt.date.fromisoformat(self.sources[i].date) for i in ids)
 
     def citations_for(self, entry: Entry) -> tuple[Citation, ...]:
         """The citations of an entry's facts, in the order the entry lists them."""

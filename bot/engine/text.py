@@ -22,6 +22,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from spellchecker import SpellChecker
 
+from bot.engine.timeline import NOW_WORDS
+
 # The question's focus: what kind of answer it asks for. Kept as tokens of their own so that
 # "How many planes flew over?" does not match an entry that only says planes flew over.
 _FOCUS_RULES: tuple[tuple[str, str], ...] = (
@@ -76,7 +78,7 @@ STRICT_FOCUS: frozenset[str] = frozenset(
 
 # Function words, light verbs and chat filler: they carry no topic. Question words are not
 # here; they become focus tokens above.
-STOPWORDS: frozenset[str] = frozenset(
+STOPWORDS: frozenset[str] = NOW_WORDS | frozenset(
     """
     a about above after again all also am an and any are aren as at be been before being below
     between both but by can could did didn do does doesn doing don down during each either else

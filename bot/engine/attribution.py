@@ -1,0 +1,200 @@
+"""Who said what, and what a question is about: every phrase the engine reads about either.
+
+An entry answers for its own subject and its own kind of claim, not for every question that
+shares its words. Two rules, both read from the knowledge:
+
+* **Who said it.** A fact may be attributed to someone (``said_by:`` "North Korean state
+  media"); an unattributed fact is in the source's own voice. A question that asks what
+  someone said ("what did Putin say...", "according to Rodong Sinmun...") is answered only by
+  an entry whose facts that speaker said, or, when the story quotes that speaker somewhere,
+  by facts in the source's own voice (which may relay them). Nobody the story quotes (Putin,
+  analysts, Seoul) gets words put in their mouth.
+* **What it is about.** An entry may say what its answer is about (``about:`` "Rodong
+  Sinmun", "the train"). A question that names the subject of another entry close to it and
+  not this one's ("what speed can the Hwasong-20 reach?" is not about the train) is not this
+  entry's. A
+  question asking for something *of* the subject ("who is the editor of Rodong Sinmun?",
+  "who designed the Hwasong-20?") asks about that thing, which the entry answers only when
+  its subject names it or its phrasings keep asking about it ("the speed of the train").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.engine.matcher import MatchIndex
+from bot.engine.model import Entry, Snapshot
+from bot.engine.text import stem
+
+_SPEECH_VERBS = (
+    "say|said|saying|says|tell|told|report|reported|claim|claimed|announce|announced|brag|"
+    "bragged|write|wrote|stated|reveal|revealed|confirm|confirmed|comment|commented|"
+    "think|thought|mention|mentioned|add|added|estimate|estimated|describe|described|call|"
+    "called|talk|talked|discuss|discussed|agree|agreed|promise|promised|warn|warned|"
+    "respond|responded|react|reacted|tweet|tweeted|post|posted"
+)
+# Where a question names whose words it asks for.
+_SPEAKER = (
+    # Past or future only: "what does the missile news say about..." asks what it implies;
+    # "what were the missiles said to be made of" is passive.
+    re.compile(
+        r"\b(?:what|who|whom|which|where|when|how(?: \w+)?) (?:did|has|have|had|will|would) "
+        rf"(?P<speaker>[\w ]{{2,60}}?) (?:{_SPEECH_VERBS})\b"
+    ),
+    re.compile(
+        r"\baccording to (?P<speaker>[\w ]{2,60}?)(?=\s*(?:[,?.!;:]|$|\bwhat\b|\bwhich\b|"
+        r"\bwho\b|\bwhen\b|\bwhere\b|\bhow\b|\bdid\b|\bdoes\b|\bis\b|\bwas\b))"
+    ),
+    re.compile(r"(?:^|[,;] *)per (?P<speaker>[\w ]{2,40}?)\s*(?:[,?.!;:]|$)"),
+    re.compile(
+        r"\bwhat (?:is|was|were|are) (?P<speaker>[\w ]{2,40}?)s? (?:reaction|response|comment|"
+        r"statement|view|position)s?\b"
+    ),
+)
+# Every speaker pattern needs one of these words: most questions skip them all at once.
+_SPEAKER_HINTS = frozenset(
+    f"{_SPEECH_VERBS}|according|per|reaction|response|comment|statement|view|position".split("|")
+) | {f"{word}s" for word in "reaction response comment statement view position".split()}
+# The source's own voice: "the article says", "according to the story", "per the author".
+SOURCE_VOICE = "article story piece author writer report text headline highlights bullet title"
+
+# The source's own voice framing a question ("according to the article, ...", "what does
+# the story say ... ?") names no topic: matching reads the question without it.
+_VOICE = r"(?:the|this) (?:article|story|piece|report|text|author|writer)"
+_SOURCE_FRAMING = re.compile(
+    rf"\b(?:according to|as per|per|going by|based on) {_VOICE}\b"
+    rf"|(?:(?<=\bdoes )|(?<=\bdid )){_VOICE} (?:say|claim|estimate|report|mention|state|suggest)\b"
+    rf"|\b{_VOICE} (?:says|said|claims|estimates|reports|mentions|states|suggests)(?: that)?\b",
+    re.IGNORECASE,
+)
+
+
+def without_source_voice(question: str) -> str:
+    """The question without the source's voice framing it ("per the article")."""
+    return _SOURCE_FRAMING.sub(" ", question) if "t" in question else question
+
+
+_WORD = re.compile(r"\w+")
+# A word the entry's phrasings use this often is a kind of claim the entry makes ("speed").
+CLAIM_USES = 3
+
+# Something *of* a subject: "the editor of Rodong Sinmun", "Rodong Sinmun's editor".
+# Each pattern comes with a word it needs, so most questions skip it without a search.
+_PART_OF = (
+    (
+        " of ",
+        re.compile(
+            r"\b(?:the|a|an|its|their) (?P<part>\w+(?: \w+)?) of (?:the )?"
+            r"(?P<whole>[\w\- ]{2,40}?)\s*(?:[,?.!;:]|$)"
+        ),
+    ),
+    ("'s ", re.compile(r"(?P<whole>\b[\w\-]+(?: [\w\-]+)?)'s (?P<part>\w+)\s*(?:[,?.!;:]|$)")),
+    # who did something to it: "who designed the Hwasong-20?", "who edits Rodong Sinmun?"
+    (
+        "who ",
+        re.compile(
+            r"^\s*who (?!is\b|are\b|was\b|were\b|s\b)(?P<part>\w+) (?:the |this |that )?"
+            r"(?P<whole>[\w\- ]{2,40}?)\s*(?:[,?.!;:]|$)"
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What a question says about whose words and which thing it asks for."""
+
+    speaker: frozenset[str] | None = None  # the speaker's analysed words
+    parts: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()  # (part, whole) words
+    named: frozenset[str] = frozenset()  # words of close entries' subjects the question names
+
+
+def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) -> Asked:
+    """Whose words and what thing ``question`` asks for, as analysed words; ``candidates``
+    are the entries it comes closest to, whose subjects it may name."""
+    text = question.lower().replace("’", "'")
+    written = _WORD.findall(text)
+    speaker = None
+    for pattern in _SPEAKER if _SPEAKER_HINTS.intersection(written) else ():
+        found = pattern.search(text)
+        if found:
+            words = _words(snapshot, found.group("speaker"))
+            if words:
+                speaker = words
+                break
+    parts = []
+    for needed, pattern in _PART_OF:
+        for found in pattern.finditer(text) if needed in text else ():
+            # A part that asks the kind of answer ("the names of", "the date of": @name,
+            # @when), read alone or with the word after it, is no thing of its own.
+            part = _words(snapshot, found.group("part")) & _words(
+                snapshot, text[found.start("part") : found.start("whole")]
+            )
+            whole = _words(snapshot, found.group("whole"))
+            if part and whole:
+                parts.append((part, whole))
+    subjects = frozenset().union(*(_words(snapshot, e.about) for e in candidates if e.about))
+    # The subjects named as written (stems only, no typo or synonym reading: that costs a
+    # second full analysis); a subject named only by a synonym leaves the rule out.
+    named = subjects.intersection(map(stem, written)) if subjects else frozenset()
+    return Asked(speaker, tuple(parts), named)
+
+
+def answers_for(snapshot: Snapshot, entry: Entry, asked: Asked) -> bool:
+    """True unless the entry would answer for someone else's words or another subject."""
+    if asked.named and not _about_any(snapshot, entry, asked.named):
+        return False  # the question is about another entry's subject
+    return _speaks_for(snapshot, entry, asked.speaker) and all(
+        _covers(snapshot, entry, part, whole) for part, whole in asked.parts
+    )
+
+
+def _speaks_for(snapshot: Snapshot, entry: Entry, speaker: frozenset[str] | None) -> bool:
+    if speaker is None or speaker <= _words(snapshot, SOURCE_VOICE):
+        return True
+    facts = [snapshot.facts[f] for f in entry.fact_ids]
+    if any(f.said_by and speaker <= _words(snapshot, f.said_by) for f in facts):
+        return True
+    quoted = any(
+        f.said_by and speaker <= _words(snapshot, f.said_by) for f in snapshot.facts.values()
+    )
+    return quoted and all(f.said_by is None for f in facts)
+
+
+def _about_any(snapshot: Snapshot, entry: Entry, named: frozenset[str]) -> bool:
+    """True when the entry is about one of the ``named`` words: its ``about`` or its
+    phrasings' claims name it; an entry that does not say what it is about is about every
+    word it uses anywhere (phrasings, answer, quotes)."""
+    if entry.about:
+        return bool(named & (_words(snapshot, entry.about) | _asked_by(snapshot.index, entry)))
+    return any(any(e is entry for e in snapshot.index.entries_using(w)) for w in named)
+
+
+def _covers(snapshot: Snapshot, entry: Entry, part: frozenset[str], whole: frozenset[str]) -> bool:
+    if not entry.about:
+        return True  # the entry does not say what it is about: nothing to hold it to
+    subject = _words(snapshot, entry.about)
+    if not whole & subject or part <= subject:
+        return True  # another thing's part, or a part the subject itself is
+    return part <= subject | _asked_by(snapshot.index, entry)
+
+
+def _words(snapshot: Snapshot, text: str) -> frozenset[str]:
+    return _analysed(snapshot.index, text)
+
+
+@lru_cache(maxsize=1024)
+def _asked_by(index: MatchIndex, entry: Entry) -> frozenset[str]:
+    """The words the entry's phrasings keep asking about: the kinds of claim it makes."""
+    uses = Counter(t for text in (entry.question, *entry.phrasings) for t in _analysed(index, text))
+    return frozenset(word for word, count in uses.items() if count >= CLAIM_USES)
+
+
+@lru_cache(maxsize=4096)
+def _analysed(index: MatchIndex, text: str) -> frozenset[str]:
+    """A text's topic words (no question focus); cached, as the knowledge's own texts recur."""
+    return frozenset(t for t in index.analyse(text) if not t.startswith("@"))

@@ -1,0 +1,132 @@
+"""Who said what: an entry answers for its own speaker, subject and kind of claim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers_knowledge import copy_knowledge, edit
+
+from bot.engine.answering import answer_question
+from bot.engine.attribution import without_source_voice
+from bot.engine.evaluation import evaluate, load_cases
+from bot.engine.loader import load
+from bot.settings import bundled_knowledge
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    return load(bundled_knowledge())
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Putin say to Kim?",
+        "What did Xi Jinping say in his speech?",
+        "What did analysts say about the 1,960 kN thrust claim?",
+        "What did South Korea's government say about the trip?",
+        "what did the US state department say about kim going to beijing",
+        "What did Kim tell reporters when he got to Beijing?",
+        "according to Putin, when did Kim arrive?",
+    ],
+)
+def test_nobody_the_story_does_not_quote_gets_words_put_in_their_mouth(snapshot, question):
+    assert not answer_question(snapshot, question).answered
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("What did Rodong Sinmun report?", "rodong-sinmun"),
+        ("what did state media brag about the missile engines", "engine-thrust"),
+        ("What did North Korea say about Xi's call for a new world order?", "global-order"),
+        ("According to the article, what will China show off at the parade?", "parade-features"),
+        ("how many other leaders attend, per the article", "other-leaders"),
+    ],
+)
+def test_a_speaker_the_facts_name_is_answered(snapshot, question, entry):
+    answer = answer_question(snapshot, question)
+    assert answer.answered and answer.entry.id == entry
+
+
+def test_a_speaker_is_held_to_the_facts_they_said(snapshot):
+    # Rodong Sinmun is quoted for the arrival, not for the engines' thrust (state media's).
+    answer = answer_question(snapshot, "What did Rodong Sinmun say about the thrust?")
+    assert not answer.answered or answer.entry.id != "engine-thrust"
+    assert answer_question(snapshot, "What did state media say about the thrust?").answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What speed can the Hwasong-20 reach?",  # the train's speed is not the missile's
+        "Who is the editor of Rodong Sinmun?",  # the paper's editor is not the paper
+        "Who designed the Hwasong-20?",
+    ],
+)
+def test_a_question_about_another_subject_or_its_part_abstains(snapshot, question):
+    assert not answer_question(snapshot, question).answered
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("What's the date of the parade?", "parade-date"),
+        ("what are the names of the new missiles", "hwasong-missiles"),
+        ("what is the speed of the train", "train-speed"),
+        ("missile thrust?", "engine-thrust"),
+    ],
+)
+def test_a_part_the_entry_answers_still_is(snapshot, question, entry):
+    answer = answer_question(snapshot, question)
+    assert answer.answered and answer.entry.id == entry
+
+
+def test_the_rule_is_the_knowledge_s_attribution_not_a_list(tmp_path: Path):
+    """Attributing the train's speed to Putin makes "what did Putin say" answerable."""
+    knowledge = copy_knowledge(tmp_path)
+    edit(knowledge, "facts.yaml", '    quote: "but at a chill 60 km/h"\n',
+         '    quote: "but at a chill 60 km/h"\n    said_by: Vladimir Putin\n')  # fmt: skip
+    snapshot = load(knowledge)
+    answer = answer_question(snapshot, "What did Putin say about the train's speed?")
+    assert answer.answered and answer.entry.id == "train-speed"
+
+
+def test_without_its_about_an_entry_answers_for_any_subject(tmp_path: Path):
+    knowledge = copy_knowledge(tmp_path)
+    edit(knowledge, "faq.yaml", "    about: Rodong Sinmun\n", "")
+    answer = answer_question(load(knowledge), "Who is the editor of Rodong Sinmun?")
+    assert answer.answered  # the rule needs the knowledge to say what the entry is about
+
+
+@pytest.mark.parametrize(
+    ("question", "plain"),
+    [
+        ("according to the article, who is Xi?", " , who is Xi?"),
+        ("what does the story say about the train", "what does   about the train"),
+        ("per the article, how fast is it", " , how fast is it"),
+        ("what does the train look like", "what does the train look like"),
+    ],
+)
+def test_the_source_s_voice_names_no_topic(question, plain):
+    assert without_source_voice(question) == plain
+
+
+# Floors for the blind who-said-what set (tests/data/attribution_questions.yaml). Measured
+# once before tuning: answerable 19/25, near misses 14/20, unrelated 5/5; after issue 11:
+# 21/25, 17/20, 5/5.
+ATTRIBUTION_SET_FLOORS = {"answerable": 0.8, "nearmiss": 0.8, "unrelated": 1.0}
+
+
+def test_the_blind_attribution_set_does_not_regress(snapshot):
+    report = evaluate(
+        snapshot, load_cases(Path(__file__).parent / "data/attribution_questions.yaml")
+    )
+    rates = {group: report.rate(group) for group in ATTRIBUTION_SET_FLOORS}
+    below = {
+        g: rates[g]
+        for g, floor in ATTRIBUTION_SET_FLOORS.items()
+        if rates[g][0] / rates[g][1] < floor
+    }
+    assert not below, (below, [case.question for case, _ in report.misses()])
