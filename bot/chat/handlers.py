@@ -7,7 +7,6 @@ import io
 import logging
 import random
 import re
-import time
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ContextTypes, filters
 
 from bot.chat import render
+from bot.chat.dispatch import Dispatcher, Job
 from bot.chat.holder import KnowledgeHolder
 from bot.curation.report import CHART_DAYS, format_stats, format_unanswered, render_chart
 from bot.engine.answering import answer_entry, answer_question
@@ -63,6 +63,8 @@ class Services:
     watching: bool = False
     webhook: bool = False
     popular: Counter[str] = field(default_factory=Counter)
+    # Every answer to a question goes out through it (fair, combined, within flood limits).
+    dispatcher: Dispatcher | None = None
     # Readers ask the same popular questions over and over: their answers are kept, keyed by
     # the knowledge version so a reload never serves an old answer.
     _answers: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict)
@@ -80,6 +82,16 @@ class Services:
         if len(self._answers) > MAX_REMEMBERED_ANSWERS:
             self._answers.popitem(last=False)
         return answer
+
+    def answer_job(self, job: Job) -> Answer:
+        """The answer a dispatched job asks for: a button's entry, or its question."""
+        if job.entry_id is not None:
+            return answer_entry(self.holder.snapshot, job.entry_id)
+        return self.answer(job.question)
+
+    def examples(self, count: int) -> list[Suggestion]:
+        """Example questions: the most asked first."""
+        return _examples(self, count)
 
     def record(self, answer: Answer, chat_type: str) -> int | None:
         """Count and log the question (never raises); the reference 👍/👎 use for it."""
@@ -198,46 +210,29 @@ def _logged_reply(svc: Services, answer: Answer, chat_type: str) -> render.Reply
     return render.answer_reply(answer, feedback_ref=ref, examples=examples)
 
 
-async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
-    """Answer ``question`` in reply to the message that asked it."""
-    started = time.perf_counter()
+def job_for(update: Update, question: str, **details: Any) -> Job:
+    """The dispatcher's job for a question asked in ``update``'s chat."""
     message = update.effective_message
-    svc = services(context)
-    answer = svc.answer(question)
-    chat_type = update.effective_chat.type if update.effective_chat else ""
-    reply = _logged_reply(svc, answer, chat_type)
-    sent = await with_retries(
-        lambda: message.reply_html(reply.text, reply_markup=reply.keyboard, do_quote=True)
-    )
-    _remember(context, message.message_id, sent.message_id)
-    seconds = time.perf_counter() - started
-    svc.metrics.answer_seconds.observe(seconds)
-    _log_answer(svc, update, answer, seconds)
-
-
-def _log_answer(svc: Services, update: Update, answer: Answer, seconds: float) -> None:
-    """One log line per question: outcome and entry; who asked only when debugging allows."""
     chat = update.effective_chat
-    who = ""
-    if svc.settings.log_user_ids:
-        user = update.effective_user
-        who = f" user={user.id if user else None} chat={chat.id if chat else None}"
-    log.info(
-        "question %s entry=%s confidence=%.2f chat_type=%s %.0fms%s",
-        answer.outcome.value,
-        answer.entry.id if answer.entry else "-",
-        answer.confidence,
-        chat.type if chat else "-",
-        seconds * 1000,
-        who,
-        extra={
-            "event": "question",
-            "outcome": answer.outcome.value,
-            "entry": answer.entry.id if answer.entry else None,
-            "confidence": round(answer.confidence, 3),
-            "chat_type": chat.type if chat else None,
-        },
+    user = update.effective_user
+    sender = message.sender_chat if message and user is None else None
+    return Job(
+        chat_id=chat.id,
+        chat_type=chat.type,
+        question=question,
+        user_id=user.id if user else (sender.id if sender else None),
+        name=user.full_name if user else (sender.title or "" if sender else ""),
+        message_id=message.message_id if message else None,
+        thread_id=message.message_thread_id if message and message.is_topic_message else None,
+        **details,
     )
+
+
+async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Hand ``question`` to the dispatcher, which answers it in reply to its message."""
+    message_id = update.effective_message.message_id
+    job = job_for(update, question, remember=lambda sent: _remember(context, message_id, sent))
+    await services(context).dispatcher.submit(job)
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -364,15 +359,15 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if args[0] not in snapshot.entries:
         await query.answer("Sorry, that question is no longer available.")
         return
+    await query.answer()
+    if prefix == render.ANSWER_NEW and isinstance(query.message, Message):
+        question = snapshot.entries[args[0]].question
+        await svc.dispatcher.submit(job_for(update, question, entry_id=args[0]))
+        return
     answer = answer_entry(snapshot, args[0])
     chat_type = query.message.chat.type if query.message else ChatType.SENDER
     reply = _logged_reply(svc, answer, chat_type)
-    await query.answer()
-    if prefix == render.ANSWER_NEW and isinstance(query.message, Message):
-        message = query.message
-        await with_retries(lambda: message.reply_html(reply.text, reply_markup=reply.keyboard))
-    else:
-        await with_retries(lambda: query.edit_message_text(reply.text, reply_markup=reply.keyboard))
+    await with_retries(lambda: query.edit_message_text(reply.text, reply_markup=reply.keyboard))
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
