@@ -307,6 +307,10 @@ class AnswerSource(Protocol):
         """Example questions, offered when nothing in the story comes close."""
         ...
 
+    def knowledge_version(self) -> str:
+        """The live knowledge's version: after a reload, a repeated question is a new one."""
+        ...
+
 
 @dataclass
 class _Reader:
@@ -314,7 +318,7 @@ class _Reader:
 
     last_seen: float = 0.0
     flooding: bool = False
-    recent: deque[tuple[str, float]] = field(default_factory=lambda: deque(maxlen=8))
+    recent: deque[tuple[tuple[str, str], float]] = field(default_factory=lambda: deque(maxlen=8))
 
 
 @dataclass
@@ -374,7 +378,7 @@ class Dispatcher:
 
         Raises only what sending a lone answer at once raises (the handler's error handler
         apologises then, as for any handler error)."""
-        if not job.notice and job.reply is None and self._is_repeat(job):
+        if self._track(job):
             return
         lane = self._lanes.setdefault(job.chat_id, _Lane(job.chat_id))
         if not lane.busy and not len(lane) and self._delay(job.chat_id) == 0:
@@ -389,7 +393,8 @@ class Dispatcher:
             return
         self._enqueue(lane, job)
 
-    def _is_repeat(self, job: Job) -> bool:
+    def _track(self, job: Job) -> bool:
+        """Note that the job's reader asked; True when it repeats a question seconds old."""
         now = job.received
         reader = self._readers.get(job.reader)
         if reader is None:
@@ -400,7 +405,9 @@ class Dispatcher:
         if reader.flooding and now - reader.last_seen > self.limits.reader_quiet:
             reader.flooding = False
         reader.last_seen = now
-        key = job.entry_id or _question_key(job.question)
+        if job.reply is not None:  # a command's reply: counts towards bursts, never a repeat
+            return False
+        key = (self.source.knowledge_version(), job.entry_id or _question_key(job.question))
         if any(k == key and now - t <= self.limits.repeat_window for k, t in reader.recent):
             self._drop(job, "repeat")
             return True
@@ -415,13 +422,14 @@ class Dispatcher:
         jobs = lane.readers.setdefault(job.user_id, deque())
         reader = self._readers.get(job.reader)
         waiting = sum(not j.notice for j in jobs)
-        if reader is not None and job.reply is None and waiting >= self.limits.reader_burst:
+        flooding = reader is not None and (reader.flooding or waiting >= self.limits.reader_burst)
+        if flooding:
             # Beyond the burst only the latest question is answered: drop what waits.
-            for dropped in [j for j in jobs if not j.notice and j.reply is None]:
+            for dropped in [j for j in jobs if not j.notice]:
                 jobs.remove(dropped)
                 self._pending -= 1
                 self._drop(dropped, "flood")
-            if not reader.flooding:
+            if reader is not None and not reader.flooding:
                 reader.flooding = True
                 jobs.appendleft(self._notice(job))
                 self._pending += 1
@@ -507,28 +515,24 @@ class Dispatcher:
             self._wake(lane)
 
     def _take(self, lane: _Lane) -> list[Job]:
-        """The next message's jobs: round-robin across readers, one topic, up to max_parts;
-        a notice or a ready reply goes alone."""
+        """The next message's jobs: one per reader, round-robin, all in the first one's topic,
+        up to max_parts; a notice or a ready reply goes alone."""
+        head = next(iter(lane.readers.values()))[0]
+        alone = head.notice or head.reply is not None
         taken: list[Job] = []
-        thread: int | None = None
-        for _ in range(len(lane)):
-            if not lane.readers or len(taken) >= self.limits.max_parts:
+        for user in list(lane.readers):
+            if len(taken) >= (1 if alone else self.limits.max_parts):
                 break
-            user, jobs = next(iter(lane.readers.items()))
+            jobs = lane.readers[user]
             job = jobs[0]
-            alone = job.notice or job.reply is not None
-            if taken and (alone or job.thread_id != thread):
-                # Not combinable with what is taken: leave it first in line for the next one.
-                break
+            if taken and (job.notice or job.reply is not None or job.thread_id != head.thread_id):
+                continue  # not combinable with these: first in line for a later message
             jobs.popleft()
             self._pending -= 1
-            lane.readers.move_to_end(user)
+            taken.append(job)
+            lane.readers.move_to_end(user)  # served: to the back of the round
             if not jobs:
                 del lane.readers[user]
-            taken.append(job)
-            thread = job.thread_id
-            if alone:
-                break
         self._queue_changed()
         return taken
 

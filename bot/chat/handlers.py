@@ -93,6 +93,10 @@ class Services:
         """Example questions: the most asked first."""
         return _examples(self, count)
 
+    def knowledge_version(self) -> str:
+        """The live knowledge's version."""
+        return self.holder.snapshot.version
+
     def record(self, answer: Answer, chat_type: str) -> int | None:
         """Count and log the question (never raises); the reference 👍/👎 use for it."""
         self.metrics.questions.labels(outcome=answer.outcome.value).inc()
@@ -228,6 +232,11 @@ def job_for(update: Update, question: str, **details: Any) -> Job:
     )
 
 
+async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: render.Reply) -> None:
+    """Hand a ready reply (greeting, help) to the dispatcher: flood rules apply to it too."""
+    await services(context).dispatcher.submit(job_for(update, "", reply=reply))
+
+
 async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
     """Hand ``question`` to the dispatcher, which answers it in reply to its message."""
     message_id = update.effective_message.message_id
@@ -248,7 +257,6 @@ def _examples(svc: Services, count: int = 4) -> list[Suggestion]:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet, or answer the entry named by a deep link (/start <entry-id>)."""
     svc = services(context)
-    message = update.effective_message
     snapshot = svc.holder.snapshot
     payload = context.args[0] if context.args else ""
     if payload and _DEEP_LINK.match(payload) and payload in snapshot.entries:
@@ -260,19 +268,17 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 "That link points to a question I no longer have.\n\n" + reply.text,
                 reply.keyboard,
             )
-    await message.reply_html(reply.text, reply_markup=reply.keyboard)
+    await send(update, context, reply)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain how to ask in each kind of chat."""
-    reply = render.help_reply(context.bot.username)
-    await update.effective_message.reply_html(reply.text)
+    await send(update, context, render.help_reply(context.bot.username))
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the sources the knowledge comes from."""
-    reply = render.sources_reply(services(context).holder.snapshot)
-    await update.effective_message.reply_html(reply.text)
+    await send(update, context, render.sources_reply(services(context).holder.snapshot))
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
