@@ -184,7 +184,7 @@ class Budgets:
                 self.limits.group,
                 self.limits.group_period,
                 wait,
-                extra={"event": "group_at_budget", "chat_id": chat_id},
+                extra={"event": "group_at_budget", "group": chat_id},
             )
         elif wait == 0:
             self._at_budget.discard(chat_id)
@@ -318,6 +318,7 @@ class _Reader:
 
     last_seen: float = 0.0
     flooding: bool = False
+    dropped: int = 0  # questions of the current flood dropped since the last one answered
     recent: deque[tuple[tuple[str, str], float]] = field(default_factory=lambda: deque(maxlen=8))
 
 
@@ -380,6 +381,10 @@ class Dispatcher:
         apologises then, as for any handler error)."""
         if self._track(job):
             return
+        if self.budgets is None:
+            # No flood limits (an own Bot API server): nothing waits, so nothing is combined.
+            await self._deliver(_Lane(job.chat_id), [job])
+            return
         lane = self._lanes.setdefault(job.chat_id, _Lane(job.chat_id))
         if not lane.busy and not len(lane) and self._delay(job.chat_id) == 0:
             lane.busy = True
@@ -429,16 +434,18 @@ class Dispatcher:
                 jobs.remove(dropped)
                 self._pending -= 1
                 self._drop(dropped, "flood")
+                if reader is not None:
+                    reader.dropped += 1
             if reader is not None and not reader.flooding:
                 reader.flooding = True
                 jobs.appendleft(self._notice(job))
                 self._pending += 1
                 self.metrics.flood_notices.inc()
                 log.warning(
-                    "a reader is asking faster than answers can go in chat %s: answering only "
+                    "a reader is asking faster than answers can go in %s: answering only "
                     "their latest question",
-                    job.chat_id,
-                    extra={"event": "reader_flood", "chat_id": job.chat_id},
+                    self._where(job.chat_id),
+                    extra={"event": "reader_flood"},
                 )
         jobs.append(job)
         self._pending += 1
@@ -459,13 +466,21 @@ class Dispatcher:
             notice=True,
         )
 
+    def _where(self, chat_id: int) -> str:
+        """A chat for the log: a group's id, never a private chat's (it is the user's id)."""
+        if chat_id < 0 or self.log_user_ids:
+            return f"chat {chat_id}"
+        return "a private chat"
+
     def _drop(self, job: Job, reason: str) -> None:
+        # Flood drops are summed up when the reader's latest question is answered.
         self.metrics.answers_dropped.labels(reason=reason).inc()
-        log.debug(
-            "dropped a question in chat %s (%s)",
-            job.chat_id,
+        log.log(
+            logging.DEBUG if reason == "flood" else logging.INFO,
+            "dropped a question in %s (%s)",
+            self._where(job.chat_id),
             reason,
-            extra={"event": "answer_dropped", "reason": reason, "chat_id": job.chat_id},
+            extra={"event": "answer_dropped", "reason": reason},
         )
 
     def _queue_changed(self) -> None:
@@ -566,9 +581,18 @@ class Dispatcher:
             self.metrics.answers_combined.inc(len(outgoing.jobs))
             self.metrics.combined_messages.inc()
         for job, answer in zip(outgoing.jobs, outgoing.answers, strict=False):
-            self.metrics.answer_seconds.observe(now - job.received)
             if answer is not None:
+                self.metrics.answer_seconds.observe(now - job.received)
                 self._log_answer(job, answer, now - job.received, outgoing.combined)
+            reader = self._readers.get(job.reader)
+            if reader is not None and reader.dropped and not job.notice:
+                log.info(
+                    "answered the latest question of a flooding reader in %s; %d before it dropped",
+                    self._where(job.chat_id),
+                    reader.dropped,
+                    extra={"event": "flood_answered", "dropped": reader.dropped},
+                )
+                reader.dropped = 0
         log.debug(
             "sent %d answer(s) to chat %s in %.0f ms",
             len(outgoing.jobs),

@@ -219,12 +219,12 @@ def job_for(update: Update, question: str, **details: Any) -> Job:
     message = update.effective_message
     chat = update.effective_chat
     user = update.effective_user
-    sender = message.sender_chat if message and user is None else None
+    sender = message.sender_chat if message and user is None else None  # a channel's post
     return Job(
         chat_id=chat.id,
         chat_type=chat.type,
         question=question,
-        user_id=user.id if user else (sender.id if sender else None),
+        user_id=user.id if user else None,
         name=user.full_name if user else (sender.title or "" if sender else ""),
         message_id=message.message_id if message else None,
         thread_id=message.message_thread_id if message and message.is_topic_message else None,
