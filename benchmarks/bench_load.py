@@ -355,6 +355,16 @@ def latency_figures(latencies: list[float]) -> str:
     return f"{pick(0.5):.2f} s | {pick(0.99):.2f} s | {ordered[-1]:.2f} s"
 
 
+async def stop(process: Any) -> None:
+    """SIGTERM, and SIGKILL after 30 s (a bot still retrying refused sends may not stop)."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), 30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
 async def busy_group(questions: list[str], readers: int, seconds: float) -> str:
     """``readers`` readers ask in one group within ``seconds``: a table row."""
     with tempfile.TemporaryDirectory(prefix="bench-group-") as tmp:
@@ -375,8 +385,7 @@ async def busy_group(questions: list[str], readers: int, seconds: float) -> str:
             await until(lambda: len(named_at(emulator, FLOOD_GROUP, asked)) == readers, 60)
             named = named_at(emulator, FLOOD_GROUP, asked)
             messages = len(emulator.calls_to("sendMessage"))
-            process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), 30)
+            await stop(process)
     latencies = [named[user][0] - pushed[user] for user in named]
     combined = sum(is_combined for _, is_combined in named.values())
     return (
@@ -426,8 +435,7 @@ async def flood(questions: list[str], count: int, others: int) -> tuple[str, str
             to_flooder = [m["text"] for m in emulator.sent_messages(flooder)]
             notices = sum("asking faster than" in text for text in to_flooder)
             rss = peak_rss_kib(process.pid)
-            process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), 30)
+            await stop(process)
     row = (
         f"| {others} readers while one account sends {count} | {latency_figures(latencies)} "
         f"| - | {len(emulator.calls_to('sendMessage'))} | {others - len(latencies)} "
@@ -447,13 +455,14 @@ async def floods(args: argparse.Namespace) -> str:
     """The busy-group and flood scenarios, as a Markdown block."""
     cases = [case for path in EVAL_FILES if path.is_file() for case in load_cases(path)]
     questions = list(dict.fromkeys(case.question for case in cases if case.expect == "answer"))
-    rows = [
-        await busy_group(questions, 30, 1.0),
-        await busy_group(questions, 60, 10.0),
-    ]
+    rows = []
+    for readers, seconds in ((30, 1.0), (60, 10.0)):
+        rows.append(await busy_group(questions, readers, seconds))
+        print(rows[-1], flush=True)
     fates = []
     for count in (300, args.flood_size):
         row, fate = await flood(questions, count, others=20)
+        print(row, flush=True)
         rows.append(row)
         fates.append(fate)
     lines = [

@@ -252,3 +252,21 @@ async def test_a_combined_message_never_exceeds_telegrams_length(services):
     assert all(render.visible_length(m["text"]) <= render.MAX_TEXT for m in bot.sent)
     named = sum(m["text"].count("tg://user") or 1 for m in bot.sent)
     assert named == len(QUESTIONS)
+
+
+def test_mentions_work_without_a_username_and_escape_names():
+    assert render.mention(render.Asker(42, "Ann <b>&</b>")) == (
+        '<a href="tg://user?id=42">Ann &lt;b&gt;&amp;&lt;/b&gt;</a>'
+    )
+    assert render.mention(render.Asker(None, "News channel")) == "<b>News channel</b>"
+    assert render.mention(render.Asker(7, "   ")).endswith(">Someone</a>")
+    long = render.mention(render.Asker(7, "x" * 500))
+    assert len(parse_html(long)[0]) == render.MAX_NAME
+
+
+def test_the_flood_notice_is_polite_and_names_the_reader_in_groups():
+    private = render.flood_notice(None).text
+    group = render.flood_notice(render.Asker(5, "Bo")).text
+    assert private.startswith("You're asking faster") and "latest question" in private
+    assert group.startswith('<a href="tg://user?id=5">Bo</a>, you')
+    parse_html(group)  # valid Telegram HTML
