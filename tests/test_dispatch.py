@@ -270,3 +270,23 @@ def test_the_flood_notice_is_polite_and_names_the_reader_in_groups():
     assert private.startswith("You're asking faster") and "latest question" in private
     assert group.startswith('<a href="tg://user?id=5">Bo</a>, you')
     parse_html(group)  # valid Telegram HTML
+
+
+async def test_a_failed_combined_send_is_counted_and_apologised_for(services):
+    dispatch, bot, gate = dispatcher(services)
+    gate.open = False
+    await dispatch.submit(job(1, "how fast is kim's train?"))
+    await dispatch.submit(job(2, "what colour is the train?"))
+    real_send = bot.send_message
+
+    async def failing(chat_id, text, **kwargs):
+        if "tg://user" in text:
+            raise RuntimeError("the Bot API is down")
+        return await real_send(chat_id, text, **kwargs)
+
+    bot.send_message = failing
+    gate.open = True
+    await settle(dispatch)
+    (apology,) = bot.sent
+    assert apology["text"].startswith("Sorry, something went wrong")
+    assert services.metrics.answers_dropped.labels(reason="error")._value.get() == 2

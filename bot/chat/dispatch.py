@@ -371,6 +371,7 @@ class Dispatcher:
         self._pending = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._closed = False
 
     # --- taking questions ---------------------------------------------------------------
 
@@ -496,6 +497,8 @@ class Dispatcher:
     # --- sending ------------------------------------------------------------------------
 
     def _wake(self, lane: _Lane) -> None:
+        if self._closed:
+            return
         if len(lane) and lane.worker is None and not lane.busy:
             lane.worker = asyncio.get_running_loop().create_task(self._work(lane))
         elif not len(lane) and not lane.busy and lane.worker is None:
@@ -519,15 +522,29 @@ class Dispatcher:
                 try:
                     await self._deliver(lane, jobs)
                 except Exception:
-                    log.exception("could not send an answer in chat %s", lane.chat_id)
+                    log.exception("could not send an answer in %s", self._where(lane.chat_id))
                     for job in jobs:
                         self._drop(job, "error")
+                    await self._apologise(jobs[0])
                 finally:
                     lane.busy = False
                     self._queue_changed()
         finally:
             lane.worker = None
             self._wake(lane)
+
+    async def _apologise(self, job: Job) -> None:
+        """Tell the chat an answer failed, as the error handler does for a handler's error."""
+        if job.chat_type == "channel":
+            return
+        try:
+            await self.bot.send_message(
+                job.chat_id,
+                "Sorry, something went wrong while answering. Please try again.",
+                message_thread_id=job.thread_id,
+            )
+        except Exception:  # the chat is gone, or the Bot API is down: logged above
+            log.warning("could not apologise in %s", self._where(job.chat_id), exc_info=True)
 
     def _take(self, lane: _Lane) -> list[Job]:
         """The next message's jobs: one per reader, round-robin, all in the first one's topic,
@@ -594,9 +611,9 @@ class Dispatcher:
                 )
                 reader.dropped = 0
         log.debug(
-            "sent %d answer(s) to chat %s in %.0f ms",
+            "sent %d answer(s) to %s in %.0f ms",
             len(outgoing.jobs),
-            first.chat_id,
+            self._where(first.chat_id),
             (time.perf_counter() - started) * 1000,
         )
 
@@ -671,6 +688,7 @@ class Dispatcher:
         except TimeoutError:
             log.warning("shutting down with %d answer(s) not sent", self._pending)
             self.metrics.answers_dropped.labels(reason="shutdown").inc(self._pending)
+        self._closed = True
         for lane in list(self._lanes.values()):
             if lane.worker is not None:
                 lane.worker.cancel()
