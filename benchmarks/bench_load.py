@@ -2,6 +2,7 @@
 the Bot API emulator (tests/botapi_emulator.py) running in this process.
 
     python benchmarks/bench_load.py [--users 200] [--questions 25] [--window 256] [--rate 0]
+    python benchmarks/bench_load.py --floods   # busy groups and floods, flood limits on
 
 Prints figures only (no assertions) and appends them to the Load section of
 benchmarks/README.md (--no-readme to skip). Simulated users ask in private chats and with
@@ -59,7 +60,9 @@ CONVERSATION_FILES = (
 )
 GROUPS = 20
 FIRST_USER = 100_000
-WARMUP_USERS = 500_000  # the warm-up's users: no private context carries into the run
+# The warm-up's users: no private context carries into the run, and no measured question is
+# a repeat of the same reader's (answered once, bot/chat/dispatch.py).
+WARMUP_USERS = 500_000
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 TARGET_RATIO = 0.8
 TARGET_FOLLOWUP_RATIO = 0.9  # half the questions follow-ups: throughput within 10%
@@ -72,7 +75,8 @@ class TimedEmulator(BotApiEmulator):
     """The emulator, noting when each reply arrives and to which message it replies."""
 
     def __init__(self) -> None:
-        super().__init__()
+        # The throughput runs measure the bot against a server without flood limits.
+        super().__init__(limits=None)
         self.replies: dict[tuple[int, int], list[tuple[float, str]]] = defaultdict(list)
         self.reply_messages: dict[tuple[int, int], JsonDict] = {}
         self.replied = asyncio.Event()
@@ -182,15 +186,19 @@ def driver_cpu() -> float:
 
 
 async def start_bot(
-    emulator: BotApiEmulator, command: list[str], workdir: Path, extra_env: dict[str, str]
+    emulator: BotApiEmulator,
+    command: list[str],
+    workdir: Path,
+    extra_env: dict[str, str] | None = None,
+    rate_limit: str = "off",
 ) -> Any:
     """Start a bot subprocess and wait until it polls (PTB deletes the webhook first)."""
     env = {
-        **extra_env,
+        **(extra_env or {}),
         **os.environ,
         "TELEGRAM_BOT_TOKEN": emulator.token,
         "STORYBOT_API_BASE_URL": emulator.base_url,
-        "STORYBOT_RATE_LIMIT": "off",
+        "STORYBOT_RATE_LIMIT": rate_limit,
         "STORYBOT_LOG_LEVEL": "WARNING",
         "STORYBOT_DATA_DIR": str(workdir),
         "STORYBOT_DATABASE_URL": f"sqlite:///{workdir / 'log.sqlite3'}",
@@ -376,13 +384,189 @@ def report(results: list[RunResult], args: argparse.Namespace, wall: float) -> s
     return "\n".join(lines) + "\n"
 
 
+# --- busy groups and floods (Telegram's flood limits on, in the emulator and in the bot) ---
+
+FLOOD_GROUP = -1_000_777_000
+
+
+def named_at(emulator: BotApiEmulator, chat_id: int, asked: dict[int, int]) -> dict:
+    """user -> (time, combined?) of the first message answering them: a reply to their
+    question, or a combined answer mentioning them (tg://user?id=)."""
+    by_message = {message_id: user for user, message_id in asked.items()}
+    found: dict[int, tuple[float, bool]] = {}
+    for call in emulator.calls_to("sendMessage"):
+        if call.params["chat_id"] != chat_id:
+            continue
+        _, entities = parse_html(call.params["text"])
+        users = {
+            int(e["url"].removeprefix("tg://user?id="))
+            for e in entities
+            if e["type"] == "text_link" and e["url"].startswith("tg://user?id=")
+        }
+        combined = bool(users)
+        replied = (call.params.get("reply_parameters") or {}).get("message_id")
+        if replied in by_message:
+            users.add(by_message[replied])
+        for user in users & asked.keys():
+            found.setdefault(user, (call.time, combined))
+    return found
+
+
+async def until(condition: Any, timeout: float) -> None:  # noqa: ASYNC109
+    """Poll ``condition`` every 50 ms for at most ``timeout`` seconds."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+
+
+def latency_figures(latencies: list[float]) -> str:
+    """p50 / p99 / max of latencies in seconds."""
+    ordered = sorted(latencies) or [float("nan")]
+    pick = lambda share: ordered[min(len(ordered) - 1, int(share * len(ordered)))]  # noqa: E731
+    return f"{pick(0.5):.2f} s | {pick(0.99):.2f} s | {ordered[-1]:.2f} s"
+
+
+async def stop(process: Any) -> None:
+    """SIGTERM, and SIGKILL after 30 s (a bot still retrying refused sends may not stop)."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), 30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+async def busy_group(questions: list[str], readers: int, seconds: float) -> str:
+    """``readers`` readers ask in one group within ``seconds``: a table row."""
+    with tempfile.TemporaryDirectory(prefix="bench-group-") as tmp:
+        async with BotApiEmulator() as emulator:
+            process = await start_bot(
+                emulator, [sys.executable, "-m", "bot", "run"], Path(tmp), rate_limit="on"
+            )
+            asked, pushed = {}, {}
+            for i in range(readers):
+                user = FIRST_USER + i
+                update = emulator.group_message(
+                    FLOOD_GROUP, user, f"/ask {questions[i % len(questions)]}",
+                    first_name=f"Reader {i}",
+                )  # fmt: skip
+                asked[user] = update["message"]["message_id"]
+                pushed[user] = time.time()
+                await asyncio.sleep(seconds / readers)
+            await until(lambda: len(named_at(emulator, FLOOD_GROUP, asked)) == readers, 60)
+            named = named_at(emulator, FLOOD_GROUP, asked)
+            messages = len(emulator.calls_to("sendMessage"))
+            await stop(process)
+    latencies = [named[user][0] - pushed[user] for user in named]
+    combined = sum(is_combined for _, is_combined in named.values())
+    return (
+        f"| {readers} readers in one group within {seconds:g} s | "
+        f"{latency_figures(latencies)} | {combined / readers:.0%} | {messages} | "
+        f"{readers - len(named)} | {len(emulator.flood_log)} |"
+    )
+
+
+async def flood(questions: list[str], count: int, others: int) -> tuple[str, str]:
+    """One account sends ``count`` questions in half a second (in proportion for more), while
+    ``others`` readers ask once each in their private chats: a table row, and the flooder's
+    fate and the bot's memory."""
+    flooder = FIRST_USER
+    with tempfile.TemporaryDirectory(prefix="bench-flood-") as tmp:
+        async with BotApiEmulator() as emulator:
+            process = await start_bot(
+                emulator, [sys.executable, "-m", "bot", "run"], Path(tmp), rate_limit="on"
+            )
+            rss_before = peak_rss_kib(process.pid)
+            seconds = 0.5 * max(1, count / 300)
+            batch = max(1, count // 50)
+            asked, pushed, latest = {}, {}, 0
+            for i in range(count):
+                update = emulator.private_message(flooder, f"{questions[i % len(questions)]} {i}")
+                latest = update["message"]["message_id"]
+                if i % batch == batch - 1:
+                    await asyncio.sleep(seconds / 50)
+                    reader = FIRST_USER + 1 + len(asked)
+                    if len(asked) < others:
+                        update = emulator.private_message(reader, questions[len(asked)])
+                        asked[reader] = update["message"]["message_id"]
+                        pushed[reader] = time.time()
+
+            def all_named() -> bool:
+                return all(named_at(emulator, user, {user: asked[user]}) for user in asked)
+
+            await until(all_named, 30)
+            await until(lambda: named_at(emulator, flooder, {flooder: latest}), 30)
+            flooded_at = time.time()
+            latencies = []
+            for user in asked:
+                named = named_at(emulator, user, {user: asked[user]})
+                if named:
+                    latencies.append(named[user][0] - pushed[user])
+            got_latest = named_at(emulator, flooder, {flooder: latest})
+            to_flooder = [m["text"] for m in emulator.sent_messages(flooder)]
+            notices = sum("asking faster than" in text for text in to_flooder)
+            rss = peak_rss_kib(process.pid)
+            await stop(process)
+    row = (
+        f"| {others} readers while one account sends {count} | {latency_figures(latencies)} "
+        f"| - | {len(emulator.calls_to('sendMessage'))} | {others - len(latencies)} "
+        f"| {len(emulator.flood_log)} |"
+    )
+    fate = (
+        f"Flood of {count}: the flooder got {len(to_flooder) - notices} answers and "
+        f"{notices} notice; its latest question {'was' if got_latest else 'was NOT'} "
+        f"answered ({flooded_at - pushed.get(FIRST_USER + 1, flooded_at):.1f} s after the "
+        f"first other reader asked); bot peak RSS {rss_before / 1024:.0f} -> "
+        f"{rss / 1024:.0f} MiB."
+    )
+    return row, fate
+
+
+async def floods(args: argparse.Namespace) -> str:
+    """The busy-group and flood scenarios, as a Markdown block."""
+    cases = [case for path in EVAL_FILES if path.is_file() for case in load_cases(path)]
+    questions = list(dict.fromkeys(case.question for case in cases if case.expect == "answer"))
+    rows = []
+    for readers, seconds in ((30, 1.0), (60, 10.0)):
+        rows.append(await busy_group(questions, readers, seconds))
+        print(rows[-1], flush=True)
+    fates = []
+    for count in (300, args.flood_size):
+        row, fate = await flood(questions, count, others=20)
+        print(row, flush=True)
+        rows.append(row)
+        fates.append(fate)
+    lines = [
+        f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: busy groups and floods",
+        "",
+        f"Command: `{shlex.join(['python', 'benchmarks/bench_load.py', *sys.argv[1:]])}` "
+        "(flood limits on in the emulator and the bot; latency: from a reader's question to "
+        "the first message naming them).",
+        "",
+        "| scenario | p50 | p99 | max | combined share | messages sent | unanswered | 429s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+        *(f"* {fate}" for fate in fates),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 async def main(args: argparse.Namespace) -> None:
     """Run storybot and the echo bots under the same load and print (and record) the figures."""
-    if importlib.util.find_spec("sniffio") is None and not args.no_echo:
+    if importlib.util.find_spec("sniffio") is None and not (args.no_echo or args.floods):
         sys.exit(
             "sniffio is missing: it would slow the echo bot's httpx client down and flatter "
             "storybot. pip install -e '.[bench]'"
         )
+    if args.floods:
+        text = await floods(args)
+        print(text)
+        if not args.no_readme:
+            with (REPO / "benchmarks/README.md").open("a", encoding="utf-8") as readme:
+                readme.write("\n" + text)
+        return
     started = time.perf_counter()
     plan = workload(args.users, args.questions)
     story, echo, rich = expected_replies(plan, private_context=False)
@@ -423,6 +607,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-echo", action="store_true", help="skip the echo bot run")
     parser.add_argument("--no-followups", action="store_true", help="skip the follow-up run")
     parser.add_argument("--no-readme", action="store_true", help="don't append to the README")
+    parser.add_argument(
+        "--floods", action="store_true", help="busy groups and floods under Telegram's limits"
+    )
+    parser.add_argument("--flood-size", type=int, default=10_000, help="the big flood")
     return parser.parse_args()
 
 

@@ -18,6 +18,13 @@ Fault semantics (``inject``):
 * ``"drop"``: the connection is closed without an HTTP response; the method is not applied.
 * ``"drop_after"``: the method is applied, then the connection is closed without a response
   (an answer lost on the way back, the case that causes duplicates on retry).
+
+Flood limits (``limits``, on by default; ``None`` turns them off, as an own Bot API server
+would): like Telegram, a message sent to a chat (``sendMessage``, ``sendPhoto``,
+``sendDocument``) is refused with 429 and ``retry_after`` when it would exceed 30 messages in
+any second overall, 20 in any minute to one group (negative chat id), or about one a second to
+one chat after a burst of three. Edits, callback and inline answers do not count. Every 429 the
+limits provoke is kept in ``flood_log``.
 """
 
 from __future__ import annotations
@@ -26,10 +33,12 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import random
 import re
 import struct
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
@@ -109,6 +118,70 @@ METHODS = (
     "getChatMenuButton",
 )
 FAULT_KINDS = frozenset({"429", "500", "502", "timeout", "drop", "drop_after"})
+CHAT_SENDS = frozenset({"sendmessage", "sendphoto", "senddocument"})
+
+
+@dataclass(frozen=True)
+class FloodLimits:
+    """Telegram's flood limits for bots (core.telegram.org/bots/faq)."""
+
+    overall: int = 30  # messages in any `overall_period` seconds, all chats together
+    overall_period: float = 1.0
+    group: int = 20  # messages in any `group_period` seconds to one group
+    group_period: float = 60.0
+    chat_interval: float = 1.0  # about one a second to one chat ...
+    chat_burst: int = 3  # ... after a short burst
+
+
+class FloodRecord(NamedTuple):
+    """One send refused for going over a flood limit."""
+
+    method: str
+    chat_id: Any
+    limit: str
+    retry_after: int
+    time: float
+
+
+class FloodGuard:
+    """Counts accepted chat sends and tells how long a new one must wait (0: allowed)."""
+
+    def __init__(self, limits: FloodLimits) -> None:
+        self.limits = limits
+        self._overall: deque[float] = deque()
+        self._groups: dict[Any, deque[float]] = {}
+        self._due: dict[Any, float] = {}  # per chat: theoretical time of the next message
+
+    @staticmethod
+    def _window_wait(times: deque[float], limit: int, period: float, now: float) -> float:
+        while times and times[0] <= now - period:
+            times.popleft()
+        return times[0] + period - now if len(times) >= limit else 0.0
+
+    def check(self, chat_id: Any, now: float) -> tuple[str, float] | None:
+        """(which limit, seconds to wait) if a message to ``chat_id`` now is over a limit."""
+        lim = self.limits
+        wait = self._window_wait(self._overall, lim.overall, lim.overall_period, now)
+        if wait > 0:
+            return "overall", wait
+        if isinstance(chat_id, str) or chat_id < 0:
+            times = self._groups.setdefault(chat_id, deque())
+            wait = self._window_wait(times, lim.group, lim.group_period, now)
+            if wait > 0:
+                return "group", wait
+        due = self._due.get(chat_id, float("-inf"))
+        wait = due - (lim.chat_burst - 1) * lim.chat_interval - now
+        if wait > 0:
+            return "chat", wait
+        return None
+
+    def accept(self, chat_id: Any, now: float) -> None:
+        """Count a message sent to ``chat_id`` at ``now``."""
+        self._overall.append(now)
+        if isinstance(chat_id, str) or chat_id < 0:
+            self._groups.setdefault(chat_id, deque()).append(now)
+        due = self._due.get(chat_id, float("-inf"))
+        self._due[chat_id] = max(due, now) + self.limits.chat_interval
 
 
 class ApiError(Exception):
@@ -340,6 +413,7 @@ class BotApiEmulator:
         first_name: str = "Story Bot",
         can_join_groups: bool = True,
         seed: int = 0,
+        limits: FloodLimits | None = FloodLimits(),
     ) -> None:
         self.bot_id = bot_id
         self.token = token or f"{bot_id}:AAE-storybot-emulator-token"
@@ -359,6 +433,9 @@ class BotApiEmulator:
             "has_main_web_app": False,
         }
         self.seed = seed
+        self.limits = limits
+        self.flood_log: list[FloodRecord] = []
+        self._flood = FloodGuard(limits or FloodLimits())
         self.calls: list[Call] = []
         self.fault_log: list[FaultRecord] = []
         self.faults: list[Fault] = []
@@ -694,12 +771,24 @@ class BotApiEmulator:
                 self.fault_log.append(FaultRecord(name, fault.kind, time.time(), connected))
             if not connected:
                 return await self._drop(request)
+        flood = self._flood if self.limits and name.lower() in CHAT_SENDS else None
+        now = time.monotonic()
+        if flood is not None and (over := flood.check(params.get("chat_id"), now)):
+            limit, wait = over
+            retry_after = max(1, math.ceil(wait))
+            self.flood_log.append(
+                FloodRecord(name, params.get("chat_id"), limit, retry_after, time.time())
+            )
+            description = f"Too Many Requests: retry after {retry_after}"
+            return self._error(ApiError(429, description, retry_after))
         try:
             result = self._handlers[name.lower()][1](params)
             if asyncio.iscoroutine(result):
                 result = await result
         except ApiError as exc:
             return self._error(exc)
+        if flood is not None:
+            flood.accept(params.get("chat_id"), now)
         if fault is not None and fault.kind == "drop_after":
             self.fault_log.append(FaultRecord(name, fault.kind, time.time(), True))
             return await self._drop(request)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from botapi_emulator import BotApiEmulator, parse_html
+from botapi_emulator import BotApiEmulator, FloodGuard, FloodLimits, parse_html
 from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, InlineKeyboardButton
 from telegram import InlineKeyboardMarkup as Markup
 from telegram.error import BadRequest, InvalidToken, RetryAfter, TimedOut
@@ -282,3 +282,41 @@ async def test_incoming_entities_utf16(botapi: BotApiEmulator) -> None:
     edited = botapi.edited_message(update, "/ask again")
     assert edited["edited_message"]["message_id"] == message["message_id"]
     assert edited["update_id"] == update["update_id"] + 1
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_flood_limits_refuse_a_fourth_quick_message_to_one_chat(
+    bot: Bot, botapi: BotApiEmulator
+) -> None:
+    botapi.private_message(1, "hi")
+    botapi.private_message(2, "hi")
+    for _ in range(3):  # a short burst is allowed
+        await bot.send_message(1, "x")
+    with pytest.raises(RetryAfter, match="Retry in 1 seconds"):
+        await bot.send_message(1, "x")
+    await bot.send_message(2, "another chat is not held up")
+    await bot.edit_message_text("edits do not count", chat_id=1, message_id=2)
+    assert [(r.chat_id, r.limit) for r in botapi.flood_log] == [(1, "chat")]
+    await asyncio.sleep(1.0)
+    await bot.send_message(1, "about one a second after the burst")
+
+
+def test_flood_limits_per_group_and_overall() -> None:
+    guard = FloodGuard(FloodLimits())
+    for second in range(20):
+        assert guard.check(-100, second * 2.0) is None
+        guard.accept(-100, second * 2.0)
+    assert guard.check(-100, 40.0) == ("group", pytest.approx(20.0))  # 20 in any minute
+    assert guard.check(-100, 60.5) is None
+    for chat in range(1, 31):
+        assert guard.check(chat, 100.0) is None
+        guard.accept(chat, 100.0)
+    assert guard.check(31, 100.5) == ("overall", pytest.approx(0.5))  # 30 in any second
+
+
+async def test_flood_limits_can_be_turned_off(bot: Bot, botapi: BotApiEmulator) -> None:
+    botapi.limits = None
+    botapi.private_message(1, "hi")
+    for _ in range(10):
+        await bot.send_message(1, "x")
+    assert botapi.flood_log == []

@@ -240,7 +240,9 @@ class Offline:
 
     def __init__(self, tmp: Path) -> None:
         self.loop = asyncio.new_event_loop()
-        self.emulator = BotApiEmulator()
+        # Hundreds of examples in one chat within seconds: a server without flood limits, as
+        # rate_limit=False below tells the bot.
+        self.emulator = BotApiEmulator(limits=None)
         self.loop.run_until_complete(self.emulator.start())
         knowledge = tmp / "knowledge"
         shutil.copytree(ROOT / "knowledge", knowledge)

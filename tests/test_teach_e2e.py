@@ -20,9 +20,9 @@ VARIANTS = [
 DOES_NOT_SAY = "The story doesn't say that"
 
 
-async def ask(botapi: BotApiEmulator, question: str) -> str:
-    botapi.private_message(USER, question)
-    return (await next_reply(botapi, USER))["text"]
+async def ask(botapi: BotApiEmulator, question: str, user: int = USER) -> str:
+    botapi.private_message(user, question)
+    return (await next_reply(botapi, user))["text"]
 
 
 def buttons(message: dict) -> list[dict]:
@@ -51,8 +51,9 @@ async def test_admin_teaches_from_unanswered_and_undoes(
     botapi: BotApiEmulator, start_bot: StartBot, database: dict[str, str]
 ):
     first = await start_bot(**database)
-    for question in VARIANTS:
-        assert DOES_NOT_SAY in await ask(botapi, question)
+    # Each from a reader of their own: one reader's repeat within seconds is answered once.
+    for number, question in enumerate(VARIANTS):
+        assert DOES_NOT_SAY in await ask(botapi, question, USER + number)
 
     before = len(replies_to(botapi, ADMIN_ID))
     botapi.private_message(ADMIN_ID, "/unanswered")
@@ -84,8 +85,8 @@ async def test_admin_teaches_from_unanswered_and_undoes(
     assert done["text"].startswith("✅ Added to trip-purpose")
     (undo,) = buttons(done)
     assert undo["text"] == "Undo"
-    for question in VARIANTS:
-        answer = await ask(botapi, question)
+    for number, question in enumerate(VARIANTS):
+        answer = await ask(botapi, question, USER + number)
         assert DOES_NOT_SAY not in answer and "parade" in answer
 
     botapi.private_message(ADMIN_ID, "/stats")

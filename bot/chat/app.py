@@ -21,7 +21,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -35,6 +34,7 @@ from telegram.request import BaseRequest
 
 from bot.chat import handlers, teaching
 from bot.chat.conversation import open_store
+from bot.chat.dispatch import BudgetLimiter, Budgets, Dispatcher, Limits
 from bot.chat.handlers import Services
 from bot.chat.holder import KnowledgeHolder, ReloadResult
 from bot.chat.request import AiohttpRequest, attach_clients, close_clients
@@ -70,6 +70,8 @@ POOL_SIZE = CONCURRENT_UPDATES + 8
 POLL_INTERVAL = 0.05
 POPULAR_DAYS = 30
 PROBE_SECONDS = 30
+# At shutdown, waiting answers get this long to go out (they are bounded: see Limits).
+DRAIN_SECONDS = 20
 
 
 def build_application(
@@ -103,9 +105,21 @@ def build_application(
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
+    budgets = None
     if settings.rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # The budget ledger waits before a chat send would exceed Telegram's limits; PTB's
+        # AIORateLimiter behind it retries any 429 that happens anyway.
+        budgets = Budgets(Limits(), services.metrics)
+        builder = builder.rate_limiter(BudgetLimiter(budgets, max_retries=3))
     application = builder.build()
+    services.dispatcher = Dispatcher(
+        application.bot,
+        services,
+        services.metrics,
+        budgets,
+        send=handlers.with_retries,
+        log_user_ids=settings.log_user_ids,
+    )
     application.bot_data["services"] = services
     if request is None:
         attach_clients(application, *clients)
@@ -231,7 +245,10 @@ async def _probe_api(application: Application) -> None:
 
 
 async def _post_stop(application: Application) -> None:
-    """Stop the background tasks."""
+    """Send the answers still waiting, then stop the background tasks."""
+    services: Services = application.bot_data["services"]
+    if services.dispatcher is not None:
+        await services.dispatcher.drain(DRAIN_SECONDS)
     for task in list(_background):
         task.cancel()
     await asyncio.gather(*_background, return_exceptions=True)

@@ -8,7 +8,6 @@ import io
 import logging
 import random
 import re
-import time
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from telegram.ext import ContextTypes, filters
 
 from bot.chat import conversation, render
 from bot.chat.conversation import ConversationStore, MemoryConversations
+from bot.chat.dispatch import Dispatcher, Job
 from bot.chat.holder import KnowledgeHolder
 from bot.curation.report import CHART_DAYS, format_stats, render_chart
 from bot.engine.answering import answer_entry, answer_question
@@ -72,6 +72,8 @@ class Services:
     popular: Counter[str] = field(default_factory=Counter)
     # The turns follow-up questions are read with (shared by replicas on PostgreSQL).
     conversations: ConversationStore = field(default_factory=MemoryConversations)
+    # Every answer to a question goes out through it (fair, combined, within flood limits).
+    dispatcher: Dispatcher | None = None
     # Readers ask the same popular questions over and over: their answers are kept, keyed by
     # the knowledge version so a reload never serves an old answer.
     _answers: OrderedDict[tuple[str, dt.date, str, Turn | None], Answer] = field(
@@ -95,6 +97,20 @@ class Services:
         if len(self._answers) > MAX_REMEMBERED_ANSWERS:
             self._answers.popitem(last=False)
         return answer
+
+    def answer_job(self, job: Job) -> Answer:
+        """The answer a dispatched job asks for: a button's entry, or its question."""
+        if job.entry_id is not None:
+            return answer_entry(self.holder.snapshot, job.entry_id)
+        return self.answer(job.question, job.turn_before)
+
+    def examples(self, count: int) -> list[Suggestion]:
+        """Example questions: the most asked first."""
+        return _examples(self, count)
+
+    def knowledge_version(self) -> str:
+        """The live knowledge's version."""
+        return self.holder.snapshot.version
 
     def record(self, answer: Answer, chat_type: str) -> int | None:
         """Count and log the question (never raises); the reference 👍/👎 use for it."""
@@ -233,51 +249,44 @@ def _logged_reply(svc: Services, answer: Answer, chat_type: str, bot_username: s
     )
 
 
-async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
-    """Answer ``question`` in reply to the message that asked it."""
-    started = time.perf_counter()
+def job_for(update: Update, question: str, **details: Any) -> Job:
+    """The dispatcher's job for a question asked in ``update``'s chat."""
     message = update.effective_message
-    svc = services(context)
-    used = await conversation.context_for(svc.conversations, message)
-    answer = svc.answer(question, used)
-    chat_type = update.effective_chat.type if update.effective_chat else ""
-    reply = _logged_reply(svc, answer, chat_type, context.bot.username)
-    turn = next_turn(answer)
-    await svc.remember(message.chat, message.from_user, turn)
-    await conversation.remember_asked(svc.conversations, message, used)
-    sent = await with_retries(
-        lambda: message.reply_html(reply.text, reply_markup=reply.keyboard, do_quote=True)
-    )
-    _remember(context, message.message_id, sent.message_id)
-    await conversation.remember_answer(svc.conversations, message.chat, sent.message_id, turn)
-    seconds = time.perf_counter() - started
-    svc.metrics.answer_seconds.observe(seconds)
-    _log_answer(svc, update, answer, seconds)
-
-
-def _log_answer(svc: Services, update: Update, answer: Answer, seconds: float) -> None:
-    """One log line per question: outcome and entry; who asked only when debugging allows."""
     chat = update.effective_chat
-    who = ""
-    if svc.settings.log_user_ids:
-        user = update.effective_user
-        who = f" user={user.id if user else None} chat={chat.id if chat else None}"
-    log.info(
-        "question %s entry=%s confidence=%.2f chat_type=%s %.0fms%s",
-        answer.outcome.value,
-        answer.entry.id if answer.entry else "-",
-        answer.confidence,
-        chat.type if chat else "-",
-        seconds * 1000,
-        who,
-        extra={
-            "event": "question",
-            "outcome": answer.outcome.value,
-            "entry": answer.entry.id if answer.entry else None,
-            "confidence": round(answer.confidence, 3),
-            "chat_type": chat.type if chat else None,
-        },
+    user = update.effective_user
+    sender = message.sender_chat if message and user is None else None  # a channel's post
+    return Job(
+        chat_id=chat.id,
+        chat_type=chat.type,
+        question=question,
+        user_id=user.id if user else None,
+        name=user.full_name if user else (sender.title or "" if sender else ""),
+        message_id=message.message_id if message else None,
+        thread_id=message.message_thread_id if message and message.is_topic_message else None,
+        **details,
     )
+
+
+async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: render.Reply) -> None:
+    """Hand a ready reply (greeting, help) to the dispatcher: flood rules apply to it too."""
+    await services(context).dispatcher.submit(job_for(update, "", reply=reply))
+
+
+async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Hand ``question`` to the dispatcher, which answers it in reply to its message, read
+    with the turn before when it follows one up."""
+    svc = services(context)
+    message = update.effective_message
+    used = await conversation.context_for(svc.conversations, message)
+    await conversation.remember_asked(svc.conversations, message, used)
+
+    async def answered(reply_id: int | None, answer: Answer) -> None:
+        # The reader's next question follows this one up; a reply to the answer does too.
+        await svc.remember(message.chat, message.from_user, next_turn(answer), reply_id)
+        if reply_id is not None:
+            _remember(context, message.message_id, reply_id)
+
+    await svc.dispatcher.submit(job_for(update, question, turn_before=used, remember=answered))
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -293,8 +302,7 @@ def _examples(svc: Services, count: int = 4) -> list[Suggestion]:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet, or answer the entry named by a deep link (/start <entry-id>)."""
     svc = services(context)
-    message = update.effective_message
-    await conversation.forget_reader(svc.conversations, message)
+    await conversation.forget_reader(svc.conversations, update.effective_message)
     snapshot = svc.holder.snapshot
     payload = context.args[0] if context.args else ""
     if payload and _DEEP_LINK.match(payload) and payload in snapshot.entries:
@@ -306,20 +314,19 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 "That link points to a question I no longer have.\n\n" + reply.text,
                 reply.keyboard,
             )
-    await message.reply_html(reply.text, reply_markup=reply.keyboard)
+    await send(update, context, reply)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain how to ask in each kind of chat (and start the conversation afresh)."""
     await conversation.forget_reader(services(context).conversations, update.effective_message)
-    reply = render.help_reply(context.bot.username)
-    await update.effective_message.reply_html(reply.text)
+    await send(update, context, render.help_reply(context.bot.username))
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the sources the knowledge comes from."""
-    reply = render.sources_reply(services(context).holder.snapshot.sources.values())
-    await update.effective_message.reply_html(reply.text)
+    sources_known = services(context).holder.snapshot.sources.values()
+    await send(update, context, render.sources_reply(sources_known))
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -407,19 +414,23 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if args[0] not in snapshot.entries:
         await query.answer("Sorry, that question is no longer available.")
         return
+    await query.answer()
+    if prefix == render.ANSWER_NEW and isinstance(query.message, Message):
+        chat = query.message.chat
+
+        async def chosen(reply_id: int | None, answer: Answer) -> None:
+            # The chosen entry is what the reader's next question follows up.
+            await svc.remember(chat, query.from_user, next_turn(answer), reply_id)
+
+        question = snapshot.entries[args[0]].question
+        await svc.dispatcher.submit(job_for(update, question, entry_id=args[0], remember=chosen))
+        return
     answer = answer_entry(snapshot, args[0])
     chat_type = query.message.chat.type if query.message else ChatType.SENDER
     reply = _logged_reply(svc, answer, chat_type, context.bot.username)
-    await query.answer()
-    if prefix == render.ANSWER_NEW and isinstance(query.message, Message):
-        message = query.message
-        sent = await with_retries(
-            lambda: message.reply_html(reply.text, reply_markup=reply.keyboard)
-        )
-    else:
-        sent = await with_retries(
-            lambda: query.edit_message_text(reply.text, reply_markup=reply.keyboard)
-        )
+    sent = await with_retries(
+        lambda: query.edit_message_text(reply.text, reply_markup=reply.keyboard)
+    )
     # The chosen entry is what the reader's next question follows up.
     if isinstance(sent, Message):
         await svc.remember(sent.chat, query.from_user, next_turn(answer), sent.message_id)

@@ -210,6 +210,101 @@ def answer_reply(
     return Reply(text + "\nTry /help to see what I can answer.")
 
 
+@dataclass(frozen=True, slots=True)
+class Asker:
+    """Who asked: a combined answer names them with a mention that needs no username."""
+
+    user_id: int | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One question of a combined answer, the askers who asked it, and its 👍/👎 reference."""
+
+    askers: tuple[Asker, ...]
+    answer: Answer
+    feedback_ref: int | None = None
+
+
+MAX_NAME = 64  # of an asker's name in a mention
+COMBINED_QUOTE = 300  # a combined answer quotes each source at most this long
+
+
+def mention(asker: Asker) -> str:
+    """The asker's name, linked to them by id (works without a username; escaped)."""
+    name = asker.name.strip() or "Someone"
+    if len(name) > MAX_NAME:
+        name = name[: MAX_NAME - 1] + "…"
+    if asker.user_id is None:
+        return f"<b>{e(name)}</b>"
+    return f'<a href="tg://user?id={asker.user_id}">{e(name)}</a>'
+
+
+def _names(askers: Sequence[Asker]) -> str:
+    names = [mention(a) for a in askers]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _part_text(number: int, part: Part) -> str:
+    answer = part.answer
+    asked = answer.question[:MAX_ECHO] + ("…" if len(answer.question) > MAX_ECHO else "")
+    head = f"<b>{number}.</b> {_names(part.askers)} asked <i>{e(asked)}</i>"
+    if answer.outcome is Outcome.ANSWERED and answer.entry is not None:
+        blocks = [e(answer.text or "")]
+        for indexes in by_source(answer.all_citations):
+            quotes = "".join(_quote_block(_trimmed(answer.all_citations[i].quote)) for i in indexes)
+            blocks.append(quotes + citation_line(answer.all_citations[indexes[0]]))
+        return head + "\n" + "\n".join(blocks)
+    if answer.outcome is Outcome.SUGGESTED:
+        return head + "\nI'm not sure what that means. Did you mean one of these (buttons)?"
+    if answer.outcome is Outcome.GREETING:
+        return head + "\nHello! I answer questions about one news story, with its sources."
+    if answer.outcome is Outcome.THANKS:
+        return head + "\nYou're welcome!"
+    if answer.outcome in (Outcome.HELP, Outcome.SOURCES):
+        return head + "\nAsk me about the story; /help and /sources tell more."
+    if answer.reason:
+        return head + "\n" + e(answer.reason)
+    return head + f"\nThe story doesn't say {'why' if answer.reason_missing else 'that'}."
+
+
+def _trimmed(quote: str) -> str:
+    return quote if len(quote) <= COMBINED_QUOTE else quote[: COMBINED_QUOTE - 1].rstrip() + "…"
+
+
+def combined_reply(parts: Sequence[Part]) -> Reply:
+    """One message answering several askers: a numbered part per question, naming who asked
+    it; "did you mean" choices are answered in a new message and 👍/👎 name their part."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for number, part in enumerate(parts, 1):
+        for s in part.answer.suggestions[:3]:
+            label = _button_text(f"{number}. {s.question}")
+            rows.append([InlineKeyboardButton(label, callback_data=callback(ANSWER_NEW, s.entry))])
+        if part.feedback_ref is not None and part.answer.answered:
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        f"👍 {number}", callback_data=callback(FEEDBACK, part.feedback_ref, 1)
+                    ),
+                    InlineKeyboardButton(
+                        f"👎 {number}", callback_data=callback(FEEDBACK, part.feedback_ref, 0)
+                    ),
+                ]
+            )
+    text = "\n\n".join(_part_text(number, part) for number, part in enumerate(parts, 1))
+    return Reply(text, InlineKeyboardMarkup(rows) if rows else None)
+
+
+def flood_notice(asker: Asker | None) -> Reply:
+    """Said once to a reader who asks faster than the bot may answer."""
+    who = f"{mention(asker)}, you're" if asker else "You're"
+    return Reply(
+        f"{who} asking faster than I'm allowed to answer here. I'll answer your latest "
+        "question; the ones before it I'll skip. Thanks for your patience!"
+    )
+
+
 def start_reply(snapshot: Snapshot, examples: Sequence[Suggestion]) -> Reply:
     """The greeting: what the bot knows about, with example questions as buttons."""
     sources = ", ".join(

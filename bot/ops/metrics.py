@@ -42,6 +42,48 @@ class Metrics:
             "storybot_knowledge_entries", "FAQ entries in the live knowledge",
             registry=self.registry,
         )  # fmt: skip
+        # Busy groups and floods (bot/chat/dispatch.py).
+        self.answers_throttled = Counter(
+            "storybot_answers_throttled",
+            "Answers that had to wait for their chat's flood budget",
+            registry=self.registry,
+        )
+        self.answers_combined = Counter(
+            "storybot_answers_combined",
+            "Answers sent as a part of a combined message answering several askers",
+            registry=self.registry,
+        )
+        self.combined_messages = Counter(
+            "storybot_combined_messages", "Combined messages sent", registry=self.registry
+        )
+        self.answers_dropped = Counter(
+            "storybot_answers_dropped",
+            "Questions not answered on their own, by reason (flood: a newer question of the "
+            "same reader replaced it; repeat: the same question seconds before; overflow: the "
+            "queue was full; error: the send failed; shutdown: still waiting at exit)",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.flood_notices = Counter(
+            "storybot_flood_notices",
+            "Readers told that only their latest question will be answered",
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "storybot_answer_queue_depth", "Answers waiting for a flood budget",
+            registry=self.registry,
+        )  # fmt: skip
+        self.budget_wait_seconds = Histogram(
+            "storybot_budget_wait_seconds",
+            "How long a chat send waited for its flood budget",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60),
+            registry=self.registry,
+        )
+        self.groups_at_budget = Counter(
+            "storybot_groups_at_budget",
+            "Times a group reached its budget of messages a minute",
+            registry=self.registry,
+        )
         self._last_success = 0.0
 
     def knowledge_loaded(self, snapshot: Snapshot) -> None:
