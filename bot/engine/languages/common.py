@@ -125,9 +125,18 @@ def parts(folded: str, asks: re.Pattern[str]) -> list[tuple[str, bool]]:
     return found
 
 
+_SENTENCE = re.compile(r"[^.?!;。？！；\n]+(?:[.?!;。？！；\n]+|$)")
+
+
 def clauses(folded: str, asks: re.Pattern[str]) -> list[str]:
-    """The parts that ask, when the message has more than one part; else none."""
-    found = parts(folded, asks)
+    """The sentences that ask, when the message has more than one; else none. Commas do not
+    cut: in these languages they mostly join the parts of one question."""
+    found = []
+    for match in _SENTENCE.finditer(folded):
+        piece = match.group(0)
+        text = piece.rstrip(".?!;。？！；\n").strip()
+        if text:
+            found.append((text, "?" in piece or "？" in piece or bool(asks.search(text))))
     if len(found) < 2:
         return []
     return [text for text, asking in found if asking]
