@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 from helpers_knowledge import copy_knowledge
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.engine.answering import answer_entry, answer_question
 from bot.engine.evaluation import evaluate, load_cases
@@ -227,3 +229,24 @@ def test_blind_language_sets_hold_their_floors(snapshot, code):
         if correct / total < LANGUAGE_SETS[code][kind]
     }
     assert below == {}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(
+            "кимпоездКогда?，。！金正恩火车是哪天김정은언제출발했어요 1,960-\u200b"
+        ),
+        max_size=60,
+    ),
+    language=st.sampled_from([None, *CODES]),
+    hint=st.sampled_from([None, "ru", "zh-hans", "ko", "en", "xx"]),
+)
+def test_any_text_in_any_language_gets_a_reply_in_a_known_language(snapshot, text, language, hint):
+    answer = answer_question(snapshot, text, hint=hint, language=language)
+    assert answer.language in CODES
+    if language is not None:
+        assert answer.language == language or (answer.answered and answer.language == "en")
+    if answer.answered:
+        view = snapshot.in_language(answer.language)
+        assert answer.entry.answer == view.entries[answer.entry.id].answer
