@@ -68,6 +68,10 @@ class Analyser(Protocol):
         """The knowledge's surface words, for typo correction in this language."""
         ...
 
+    def unknown_share(self, token: str) -> float:
+        """The share of an unknown word's weight an unknown token carries (1 for a word)."""
+        ...
+
 
 @cache
 def get(code: str) -> Analyser:
