@@ -92,6 +92,9 @@ _SCRIPTS = (
 )
 
 
+DETECT_CHARS = 1000  # a long message's language shows in its first thousand characters
+
+
 def detect(text: str, hint: str | None = None) -> str:
     """The language ``text`` is written in, one of CODES.
 
@@ -104,7 +107,8 @@ def detect(text: str, hint: str | None = None) -> str:
         letters = any(c.isalpha() for c in text)
         preferred = normalise(hint)
         return DEFAULT if letters or preferred is None else preferred
-    counts = {code: len(script.findall(text)) for code, script in _SCRIPTS}
+    sample = text[:DETECT_CHARS]
+    counts = {code: len(script.findall(sample)) for code, script in _SCRIPTS}
     best = max(counts.values())
     leaders = [code for code, count in counts.items() if count == best]
     preferred = normalise(hint)
