@@ -37,9 +37,11 @@ def snapshot():
         ("26?", "ko-KR", "ko"),
         ("26?", "pt-br", "en"),
         ("?", None, "en"),
-        # most letters win; kana beside Han is not Chinese
+        # most letters win; kana beside Han is Japanese, not Chinese (no analyser: the
+        # account's language, else English)
         ("Kim Jong Un поехал в Пекин?", None, "ru"),
-        ("金正恩は電車で行きましたか", None, "zh"),
+        ("金正恩は電車で行きましたか", None, "en"),
+        ("金正恩は電車で行きましたか", "ko", "ko"),
     ],
 )
 def test_detect_reads_the_script_and_the_hint_only_breaks_ties(text, hint, expected):

@@ -83,13 +83,14 @@ def get(code: str) -> Analyser:
 
 # A writing system tells the language outright for the languages written in it alone.
 # Counted with one regex per script (a character at a time in Python costs 2 ms on a long
-# message). Japanese kana is no script of ours: beside Han characters it is not Chinese.
+# message).
 _SCRIPTS = (
     ("ru", re.compile(r"[\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f]")),
     ("ko", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff]")),
     ("zh", re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")),
     ("en", re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")),
 )
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 
 
 DETECT_CHARS = 1000  # a long message's language shows in its first thousand characters
@@ -98,10 +99,11 @@ DETECT_CHARS = 1000  # a long message's language shows in its first thousand cha
 def detect(text: str, hint: str | None = None) -> str:
     """The language ``text`` is written in, one of CODES.
 
-    The script decides (most letters win): Cyrillic is Russian, Hangul Korean, Han Chinese,
-    Latin English. ``hint`` (a Telegram account's language_code, "ru" or "pt-br") only breaks
-    ties, as when the text has no letters ("?", "26") or as many of two scripts: an English
-    question from a Russian account is English.
+    The script decides (most letters win): Cyrillic is Russian, Hangul Korean, Han Chinese
+    (unless kana says it is Japanese), Latin English. ``hint`` (a Telegram account's
+    language_code, "ru" or "pt-br") only breaks ties, as when the text has no letters ("?",
+    "26") or as many of two scripts: an English question from a Russian account is English.
+    Words would tell apart languages sharing a script; English is the only Latin one here.
     """
     if text.isascii():  # the common case: English, or digits and punctuation only
         letters = any(c.isalpha() for c in text)
@@ -109,6 +111,9 @@ def detect(text: str, hint: str | None = None) -> str:
         return DEFAULT if letters or preferred is None else preferred
     sample = text[:DETECT_CHARS]
     counts = {code: len(script.findall(sample)) for code, script in _SCRIPTS}
+    if _KANA.search(sample):
+        # Japanese (its Han characters are not Chinese), which has no analyser yet.
+        counts["zh"] = 0
     best = max(counts.values())
     leaders = [code for code, count in counts.items() if count == best]
     preferred = normalise(hint)
