@@ -37,9 +37,16 @@ def snapshot():
         ("26?", "ko-KR", "ko"),
         ("26?", "pt-br", "en"),
         ("?", None, "en"),
-        # most letters win; kana beside Han is Japanese, not Chinese (no analyser: the
-        # account's language, else English)
+        # most words win (a Han character is a word); in a tie, not the Latin letters of
+        # names; kana beside Han is Japanese, not Chinese (no analyser: the account's
+        # language, else English)
         ("Kim Jong Un поехал в Пекин?", None, "ru"),
+        ("Kim Jong Un поехал в Пекин?", "en", "en"),
+        ("Hwasong-20 — что это?", None, "ru"),
+        ("ICBM是什么？", None, "zh"),
+        ("KCNA 보도 내용은?", None, "ko"),
+        ("What does 火星 mean here?", None, "en"),
+        ("What does 火星 mean here?", "zh", "en"),
         ("金正恩は電車で行きましたか", None, "en"),
         ("金正恩は電車で行きましたか", "ko", "ko"),
     ],
