@@ -90,13 +90,14 @@ def answer_question(
     asked = " ".join(message.split())
     if len(asked) > LONG_MESSAGE_CHARS:
         asked = asking_sentences(message, LONG_MESSAGE_CHARS)
-    if (
-        context is not None
-        and context.entry_id in snapshot.entries
-        and asks_whose_claim(fold(asked))
-    ):
-        # "who said so?": the last answer again, which names its speaker and quotes the words
-        answer = as_followup(answer_entry(snapshot, context.entry_id, asked), snapshot, context)
+    if asks_whose_claim(fold(asked)):
+        # "who said so?": the last answer again, which names its speaker and quotes the words;
+        # with no answer before it, it points at nothing.
+        if context is not None and context.entry_id in snapshot.entries:
+            last = answer_entry(snapshot, context.entry_id, asked)
+            answer = as_followup(last, snapshot, context)
+        else:
+            answer = Answer(asked, Outcome.ABSTAINED, 0.0)
     elif context is None or not is_followup_shaped(snapshot, asked):
         answer = _answer_message(snapshot, asked, bands, max_suggestions)
     else:
