@@ -55,9 +55,12 @@ PREMISE_STEMS: frozenset[str] = frozenset(
 
 
 def unknown_share(token: str) -> float:
-    """How much of an unknown word's weight an unknown token carries: a lone character is
-    half a word (an unknown two-character word weighs as one unknown word)."""
-    return UNKNOWN_CHARACTER if len(token) == 1 and _is_han(token) else 1.0
+    """How much of an unknown word's weight an unknown token carries. A pair of characters no
+    entry uses spans two words (or holds a slip): none, it is dropped, its characters still
+    count; a lone character is half a word (an unknown two-character word weighs as one)."""
+    if not _is_han(token):
+        return 1.0
+    return {1: UNKNOWN_CHARACTER, 2: 0.0}.get(len(token), 1.0)
 
 
 UNKNOWN_CHARACTER = 0.5
@@ -80,15 +83,14 @@ def analyse_surface(
     synonyms: Synonyms = EMPTY_SYNONYMS,
     vocabulary: Vocabulary | None = None,
 ) -> list[str]:
-    """Content n-grams of runs split by `surface_words`, synonyms replaced first; with the
-    knowledge's vocabulary (a question), bigrams it never uses are dropped."""
+    """Content n-grams of runs split by `surface_words`, synonyms replaced first (a
+    question's bigrams no entry uses are dropped by the index: see `unknown_share`)."""
     runs = surface
     if synonyms.phrases:
         runs = phrase_table(synonyms).apply(" ".join(surface)).split()
     grams = [gram for run in runs for gram in _grams(run)]
-    if vocabulary is None:
-        return grams
-    return [g for g in grams if len(g) != 2 or not _is_han(g) or g in vocabulary]
+    del vocabulary  # no typo correction: a slip is one character among the others
+    return grams
 
 
 def analyse(
@@ -146,9 +148,6 @@ def synonyms(groups: Iterable[Iterable[str]]) -> Synonyms:
 
 
 def vocabulary(counts: Mapping[str, int]) -> Vocabulary:
-    """The knowledge's n-grams (from its runs): which of a question's bigrams it uses."""
-    grams: dict[str, int] = {}
-    for run, count in counts.items():
-        for gram in _grams(run):
-            grams[gram] = grams.get(gram, 0) + count
-    return Vocabulary(grams)
+    """The knowledge's runs as written (no typo correction here: a slip is one character among
+    the others, which still match)."""
+    return Vocabulary(counts)
