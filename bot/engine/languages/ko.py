@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from bot.engine.languages.common import (
     Chat,
@@ -73,6 +74,7 @@ PREMISE_STEMS: frozenset[str] = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
 def _stripped(word: str) -> str:
     """The word without the particle or ending glued to it. A one-syllable ending leaves at
     least two syllables (나이, 차이 stay), or one that is a past-tense stem (탔어 -> 탔)."""
@@ -109,10 +111,11 @@ def unknown_share(token: str) -> float:
 UNKNOWN_CHARACTER = 0.5
 
 
-def _grams(word: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _grams(word: str) -> tuple[str, ...]:
     if not _is_hangul(word) or len(word) == 1:
-        return [word]  # a focus token, a number, a Latin word or one syllable
-    return [*word, *(word[i : i + 2] for i in range(len(word) - 1))]
+        return (word,)  # a focus token, a number, a Latin word or one syllable
+    return (*word, *(word[i : i + 2] for i in range(len(word) - 1)))
 
 
 def surface_words(text: str) -> list[str]:

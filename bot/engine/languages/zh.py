@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from bot.engine.languages.common import (
     Chat,
@@ -66,10 +67,11 @@ def unknown_share(token: str) -> float:
 UNKNOWN_CHARACTER = 0.5
 
 
-def _grams(run: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _grams(run: str) -> tuple[str, ...]:
     if not _is_han(run):
-        return [run]  # a focus token, a number or a Latin word
-    return [*run, *(run[i : i + 2] for i in range(len(run) - 1))]
+        return (run,)  # a focus token, a number or a Latin word
+    return (*run, *(run[i : i + 2] for i in range(len(run) - 1)))
 
 
 def surface_words(text: str) -> list[str]:
