@@ -468,10 +468,10 @@ def test_missing_directory(tmp_path: Path):
 
 def test_an_item_repeated_within_one_list_is_reported_on_its_own_line(knowledge: Path):
     edit(knowledge, "faq.yaml", "      - how fast\n", "      - how fast\n      - how fast\n")
-    edit(knowledge, "synonyms.yaml", "aliases: [armoured,", "aliases: [armoured, armoured,")
+    edit(knowledge, "synonyms.yaml", "aliases: [locomotive,", "aliases: [locomotive, locomotive,")
     _, problems = validate(knowledge)
     problem(problems, "faq.yaml", line_of(knowledge, "faq.yaml", "- how fast", 2), "appears twice")
-    problem(problems, "synonyms.yaml", line_of(knowledge, "synonyms.yaml", "armoured, armoured"),
+    problem(problems, "synonyms.yaml", line_of(knowledge, "synonyms.yaml", "locomotive, locomotive"),
             "appears twice")  # fmt: skip
 
 

@@ -7,6 +7,7 @@ import gc
 import hashlib
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from rapidfuzz import process
 
-from bot.engine import timeline
+from bot.engine import lexicon, timeline
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source
 from bot.engine.overlay import DECLINED_PREFIX, EMPTY_OVERLAY, Overlay, declined_id
@@ -515,8 +516,11 @@ def _check_days(check: _Checker, item: YamlMap, what: str, cited: list[Fact]) ->
 FILLER_ADVERBS = frozenset(w for w in STOPWORDS if len(w) > 4 and w.endswith("ly"))
 
 
-def _load_synonyms(directory: Path, check: _Checker) -> tuple[Synonyms, list[tuple[str, int]]]:
-    """The synonym groups, and the guards among them: (canonical word, line)."""
+def _load_synonyms(
+    directory: Path, check: _Checker, language: str
+) -> tuple[Synonyms, list[tuple[str, int]]]:
+    """The story's synonym groups over the general ones of its language, and the guards among
+    the story's: (canonical word, line)."""
     # Required like the others: without it every guard would silently stop guarding.
     data = check.read(directory / SYNONYMS_FILE)
     groups: list[tuple[str, list[str]]] = []
@@ -557,7 +561,32 @@ def _load_synonyms(directory: Path, check: _Checker) -> tuple[Synonyms, list[tup
             else:
                 owner[key] = (canonical, line)
         groups.append((canonical, [alias for alias, _ in alias_lines]))
-    return Synonyms.build(groups), guards
+    claimed = dict(owner)
+    for canonical, _ in groups:
+        claimed.setdefault(tuple(stem(w) for w in words(canonical)), (canonical, 0))
+    return Synonyms.build([*_general_groups(language, claimed), *groups]), guards
+
+
+def _general_groups(
+    language: str, owner: Mapping[tuple[str, ...], tuple[str, int]]
+) -> list[tuple[str, list[str]]]:
+    """The language's lexicon groups as the story leaves them: an alias the story gives a
+    group of its own stays the story's, and a lexicon group whose canonical word the story
+    files under another word joins that word ("trip" as an alias of the story's "holiday"
+    takes "journey" with it)."""
+    merged = []
+    for canonical, *aliases in lexicon.groups(language):
+        claimed = owner.get(tuple(stem(w) for w in words(canonical)))
+        target = claimed[0] if claimed else canonical
+        free = [a for a in aliases if tuple(stem(w) for w in words(a)) not in owner]
+        merged.append((target, [canonical, *free] if target != canonical else free))
+    return merged
+
+
+def story_language(sources: Iterable[Source]) -> str:
+    """The language most of the story's sources are in (English without sources)."""
+    counts = Counter(source.language for source in sources)
+    return counts.most_common(1)[0][0] if counts else "en"
 
 
 def _guard_leaks(
@@ -625,6 +654,8 @@ def content_hash(directory: Path, sources: Iterable[Source] = ()) -> str:
         if path.is_file():
             digest.update(path.read_bytes())
         digest.update(b"\0")
+    # The engine's general vocabulary answers too: a new lexicon is a new version.
+    digest.update(lexicon.lexicon_bytes(story_language(sources)))
     return digest.hexdigest()[:12]
 
 
@@ -658,7 +689,9 @@ def _validate(directory: Path, overlay: Overlay) -> tuple[Snapshot | None, list[
     lines: dict[str, int] = {}
     entries = _load_entries(directory, checks[FAQ_FILE], facts, declared_facts, surfaces, lines)
     entries = _with_updates(entries, facts, sources)
-    synonyms, guards = _load_synonyms(directory, checks[SYNONYMS_FILE])
+    synonyms, guards = _load_synonyms(
+        directory, checks[SYNONYMS_FILE], story_language(sources.values())
+    )
     problems = [p for c in checks.values() for p in c.problems]
     if not problems and not entries:
         problems.append(Problem(FAQ_FILE, None, "no entries: the bot would know nothing"))
