@@ -471,8 +471,8 @@ def test_an_item_repeated_within_one_list_is_reported_on_its_own_line(knowledge:
     edit(knowledge, "synonyms.yaml", "aliases: [locomotive,", "aliases: [locomotive, locomotive,")
     _, problems = validate(knowledge)
     problem(problems, "faq.yaml", line_of(knowledge, "faq.yaml", "- how fast", 2), "appears twice")
-    problem(problems, "synonyms.yaml", line_of(knowledge, "synonyms.yaml", "locomotive, locomotive"),
-            "appears twice")  # fmt: skip
+    line = line_of(knowledge, "synonyms.yaml", "locomotive, locomotive")
+    problem(problems, "synonyms.yaml", line, "appears twice")
 
 
 @pytest.mark.parametrize("name", ["sources.yaml", "facts.yaml"])
