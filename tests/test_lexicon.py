@@ -6,9 +6,9 @@ from pathlib import Path
 
 from bot.engine import lexicon
 from bot.engine.answering import answer_question
-from bot.engine.loader import load
-from bot.engine.text import stem, words
-from tests.helpers_knowledge import copy_knowledge, edit
+from bot.engine.loader import load, validate
+from bot.engine.text import STOPWORDS, fold, stem, words
+from tests.helpers_knowledge import SOURCE_FILE, copy_knowledge, edit
 
 
 def test_english_has_a_lexicon_and_an_unknown_language_none():
@@ -48,3 +48,28 @@ def test_a_lexicon_canonical_the_story_claims_takes_its_group_along(tmp_path: Pa
     edit(knowledge, "synonyms.yaml", "aliases: [locomotive,", "aliases: [trip, locomotive,")
     index = load(knowledge).index
     assert index.synonyms.apply(["trip"]) == index.synonyms.apply(["journey"]) == ["train"]
+
+
+def test_accents_fold_for_latin_letters_only():
+    assert fold("Māori Café Zürich") == "maori cafe zurich"
+    assert fold("Привет й 김정은") == "привет й 김정은"
+
+
+def test_a_quote_that_misses_an_accent_says_where(tmp_path: Path):
+    knowledge = copy_knowledge(tmp_path)
+    source = knowledge / SOURCE_FILE
+    source.write_text(source.read_text(encoding="utf-8") + "\nThe Māori new year.\n", "utf-8")
+    edit(
+        knowledge,
+        "facts.yaml",
+        "facts:\n",
+        "facts:\n  - id: new-year\n    source: gli-2025-09-02-kim-train\n"
+        "    statement: The Maori new year.\n    quote: The Maori new year\n",
+    )
+    _, problems = validate(knowledge)
+    assert any("the source has 'Māori' where the quote has 'Maori'" in p.message for p in problems)
+
+
+def test_stopwords_keep_words_that_are_some_story_s_topic():
+    for word in ("found", "help", "people", "kind", "real", "answer", "short"):
+        assert word not in STOPWORDS

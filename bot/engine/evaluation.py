@@ -12,6 +12,7 @@ from typing import Any
 from bot.engine.answering import Bands, answer_question
 from bot.engine.followup import Turn, next_turn
 from bot.engine.model import Answer, Snapshot
+from bot.engine.text import fold_accents
 from bot.engine.yamlfile import YamlList, read_yaml
 
 # Groups of kinds the targets may name besides the kinds themselves.
@@ -72,7 +73,8 @@ def _in_group(case: Case, group: str) -> bool:
 
 
 def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
+    # "Maori" in a question file finds "Māori" in the answer.
+    return " ".join(fold_accents(text.casefold()).split())
 
 
 class QuestionFileError(ValueError):

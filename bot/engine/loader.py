@@ -26,6 +26,7 @@ from bot.engine.text import (
     analyse,
     analyse_surface,
     canonical_token,
+    fold_accents,
     stem,
     surface_words,
     words,
@@ -233,10 +234,51 @@ class _QuoteFinder:
         end = self._positions[start + len(needle) - 1] + 1
         return self._text[self._positions[start] : end]
 
+    def difference(self, quote: str) -> str:
+        """Where a quote that is not in the source parts from it, as a curator fixes it: the
+        source's word beside the quote's ("the source has 'Māori' where the quote has
+        'Maori'"), after the longest run of the quote's words the source has."""
+        asked = quote.translate(_QUOTE_MARKS).split()
+        source = self._folded.split(" ")
+        keys = [_word_key(w) for w in source]
+        wanted = [_word_key(w) for w in asked]
+        best_start, best_run = 0, 0
+        for start, key in enumerate(keys):
+            if key != wanted[0]:
+                continue
+            run = 0
+            while run < min(len(wanted), len(keys) - start) and keys[start + run] == wanted[run]:
+                run += 1
+            if run > best_run:
+                best_start, best_run = start, run
+        if not best_run:
+            return "no word of the source starts it"
+        # Words equal but for accents or case: name the first one written differently.
+        for offset in range(best_run):
+            if source[best_start + offset] != asked[offset]:
+                return (
+                    f"the source has {source[best_start + offset]!r} where the quote has "
+                    f"{asked[offset]!r}"
+                )
+        if best_run == len(wanted):
+            return "it differs from the source in punctuation"
+        found = source[best_start + best_run] if best_start + best_run < len(source) else None
+        after = " ".join(asked[max(0, best_run - 3) : best_run])
+        return (
+            f"after {after!r} the source has {found!r} where the quote has {asked[best_run]!r}"
+            if found
+            else f"the source ends after {after!r}"
+        )
+
     def sentences(self) -> list[str]:
         """The source's sentences and lines, for the coverage report."""
         pieces = re.split(r"(?<=[.!?])\s+|\n+", self._text)
         return [p.strip(" -–—•\t") for p in pieces if len(p.strip(" -–—•\t")) > 3]
+
+
+def _word_key(word: str) -> str:
+    """A word as compared when telling where a quote parts from its source."""
+    return fold_accents(word.casefold()).strip(".,;:!?\"'()")
 
 
 def _load_sources(directory: Path, check: _Checker) -> tuple[dict[str, Source], set[str] | None]:
@@ -313,7 +355,7 @@ def _load_facts(
             check.add(
                 item.line_of("quote"),
                 f"{what}: quote not found word for word in source {source_id!r}: "
-                f"{_shorten(quote)!r}",
+                f"{_shorten(quote)!r} ({finders[source_id].difference(quote)})",
             )
             continue
         updates = check.text(item, "updates", what, limit=48) if "updates" in item else None

@@ -77,7 +77,8 @@ STRICT_FOCUS: frozenset[str] = frozenset(
 )
 
 # Function words, light verbs and chat filler: they carry no topic. Question words are not
-# here; they become focus tokens above.
+# here; they become focus tokens above. Words that are a topic in some story ("found",
+# "help", "people", "kind", "real", "answer", "short") are not here either.
 STOPWORDS: frozenset[str] = NOW_WORDS | frozenset(
     """
     a about above after again all also am an and any are aren as at be been before being below
@@ -92,7 +93,7 @@ STOPWORDS: frozenset[str] = NOW_WORDS | frozenset(
     making take takes taking took taken happen happens happened happening
     know knows knew known think thought want wanted like likes please pls plz
     thanks thank hey hi hello ok okay yes yeah yep really actually exactly basically anyway
-    wonder wondering wondered curious kind sort type bit lot thing things stuff something anything
+    wonder wondering wondered curious sort bit lot thing things stuff something anything
     famous whole entire mean means meant guess maybe perhaps probably quite rather just even
     bot storybot dear explain give show offer offers offered provide provides need needs needed
     can't cannot someone anyone
@@ -107,13 +108,13 @@ STOPWORDS: frozenset[str] = NOW_WORDS | frozenset(
     wow woah whoa ooh oh ah huh hmm um uh damn dang gosh geez jeez yikes ugh wtf lmao rofl
     heard hear hearing told reading read saw seen noticed remember
     super totally insanely crazy wild cool awesome amazing interesting weird funny nice neat
-    real realy genuinely definitely certainly surely supposedly allegedly
+    realy genuinely definitely certainly surely supposedly allegedly
     good pure another tend tends tended judging
     sorry apologies apologise apologize dumb stupid silly naive noob newbie question questions
-    query idea ideas clue clueless confused confusing help helping assist advance find found
+    query idea ideas clue clueless confused confusing helping assist advance find
     anywhere somewhere everywhere googled google searched looked looking understand understood
     clarify sure unsure certain random thoughts keep keeps
-    kept everybody anybody somebody people briefly short answer please
+    kept everybody anybody somebody briefly please
     asap regards bless tia wassup sup appreciate appreciated
     """.split()
 )
@@ -165,17 +166,37 @@ def without_links(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Unicode NFKC, case folding, straight quotes, no possessives, no digit grouping."""
+    """Unicode NFKC, case folding, straight quotes, Latin letters without their accents, no
+    possessives, no digit grouping."""
     if text.isascii():  # the common case: nothing for NFKC, zero-width or curly quotes to do
         text = text.translate(_QUOTES).lower()
     else:
         text = unicodedata.normalize("NFKC", text)
-        text = _ZERO_WIDTH.sub("", text).translate(_QUOTES).casefold()
+        text = fold_accents(_ZERO_WIDTH.sub("", text).translate(_QUOTES).casefold())
     if "'" in text:
         text = _POSSESSIVE.sub(r"\1", text)
     if "," in text or "." in text:
         text = _DIGIT_GROUP.sub("", text)
     return text
+
+
+def fold_accents(text: str) -> str:
+    """Latin letters without their accents ("Māori" -> "Maori", "café" -> "cafe"), as readers
+    type them on any keyboard; other scripts keep theirs (Cyrillic "й" is a letter of its own,
+    Hangul syllables are not split)."""
+    if text.isascii():
+        return text
+    return "".join(_bare_letter(char) for char in text)
+
+
+@lru_cache(maxsize=4096)
+def _bare_letter(char: str) -> str:
+    decomposed = unicodedata.normalize("NFD", char)
+    base = decomposed[0]
+    marks = decomposed[1:]
+    if marks and base.isascii() and base.isalpha() and all(map(unicodedata.combining, marks)):
+        return base
+    return char
 
 
 # Chat that frames a question without naming a topic: "thanks in advance", "can you help me
@@ -192,7 +213,8 @@ _FRAMING = re.compile(
     r"|\bfirst time (?:using|here|asking|trying|on)\b|\bor am i wrong\b|\bkeep it short\b"
     r"|\b(?:saw|read|seen|heard) (?:this|it|that) on (?:twitter|x|facebook|fb|tiktok|instagram"
     r"|insta|reddit|telegram|whatsapp|youtube|the news|tv)\b"
-    r"|\bquick (?:question|q)\b|\breal talk\b|\bno big deal\b|\b(?:please|pls|plz) reply\b"
+    r"|\bquick (?:question|q)\b|\breal talk\b|\bfor real\b|\bno big deal\b"
+    r"|\b(?:please|pls|plz) reply\b"
     r"|\bquestions? (?:about|on|regarding) (?:the |this |that )?(?:\w+ )?(?:story|article|news)\b"
     r"|\b(?:my|our) (?:dad|father|mum|mom|mother|parents?|brother|sister|son|daughter|wife"
     r"|husband|partner|girlfriend|boyfriend|friends?|mates?|buddy|uncle|aunt|grandma|grandpa"
