@@ -190,9 +190,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     notes = curation_notes(snapshot)
     for note in notes:
         print(f"note: {note}")
+    for entry_id, question in snapshot.todo:
+        print(
+            f"to do: entry {entry_id} ({question!r}): write its phrasings and answer, then "
+            "remove 'todo: true'"
+        )
     print(
         f"ok: {len(snapshot.sources)} sources, {len(snapshot.facts)} facts, "
-        f"{len(snapshot.entries)} entries, {snapshot.phrasing_count} phrasings; "
+        f"{len(snapshot.entries)} entries ({len(snapshot.todo)} to do), "
+        f"{snapshot.phrasing_count} phrasings; "
         f"{len(gaps)} uncovered sentence(s), {len(uncited)} not cited by an entry, "
         f"{len(notes)} note(s); version {snapshot.version}"
     )

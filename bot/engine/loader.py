@@ -20,6 +20,7 @@ from bot.engine import lexicon, timeline
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source
 from bot.engine.overlay import DECLINED_PREFIX, EMPTY_OVERLAY, Overlay, declined_id
+from bot.engine.sentences import split_sentences
 from bot.engine.text import (
     STOPWORDS,
     Synonyms,
@@ -272,8 +273,7 @@ class _QuoteFinder:
 
     def sentences(self) -> list[str]:
         """The source's sentences and lines, for the coverage report."""
-        pieces = re.split(r"(?<=[.!?])\s+|\n+", self._text)
-        return [p.strip(" -–—•\t") for p in pieces if len(p.strip(" -–—•\t")) > 3]
+        return split_sentences(self._text)
 
 
 def _word_key(word: str) -> str:
@@ -464,9 +464,10 @@ def _load_entries(
     fact_ids: set[str] | None,
     surfaces: dict[str, list[str]],
     lines: dict[str, int],
+    todo: list[tuple[str, str]],
 ) -> dict[str, Entry]:
     """The valid entries; ``surfaces`` receives each phrasing's words (the index reuses them),
-    ``lines`` its line."""
+    ``lines`` its line, ``todo`` the entries still to write (id, question)."""
     data = check.read(directory / FAQ_FILE)
     items = check.items(data, "entries")
     all_ids = check.declared(items)
@@ -475,6 +476,9 @@ def _load_entries(
     phrasing_owner: dict[str, tuple[str, int]] = {}
     for item in items:
         what = f"entry {item.get('id', '?')!s}"
+        if "todo" in item:
+            _todo_entry(check, item, what, seen, fact_ids, todo)
+            continue
         required = ("id", "question", "phrasings", "answer", "facts")
         optional = ("related", "gives_reason", "answer_after", "about")
         if not check.fields(item, what, required, optional):
@@ -537,6 +541,32 @@ def _load_entries(
                 about,
             )
     return entries
+
+
+def _todo_entry(
+    check: _Checker,
+    item: YamlMap,
+    what: str,
+    seen: dict[str, int],
+    fact_ids: set[str] | None,
+    todo: list[tuple[str, str]],
+) -> None:
+    """An entry still to write (``todo: true``, as `storybot new` drafts them): its id,
+    question and facts are checked; it answers nobody until the curator writes it and removes
+    the mark."""
+    optional = ("phrasings", "answer", "related", "gives_reason", "answer_after", "about")
+    if not check.fields(item, what, ("id", "question", "facts", "todo"), optional):
+        return
+    if item["todo"] is not True:
+        check.add(item.line_of("todo"), f"{what}: 'todo' must be true, or left out once written")
+        return
+    entry_id = check.ident(item, what, seen)
+    question = check.text(item, "question", what, limit=MAX_QUESTION_CHARS)
+    for ref in check.text_list(item, "facts", what, limit=48):
+        if fact_ids is not None and ref not in fact_ids:
+            check.add(item.line_of("facts"), f"{what}: unknown fact {ref!r} in 'facts'")
+    if entry_id and question:
+        todo.append((entry_id, question))
 
 
 def _check_days(check: _Checker, item: YamlMap, what: str, cited: list[Fact]) -> None:
@@ -729,13 +759,16 @@ def _validate(directory: Path, overlay: Overlay) -> tuple[Snapshot | None, list[
     facts, declared_facts = _load_facts(directory, checks[FACTS_FILE], sources, source_ids)
     surfaces: dict[str, list[str]] = {}
     lines: dict[str, int] = {}
-    entries = _load_entries(directory, checks[FAQ_FILE], facts, declared_facts, surfaces, lines)
+    todo: list[tuple[str, str]] = []
+    entries = _load_entries(
+        directory, checks[FAQ_FILE], facts, declared_facts, surfaces, lines, todo
+    )
     entries = _with_updates(entries, facts, sources)
     synonyms, guards = _load_synonyms(
         directory, checks[SYNONYMS_FILE], story_language(sources.values())
     )
     problems = [p for c in checks.values() for p in c.problems]
-    if not problems and not entries:
+    if not problems and not entries and not todo:
         problems.append(Problem(FAQ_FILE, None, "no entries: the bot would know nothing"))
     if problems:
         return None, problems
@@ -765,6 +798,7 @@ def _validate(directory: Path, overlay: Overlay) -> tuple[Snapshot | None, list[
         load_seconds=time.perf_counter() - started,
         declined=frozenset(entry.id for entry in declined),
         overlay=overlay,
+        todo=tuple(todo),
     )
     return snapshot, []
 

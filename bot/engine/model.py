@@ -250,6 +250,8 @@ class Snapshot:
     # Index ids standing for questions taught as not in the story (never in ``entries``).
     declined: frozenset[str] = frozenset()
     overlay: Overlay = field(default_factory=Overlay, repr=False)  # the teachings merged in
+    # Entries marked `todo: true` in faq.yaml, still to write: (id, question). Never answered.
+    todo: tuple[tuple[str, str], ...] = ()
 
     @property
     def phrasing_count(self) -> int:
