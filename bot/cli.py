@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from importlib import metadata
@@ -19,6 +20,7 @@ from types import ModuleType
 from bot.curation.cli import add_knowledge_option, eval_from_log
 from bot.curation.cli import register as register_curation
 from bot.curation.drafting import uncited_sentences
+from bot.engine.advice import miss_advice
 from bot.engine.answering import answer_question
 from bot.engine.evaluation import (
     evaluate,
@@ -247,6 +249,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise SettingsError("eval needs a question FILE (or --from-log)")
     snapshot, settings = _snapshot(args)
     today = settings.reader_today()
+    conversations = None
     if is_conversation_file(args.file):  # per kind: open, follow, switch, nearmiss
         conversations = load_conversations(args.file)
         report = evaluate_conversations(snapshot, conversations, settings.bands, today=today)
@@ -260,6 +263,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 f"MISS [{case.kind}] {case.question!r}: expected {case.expect}, got {got} "
                 f"({answer.confidence:.2f}){read}"
             )
+            if not conversations:
+                for line in miss_advice(snapshot, case, answer):
+                    print(textwrap.indent(line, "    "))
     failed = False
     targets = dict(args.target or ())
     for group in report.groups():

@@ -39,8 +39,10 @@ class Case:
             return not answer.answered
         if not answer.answered:
             return False
-        said = _fold(" ".join([answer.text or "", *(c.quote for c in answer.all_citations)]))
-        return all(any(_fold(option) in said for option in group) for group in self.all)
+        said = fold_expected(
+            " ".join([answer.text or "", *(c.quote for c in answer.all_citations)])
+        )
+        return all(any(fold_expected(option) in said for option in group) for group in self.all)
 
 
 @dataclass
@@ -72,8 +74,9 @@ def _in_group(case: Case, group: str) -> bool:
     return case.kind == group
 
 
-def _fold(text: str) -> str:
-    # "Maori" in a question file finds "Māori" in the answer.
+def fold_expected(text: str) -> str:
+    """Text as an expected answer is compared: case, accents ("Maori" finds "Māori") and
+    spacing aside."""
     return " ".join(fold_accents(text.casefold()).split())
 
 
