@@ -175,6 +175,8 @@ def fold(text: str) -> str:
         text = fold_accents(_ZERO_WIDTH.sub("", text).translate(_QUOTES).casefold())
     if "'" in text:
         text = _POSSESSIVE.sub(r"\1", text)
+    if "%" in text:  # "10%" reads as "10 percent", as a reader may write it
+        text = text.replace("%", " percent ")
     if "," in text or "." in text:
         text = _DIGIT_GROUP.sub("", text)
     return text
@@ -214,6 +216,7 @@ _FRAMING = re.compile(
     r"|\b(?:saw|read|seen|heard) (?:this|it|that) on (?:twitter|x|facebook|fb|tiktok|instagram"
     r"|insta|reddit|telegram|whatsapp|youtube|the news|tv)\b"
     r"|\bquick (?:question|q)\b|\breal talk\b|\bfor real\b|\bno big deal\b"
+    r"|\bin the first place\b|\bat all(?=\s*\W*$)"
     r"|\b(?:please|pls|plz) reply\b"
     r"|\bquestions? (?:about|on|regarding) (?:the |this |that )?(?:\w+ )?(?:story|article|news)\b"
     r"|\b(?:my|our) (?:dad|father|mum|mom|mother|parents?|brother|sister|son|daughter|wife"
