@@ -8,7 +8,7 @@ from bot.engine import lexicon
 from bot.engine.answering import answer_question
 from bot.engine.loader import load, validate
 from bot.engine.text import STOPWORDS, fold, stem, words
-from tests.helpers_knowledge import SOURCE_FILE, copy_knowledge, edit
+from tests.helpers_knowledge import BUNDLED, SOURCE_FILE, copy_knowledge, edit
 
 
 def test_english_has_a_lexicon_and_an_unknown_language_none():
@@ -73,3 +73,11 @@ def test_a_quote_that_misses_an_accent_says_where(tmp_path: Path):
 def test_stopwords_keep_words_that_are_some_story_s_topic():
     for word in ("found", "help", "people", "kind", "real", "answer", "short"):
         assert word not in STOPWORDS
+
+
+def test_a_weekday_premise_is_checked_where_the_story_names_that_day_elsewhere():
+    # Wednesday is the parade's day in the story: asked about the departure, it is a premise
+    # for the departure's entry to answer, not a pointer to the parade.
+    snapshot = load(BUNDLED)
+    answer = answer_question(snapshot, "did kim leave on a wednesday")
+    assert answer.answered and answer.entry is not None and answer.entry.id == "departure-day"

@@ -90,6 +90,7 @@ class MatchIndex:
         "_phrasings",
         "_phrasings_with",
         "_postings",
+        "_timed",
         "_unknown_weight",
         "_weights",
         "synonyms",
@@ -104,8 +105,10 @@ class MatchIndex:
         postings: dict[str, tuple[int, ...]],
         synonyms: Synonyms,
         vocabulary: Vocabulary,
+        timed: list[bool] | None = None,
     ) -> None:
         self._entries = entries
+        self._timed = timed or [False] * len(entries)
         self._numbers = {entry.id: number for number, entry in enumerate(entries)}
         self._phrasings = phrasings
         self._credits = credits
@@ -155,6 +158,7 @@ class MatchIndex:
         surface.update(synonyms.written)
         postings: dict[str, list[int]] = {}
         credit_maps, phrasing_lists = [], []
+        timed: list[bool] = []  # per entry: does its answer tell when?
         for number, entry in enumerate(entries):
             phrasings = []
             for text in (entry.question, *entry.phrasings):
@@ -173,9 +177,12 @@ class MatchIndex:
             for token in credits:
                 postings.setdefault(token, []).append(number)
             credit_maps.append(credits)
+            timed.append(not PREMISE_STEMS.isdisjoint(credits) or "@when" in credits)
             phrasing_lists.append(phrasings)
         frozen = {token: tuple(ids) for token, ids in postings.items()}
-        return cls(entries, phrasing_lists, credit_maps, frozen, synonyms, Vocabulary(surface))
+        return cls(
+            entries, phrasing_lists, credit_maps, frozen, synonyms, Vocabulary(surface), timed
+        )
 
     def entries_using(self, token: str) -> list[Entry]:
         """The entries whose phrasings, answer or evidence use ``token``."""
@@ -298,6 +305,15 @@ class MatchIndex:
             for number in scores:
                 credits = self._credits[number]
                 scores[number] += sum(weights[t] * credits.get(t, 0.0) for t in common)
+        premises = [t for t in weights if t in PREMISE_STEMS]
+        for number in scores if premises else ():
+            # An entry that tells when checks the day or month a reader supposes ("did it
+            # happen on a Sunday?"), even where the story names that day for something else.
+            if self._timed[number]:
+                credits = self._credits[number]
+                scores[number] += sum(
+                    weights[t] * ANSWER_WORD_CREDIT for t in premises if t not in credits
+                )
         best = heapq.nlargest(CANDIDATES, scores.items(), key=lambda item: item[1])
         query_text = " ".join(sorted(tokens))
         known_share = sum(w for t, w in weights.items() if t in self._weights) / total
