@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.engine import lexicon
 from bot.engine.answering import answer_question
 from bot.engine.loader import load, validate
-from bot.engine.text import STOPWORDS, fold, stem, words
+from bot.engine.text import STOPWORDS, Synonyms, analyse, fold, lasting_words, stem, words
 from tests.helpers_knowledge import BUNDLED, SOURCE_FILE, copy_knowledge, edit
 
 
@@ -81,3 +83,25 @@ def test_a_weekday_premise_is_checked_where_the_story_names_that_day_elsewhere()
     snapshot = load(BUNDLED)
     answer = answer_question(snapshot, "did kim leave on a wednesday")
     assert answer.answered and answer.entry is not None and answer.entry.id == "departure-day"
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("how long is the train", "@length"),
+        ("how long is the bridge?", "@length"),
+        ("How long is the Matariki holiday?", "@duration"),  # the lexicon: holidays last
+        ("how long was the trip", "@duration"),
+        ("how long was he there", "@duration"),
+    ],
+)
+def test_how_long_is_asks_a_duration_of_things_that_last(question: str, focus: str):
+    assert words(question)[0] == focus
+
+
+def test_a_story_teaches_what_lasts_by_asking_how_long_it_lasts():
+    lasting = lasting_words(["How long does Matariki last?", "how long did it take"])
+    assert lasting == {"matariki"}
+    synonyms = Synonyms.build([], lasting)
+    assert analyse("how long is matariki", synonyms)[0] == "@duration"
+    assert analyse("how long is matariki")[0] == "@length"

@@ -28,6 +28,7 @@ from bot.engine.text import (
     analyse_surface,
     canonical_token,
     fold_accents,
+    lasting_words,
     stem,
     surface_words,
     words,
@@ -589,7 +590,7 @@ FILLER_ADVERBS = frozenset(w for w in STOPWORDS if len(w) > 4 and w.endswith("ly
 
 
 def _load_synonyms(
-    directory: Path, check: _Checker, language: str
+    directory: Path, check: _Checker, language: str, lasting: frozenset[str]
 ) -> tuple[Synonyms, list[tuple[str, int]]]:
     """The story's synonym groups over the general ones of its language, and the guards among
     the story's: (canonical word, line)."""
@@ -636,7 +637,8 @@ def _load_synonyms(
     claimed = dict(owner)
     for canonical, _ in groups:
         claimed.setdefault(tuple(stem(w) for w in words(canonical)), (canonical, 0))
-    return Synonyms.build([*_general_groups(language, claimed), *groups]), guards
+    merged = [*_general_groups(language, claimed), *groups]
+    return Synonyms.build(merged, lasting), guards
 
 
 def _general_groups(
@@ -764,8 +766,10 @@ def _validate(directory: Path, overlay: Overlay) -> tuple[Snapshot | None, list[
         directory, checks[FAQ_FILE], facts, declared_facts, surfaces, lines, todo
     )
     entries = _with_updates(entries, facts, sources)
+    # What the story's phrasings ask how long it lasts ("how long does matariki last?").
+    lasting = lasting_words(lines)
     synonyms, guards = _load_synonyms(
-        directory, checks[SYNONYMS_FILE], story_language(sources.values())
+        directory, checks[SYNONYMS_FILE], story_language(sources.values()), lasting
     )
     problems = [p for c in checks.values() for p in c.problems]
     if not problems and not entries and not todo:

@@ -22,15 +22,17 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from spellchecker import SpellChecker
 
+from bot.engine import lexicon
 from bot.engine.timeline import NOW_WORDS
 
 # The question's focus: what kind of answer it asks for. Kept as tokens of their own so that
 # "How many planes flew over?" does not match an entry that only says planes flew over.
 _FOCUS_RULES: tuple[tuple[str, str], ...] = (
-    # "how long is the train" asks a length, "how long was the ride" a duration.
+    # "how long is the train" asks a length, "how long was he on board" a duration; so does
+    # "how long is the holiday": a thing that lasts (see `resolve_length`).
     (
-        r"\bhow long (?:is|are|was|were)\b(?!(?: \w+){0,4} (?:trip|journey|ride|travel\w*|"
-        r"parade|visit|stay|event|drive|take|took|taken|last|on|aboard|inside|stuck)\b)",
+        r"\bhow long (?:is|are|was|were)\b(?!(?: \w+){0,4} (?:take|took|taken|last|lasts|"
+        r"lasted|on|aboard|inside|stuck|away|gone|there|open|closed)\b)",
         " @length ",
     ),
     (r"\bhow long\b", " @duration "),
@@ -251,7 +253,45 @@ def words(text: str, vocabulary: Vocabulary | None = None) -> list[str]:
     return _focused(surface_words(text), vocabulary)
 
 
-def _focused(surface: list[str], vocabulary: Vocabulary | None) -> list[str]:
+# Things that last rather than measure (a trip, a holiday, a meeting): "how long is" one of
+# them asks a duration. The lexicon lists them; a story adds its own (`lasting_words`).
+LASTING: frozenset[str] = frozenset(stem(w) for w in lexicon.word_list("en", "lasting"))
+_ASKS_LASTING = re.compile(
+    r"\bhow long (?:does|did|do|will|would|is|was|has|had)(?: (?:the|a|an|this|that|his|her"
+    r"|their|its))?(?: \w+)?? (\w+) (?:last|lasts|lasted|go on|goes on|went on)\b"
+)
+_PRONOUNS = frozenset("it they this that he she we you i".split())
+
+
+def lasting_words(phrasings: Iterable[str]) -> frozenset[str]:
+    """Stems of the things a story's phrasings ask how long they last ("how long does matariki
+    last?"): "how long is matariki?" then asks a duration too. ("How long did the train take"
+    asks how long the trip took: the train does not last.)"""
+    found = set()
+    for text in phrasings:
+        if "how long" in text.lower():
+            for match in _ASKS_LASTING.finditer(fold(text)):
+                if match.group(1) not in _PRONOUNS:
+                    found.add(stem(match.group(1)))
+    return frozenset(found)
+
+
+def resolve_length(tokens: list[str], lasting: frozenset[str]) -> list[str]:
+    """``@length`` read as ``@duration`` where a thing that lasts follows it."""
+    for i, word in enumerate(tokens):
+        if word == "@length" and any(
+            stem(w) in lasting for w in tokens[i + 1 : i + 1 + LENGTH_REACH]
+        ):
+            tokens[i] = "@duration"
+    return tokens
+
+
+LENGTH_REACH = 5  # words after "how long is" that may name what is asked about
+
+
+def _focused(
+    surface: list[str], vocabulary: Vocabulary | None, lasting: frozenset[str] = LASTING
+) -> list[str]:
     raw = [_CHAT_SPELLINGS.get(w, w) for w in surface]
     if vocabulary is not None:
         raw = [vocabulary.correct(w) for w in raw]
@@ -261,7 +301,8 @@ def _focused(surface: list[str], vocabulary: Vocabulary | None) -> list[str]:
     if _FOCUS_TRIGGERS.isdisjoint(raw) and not any(w.startswith("weigh") for w in raw):
         return [w for w in raw if w != "@"]  # no rule can match: skip the regex
     text = _FOCUS.sub(lambda match: _FOCUS_TOKENS[match.lastgroup], " ".join(raw))
-    return [w for w in text.split() if w != "@"]
+    tokens = [w for w in text.split() if w != "@"]
+    return resolve_length(tokens, lasting) if "@length" in tokens else tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,10 +312,14 @@ class Synonyms:
     phrases: Mapping[tuple[str, ...], str]
     lengths: Mapping[str, tuple[int, ...]]  # first stem -> its aliases' lengths, longest first
     written: frozenset[str]  # the aliases' words as curators wrote them (typo targets)
+    lasting: frozenset[str] = LASTING  # stems of things that last ("how long is" asks a duration)
 
     @classmethod
-    def build(cls, groups: Iterable[tuple[str, Iterable[str]]]) -> Synonyms:
-        """Build from ``(canonical, aliases)`` pairs as written by curators."""
+    def build(
+        cls, groups: Iterable[tuple[str, Iterable[str]]], lasting: frozenset[str] = frozenset()
+    ) -> Synonyms:
+        """Build from ``(canonical, aliases)`` pairs as written by curators; ``lasting``: the
+        story's own things that last, beside the lexicon's."""
         phrases: dict[tuple[str, ...], str] = {}
         written: set[str] = set()
         for canonical, aliases in groups:
@@ -292,6 +337,7 @@ class Synonyms:
             phrases,
             {first: tuple(sorted(n, reverse=True)) for first, n in lengths.items()},
             frozenset(written),
+            LASTING | lasting,
         )
 
     def apply(self, stems: list[str]) -> list[str]:
@@ -668,7 +714,7 @@ def analyse_surface(
     vocabulary: Vocabulary | None = None,
 ) -> list[str]:
     """`analyse` for text already split by `surface_words` (saves folding it twice)."""
-    tokens = _focused(surface, vocabulary)
+    tokens = _focused(surface, vocabulary, synonyms.lasting)
     stems = synonyms.apply([stem(w) for w in tokens])
     return [s for s in stems if s not in _STOP_STEMS]
 
