@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers_knowledge import BUNDLED, SOURCE_FILE, copy_knowledge, edit
 
 from bot.engine import lexicon
 from bot.engine.answering import answer_question
 from bot.engine.loader import load, validate
 from bot.engine.text import STOPWORDS, Synonyms, analyse, fold, lasting_words, stem, words
-from tests.helpers_knowledge import BUNDLED, SOURCE_FILE, copy_knowledge, edit
 
 
 def test_english_has_a_lexicon_and_an_unknown_language_none():

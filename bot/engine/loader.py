@@ -103,8 +103,8 @@ class _Checker:
         uncertain (the file is unreadable, or an id appears twice, so the duplicate's intended
         id is missing): its references would only repeat a cause already reported."""
         ids = [item["id"] for item in items if isinstance(item.get("id"), str)]
-        if self.unreadable or len(set(ids)) < len(ids):
-            return None
+        if self.unreadable or len(set(ids)) < len(ids) or not all(map(_ID.match, ids)):
+            return None  # a misspelt id may be the one a reference means
         return set(ids)
 
     def fields(
@@ -179,7 +179,14 @@ class _Checker:
             return None
         line = item.line_of("id")
         if not _ID.match(value):
-            self.add(line, f"{what}: id {value!r} must be lowercase letters, digits, '-' or '_'")
+            suggestion = re.sub(r"[^a-z0-9_-]+", "-", value.lower()).strip("-_")[:48]
+            better = f" (for example {suggestion!r})" if _ID.match(suggestion) else ""
+            self.add(
+                line,
+                f"{what}: id {value!r} breaks the rule for ids: lowercase letters, digits, '-' "
+                f"and '_' only, starting with a letter or digit{better}; references to "
+                f"{self.file} ids are checked once its ids are valid",
+            )
             return None
         if value in seen:
             self.add(
@@ -200,6 +207,20 @@ def _is_date(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _source_date(check: _Checker, item: YamlMap, what: str) -> str | None:
+    """The source's date as text in ISO form; any other way of writing it is one problem that
+    says how to write it (the source's facts and entries are not reported again)."""
+    date = check.text(item, "date", what, limit=100)
+    if date and not _is_date(date):
+        check.add(
+            item.line_of("date"),
+            f"{what}: date {date!r} is not a date as YYYY-MM-DD: use YYYY-MM-DD, quoted, for "
+            'example "2025-09-02"',
+        )
+        return None
+    return date
 
 
 def _kind(value: Any) -> str:
@@ -297,10 +318,7 @@ def _load_sources(directory: Path, check: _Checker) -> tuple[dict[str, Source], 
         source_id = check.ident(item, what, seen)
         title, publisher = check.text(item, "title", what), check.text(item, "publisher", what)
         language = check.text(item, "language", what, limit=16)
-        date, file = check.text(item, "date", what, limit=10), check.text(item, "file", what)
-        if date and not _is_date(date):
-            check.add(item.line_of("date"), f"{what}: date {date!r} must be YYYY-MM-DD")
-            date = None
+        date, file = _source_date(check, item, what), check.text(item, "file", what)
         url = item.get("url")
         if url is not None and (not isinstance(url, str) or not url.startswith("https://")):
             check.add(item.line_of("url"), f"{what}: url must be an https:// link or null")
@@ -508,19 +526,20 @@ def _load_entries(
         if entry_id and entry_id in related:
             check.add(item.line_of("related"), f"{what}: an entry cannot be related to itself")
         asked = [(question, item.line_of("question"))] if question else []
+        name = entry_id or str(item.get("id", "?"))  # as written, while the id is invalid
         for phrasing, line in [*asked, *phrasing_lines]:
             written = surfaces[phrasing] = surface_words(phrasing)
             lines.setdefault(phrasing, line)
             key = " ".join(written)
             owner = phrasing_owner.get(key)
-            if owner and owner[0] != entry_id:
+            if owner and owner[0] != name:
                 check.add(
                     line,
                     f"{what}: phrasing {phrasing!r} is also in entry {owner[0]!r} "
                     f"(line {owner[1]})",
                 )
             elif owner is None:
-                phrasing_owner[key] = (entry_id or "?", line)
+                phrasing_owner[key] = (name, line)
         answer_after = about = None
         if "answer_after" in item:
             answer_after = check.text(item, "answer_after", what, limit=MAX_ANSWER_CHARS)
@@ -906,13 +925,41 @@ def _covered(sentence: str, quotes: list[str]) -> bool:
 
 
 MIN_PHRASINGS = 8
+SCHEMA_PATH = "schema/knowledge.schema.json"
+_SCHEMA_HEADER = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)")
+
+
+def schema_notes(directory: Path) -> list[str]:
+    """The files whose editor header (``# yaml-language-server: $schema=...``) points at a
+    schema the folder lacks: the editor then checks nothing, silently."""
+    missing: dict[str, list[str]] = {}
+    for name in KNOWLEDGE_FILES:
+        try:
+            first = (directory / name).read_text(encoding="utf-8").split("\n", 1)[0]
+        except OSError:
+            continue
+        header = _SCHEMA_HEADER.match(first)
+        if header is not None and not (directory / header.group(1)).is_file():
+            missing.setdefault(header.group(1), []).append(name)
+    notes = []
+    for where, names in missing.items():
+        fix = (
+            f"write $schema={SCHEMA_PATH}"
+            if (directory / SCHEMA_PATH).is_file()
+            else f"copy the bundled knowledge's schema/ folder here ({SCHEMA_PATH})"
+        )
+        notes.append(
+            f"{', '.join(names)}: the first line names the schema {where!r}, which this "
+            f"folder does not have, so editors check nothing: {fix}; storybot new does it"
+        )
+    return notes
 
 
 def curation_notes(snapshot: Snapshot) -> list[str]:
     """Advice for curators that does not stop loading: facts no entry cites, thin entries,
     phrasings that can never match (only stopwords), and phrasings of different entries that
     mean the same words."""
-    notes = []
+    notes = schema_notes(snapshot.directory)
     index = snapshot.index
     cited = {fact_id for entry in snapshot.entries.values() for fact_id in entry.fact_ids}
     notes.extend(
