@@ -105,6 +105,14 @@ def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, Settings]:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer questions from the command line or stdin."""
     snapshot, settings = _snapshot(args)
+    if args.knowledge is None and not os.environ.get("STORYBOT_KNOWLEDGE"):
+        # Said, not silent: a curator who forgot --knowledge would read the wrong story's answers.
+        titles = "; ".join(s.title for s in snapshot.sources.values())
+        print(
+            f"storybot ask: no --knowledge (or STORYBOT_KNOWLEDGE): answering from the bundled "
+            f"story ({titles})",
+            file=sys.stderr,
+        )
     if args.conversation and args.question:
         raise SettingsError("--conversation reads the questions from stdin, not arguments")
     if not args.question and sys.stdin.isatty():  # piped stdin is read without a word
