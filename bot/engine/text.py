@@ -40,8 +40,12 @@ _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     (r"\bhow (?:heavy|big|large|tall|wide|high)\b|\bweigh\w*\b", " @size "),
     (r"\bhow old\b|\bage of\b", " @age "),
     (r"\bhow far\b|\bdistance\b", " @distance "),
-    # "what's the lab called", "the name of the train": asks a name
-    (r"\bnames? of\b|\bwhat(?: is| are| was|s)?(?= (?:\w+ ){1,4}called\b)", " @name "),
+    # "what's the lab called", "the name of the train", "...what is it called?": asks a name
+    (
+        r"\bnames? of\b|\bwhat(?: is| are| was|s)?(?= (?:\w+ ){1,4}called\b)"
+        r"|(?<=\w )called(?=\W*$)",
+        " @name ",
+    ),
     # "what year": a time is asked, and the year is a word of the question too.
     (
         r"\b(?:what|which) (?:day|date|time|weekday)\b|\bwhen\b|\b(?:what|which) (?=year|month)",
@@ -70,7 +74,7 @@ _FOCUS_TOKENS = {f"f{i}": token for i, (_, token) in enumerate(_FOCUS_RULES)}
 # Every rule needs one of these words (or a word starting "weigh").
 _FOCUS_TRIGGERS = frozenset(
     "how what which when where who whom whose why day date number amount age distance name "
-    "names whats".split()
+    "names whats called".split()
 )
 # Focus tokens that name the kind of answer wanted: an entry none of whose phrasings asks
 # that kind of question is unlikely to answer it ("how many planes?" vs "will planes fly?").
@@ -92,6 +96,7 @@ STOPWORDS: frozenset[str] = NOW_WORDS | frozenset(
     upon us very was wasn we were weren what whatever which while will with won would you your
     yours yourself yourselves s t ll re ve d m o y
     go goes going gone went come comes coming came get gets getting got gotten make makes made
+    done instead enough
     making take takes taking took taken happen happens happened happening
     know knows knew known think thought want wanted like likes please pls plz
     thanks thank hey hi hello ok okay yes yeah yep really actually exactly basically anyway
