@@ -31,11 +31,12 @@ NEW = [
     "--date",
     "2024-04-15",
 ]
-# Rates reached by general mechanisms only (the stories' knowledge never changed for them);
-# before tuning: vintage 26/40 answered, 9/10 near misses; NASA 17/40 and 8/10.
+# Rates reached by general mechanisms only (the stories' knowledge never changed for them):
+# vintage 29/40 answered, 9/10 near misses (26/40 and 9/10 before tuning); NASA 25/40 and 9/10
+# (17/40 and 8/10 before). Unrelated questions: 10/10 each, before and after.
 FLOORS = {
-    "voa-vintage-clothing": {"answerable": 0.0, "unrelated": 1.0, "nearmiss": 0.0},
-    "nasa-mars-sample-return": {"answerable": 0.0, "unrelated": 1.0, "nearmiss": 0.0},
+    "voa-vintage-clothing": {"answerable": 0.72, "unrelated": 1.0, "nearmiss": 0.9},
+    "nasa-mars-sample-return": {"answerable": 0.62, "unrelated": 1.0, "nearmiss": 0.9},
 }
 
 
