@@ -9,6 +9,7 @@ any engine change (notes/newstory.md). The floors keep what general mechanisms r
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -32,10 +33,10 @@ NEW = [
     "2024-04-15",
 ]
 # Rates reached by general mechanisms only (the stories' knowledge never changed for them):
-# vintage 29/40 answered, 9/10 near misses (26/40 and 9/10 before tuning); NASA 25/40 and 9/10
+# vintage 33/40 answered, 9/10 near misses (26/40 and 9/10 before tuning); NASA 25/40 and 9/10
 # (17/40 and 8/10 before). Unrelated questions: 10/10 each, before and after.
 FLOORS = {
-    "voa-vintage-clothing": {"answerable": 0.72, "unrelated": 1.0, "nearmiss": 0.9},
+    "voa-vintage-clothing": {"answerable": 0.82, "unrelated": 1.0, "nearmiss": 0.9},
     "nasa-mars-sample-return": {"answerable": 0.62, "unrelated": 1.0, "nearmiss": 0.9},
 }
 
@@ -152,3 +153,22 @@ def test_test_story_blind_set_floors(story: str):
     for kind, floor in FLOORS[story].items():
         correct, total = rates[kind]
         assert correct / total >= floor, (kind, rates, [c.question for c, _ in report.misses()])
+
+
+def test_thin_knowledge_weighs_an_everyday_word_it_lacks_less_than_a_rare_one():
+    thin = load(STORIES / "voa-vintage-clothing").index  # about 10 phrasings per entry
+    dense = load(Path(__file__).parents[1] / "knowledge").index  # about 55
+    for index in (thin, dense):
+        assert not index.knows("accept") and not index.knows("zorblax")
+    assert thin.weight("accept") < thin.weight("zorblax")  # "acceptable": everyday English
+    assert dense.weight("accept") == dense.weight("zorblax")
+
+
+def test_a_guard_keeps_its_full_weight_in_thin_knowledge(tmp_path: Path):
+    folder = tmp_path / "vintage"
+    shutil.copytree(STORIES / "voa-vintage-clothing", folder)
+    with (folder / "synonyms.yaml").open("a", encoding="utf-8") as synonyms:
+        synonyms.write("  - canonical: weather\n    guard: true\n    aliases: [rain, snow]\n")
+    index = load(folder).index
+    assert "weather" in index.synonyms.guarded
+    assert index.weight("weather") == index.weight("zorblax") > index.weight("accept")

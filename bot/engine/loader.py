@@ -657,7 +657,7 @@ def _load_synonyms(
     for canonical, _ in groups:
         claimed.setdefault(tuple(stem(w) for w in words(canonical)), (canonical, 0))
     merged = [*_general_groups(language, claimed), *groups]
-    return Synonyms.build(merged, lasting), guards
+    return Synonyms.build(merged, lasting, (canonical for canonical, _ in guards)), guards
 
 
 def _general_groups(

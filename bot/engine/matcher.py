@@ -36,6 +36,7 @@ from bot.engine.text import (
     Vocabulary,
     analyse,
     analyse_surface,
+    english_stems,
     is_small_talk,
     message_parts,
     question_clauses,
@@ -51,6 +52,10 @@ FOCUS_MISMATCH = 0.8
 # An entry that tells who someone is also tells their name ("name of the chinese leader?").
 ANSWERS_TOO = {"@name": ("@name", "name", "@who")}
 PREMISE_WEIGHT = 1.0
+# Phrasings per entry from which the knowledge reads as dense: every word it lacks weighs in
+# full. Below, an everyday English word it lacks weighs less, down to THIN_FLOOR of that.
+DENSE_PHRASINGS = 30
+THIN_FLOOR = 0.35
 PREMISE_STEMS = frozenset(stem(w) for w in PREMISE_WORDS)
 FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a content word
 CANDIDATES = 8
@@ -84,12 +89,14 @@ class MatchIndex:
     __slots__ = (
         "_credits",
         "_entries",
+        "_guarded",
         "_numbers",
         "_phrasing_texts",
         "_phrasing_weights",
         "_phrasings",
         "_phrasings_with",
         "_postings",
+        "_thin",
         "_timed",
         "_unknown_weight",
         "_weights",
@@ -121,6 +128,13 @@ class MatchIndex:
             for token, ids in postings.items()
         }
         self._unknown_weight = _idf(total, 0.5)
+        # How far the knowledge is from saying most things readers ask in ordinary words: with
+        # few phrasings per entry, an everyday word it lacks ("acceptable", "feeling") says
+        # less that the story lacks the topic than a name or a rare word it lacks does.
+        # (A guard's word keeps its full weight: the curator named it as what the story lacks.)
+        per_entry = sum(map(len, phrasings)) / max(1, total)
+        self._thin = max(THIN_FLOOR, min(1.0, per_entry / DENSE_PHRASINGS))
+        self._guarded = synonyms.guarded
         # Fixed once the weights are: precomputed so a question costs set operations only.
         self._phrasing_weights = [
             tuple(sum(self.weight(t) for t in p.tokens) for p in ps) for ps in phrasings
@@ -226,6 +240,8 @@ class MatchIndex:
         # "did he leave on Sunday?"), not a topic the story lacks.
         if token.isdigit() or token in PREMISE_STEMS:
             return PREMISE_WEIGHT
+        if self._thin < 1.0 and token in english_stems() and token not in self._guarded:
+            return self._unknown_weight * self._thin
         return self._unknown_weight
 
     def search(self, question: str, limit: int = 5) -> list[Match]:

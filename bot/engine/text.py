@@ -318,13 +318,18 @@ class Synonyms:
     lengths: Mapping[str, tuple[int, ...]]  # first stem -> its aliases' lengths, longest first
     written: frozenset[str]  # the aliases' words as curators wrote them (typo targets)
     lasting: frozenset[str] = LASTING  # stems of things that last ("how long is" asks a duration)
+    guarded: frozenset[str] = frozenset()  # tokens of guards: what the story does not say
 
     @classmethod
     def build(
-        cls, groups: Iterable[tuple[str, Iterable[str]]], lasting: frozenset[str] = frozenset()
+        cls,
+        groups: Iterable[tuple[str, Iterable[str]]],
+        lasting: frozenset[str] = frozenset(),
+        guards: Iterable[str] = (),
     ) -> Synonyms:
         """Build from ``(canonical, aliases)`` pairs as written by curators; ``lasting``: the
-        story's own things that last, beside the lexicon's."""
+        story's own things that last, beside the lexicon's; ``guards``: the canonical words of
+        the guard groups."""
         phrases: dict[tuple[str, ...], str] = {}
         written: set[str] = set()
         for canonical, aliases in groups:
@@ -343,6 +348,7 @@ class Synonyms:
             {first: tuple(sorted(n, reverse=True)) for first, n in lengths.items()},
             frozenset(written),
             LASTING | lasting,
+            frozenset(canonical_token(g) for g in guards),
         )
 
     def apply(self, stems: list[str]) -> list[str]:
@@ -447,6 +453,12 @@ def english_words() -> frozenset[str]:
     else:
         counts = ((m[1], int(m[2])) for m in _WORD_COUNT.finditer(text.decode()))
     return frozenset(word for word, count in counts if count >= REAL_WORD_COUNT)
+
+
+@cache
+def english_stems() -> frozenset[str]:
+    """Stems of the common English words (`english_words`)."""
+    return frozenset(stem(w) for w in english_words())
 
 
 _WORD_COUNT = re.compile(r'"([^"\\]+)": ?(\d+)')
