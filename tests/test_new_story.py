@@ -57,15 +57,27 @@ def test_new_scaffolds_a_folder_check_accepts_with_its_to_dos(tmp_path: Path, ca
     assert source.read_bytes() == ARTICLE.read_bytes()  # verbatim
     facts = yaml.safe_load((folder / "facts.yaml").read_text(encoding="utf-8"))["facts"]
     assert len(facts) == 20  # one per sentence, headline and link line included
-    assert facts[0]["statement"] == "NASA published the story on 15 April 2024."  # dateline
+    assert facts[0]["statement"] == facts[0]["quote"]  # the headline: no dateline here
     assert main(["check", "--knowledge", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "to do: entry story-summary ('What is the story about?')" in out
-    assert "0 entries (9 to do)" in out
+    assert "0 entries (10 to do)" in out
     # Stubs answer nobody.
     snapshot = load(folder)
-    assert not snapshot.entries and len(snapshot.todo) == 9
+    assert not snapshot.entries and len(snapshot.todo) == 10
     assert not answer_question(snapshot, "What is the story about?").answered
+
+
+def test_the_dateline_draft_says_who_published_the_story_and_when(tmp_path: Path):
+    article = Path(__file__).parents[1] / "knowledge" / "sources" / "gli-2025-09-02-kim-train.txt"
+    folder = tmp_path / "kim"
+    argv = ["new", str(folder), "--source", str(article), "--title", "Kim Rides Train"]
+    assert main([*argv, "--publisher", "GLI", "--date", "2025-09-02"]) == 0
+    facts = yaml.safe_load((folder / "facts.yaml").read_text(encoding="utf-8"))["facts"]
+    assert facts[1]["quote"] == "By Global Leaders Insights Team | Sep 02, 2025"
+    assert facts[1]["statement"] == "GLI published the story on 2 September 2025."
+    faq = yaml.safe_load((folder / "faq.yaml").read_text(encoding="utf-8"))["entries"]
+    assert faq[1]["facts"] == [facts[1]["id"]]  # who published it, and when: the dateline
 
 
 def test_once_an_entry_is_written_ask_answers_from_it(tmp_path: Path, capsys):

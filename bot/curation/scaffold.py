@@ -8,17 +8,18 @@ entries to write, marked `todo: true`: `storybot check` lists them, readers neve
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.curation.addsource import (
     SourceError,
-    _check_fields,
-    _fact_item,
-    _source_item,
+    check_fields,
+    fact_item,
     read_article,
     source_id_for,
+    source_item,
 )
 from bot.curation.drafting import DraftFact, draft_facts
 from bot.curation.yamledit import scalar
@@ -51,7 +52,7 @@ def new_story(
     url: str | None = None,
 ) -> NewStory:
     """Write a new knowledge folder at ``directory`` (which must not exist or be empty)."""
-    _check_fields(title, publisher, date, url)
+    check_fields(title, publisher, date, url)
     text = read_article(article)
     directory = Path(directory)
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
@@ -60,17 +61,17 @@ def new_story(
     facts = draft_facts(text)
     if not facts:
         raise SourceError(f"{article}: no sentences found")
-    facts = [_dated(fact, publisher, date) for fact in facts]
+    facts = _with_dateline(facts, publisher, date)
     entries = _todo_entries(text, facts, title)
     file = f"sources/{source_id}.txt"
     files = {
         SOURCES_FILE: HEADER
         + "sources:\n"
-        + _indented(_source_item(source_id, title, publisher, date, url, file)),
+        + _indented(source_item(source_id, title, publisher, date, url, file)),
         FACTS_FILE: HEADER
         + "# Drafted by storybot new, one per sentence: rewrite each statement in plain words;\n"
         "# keep each quote word for word (shorten it to the part that proves the statement).\n"
-        "facts:\n" + "".join(_indented(_fact_item(fact, source_id)) for fact in facts),
+        "facts:\n" + "".join(_indented(fact_item(fact, source_id)) for fact in facts),
         FAQ_FILE: HEADER
         + "# Entries marked 'todo: true' answer nobody yet: write 8-12 phrasings (the way\n"
         "# readers ask) and a short answer, cite the facts it says, then remove 'todo: true'.\n"
@@ -97,17 +98,23 @@ def _indented(item: str) -> str:
     return "".join(f"  {line}\n" for line in item.splitlines())
 
 
-def _dated(fact: DraftFact, publisher: str, date: str) -> DraftFact:
-    """The dateline's draft says what it tells readers: who published the story, and when."""
+def _with_dateline(facts: list[DraftFact], publisher: str, date: str) -> list[DraftFact]:
+    """The facts, the dateline's draft saying what it tells readers: who published the story,
+    and when. The dateline is the first of the opening lines that names the year or starts
+    "By ..." ("By Global Leaders Insights Team | Sep 02, 2025")."""
     day = dt.date.fromisoformat(date)
-    named = {day.strftime("%Y"), publisher.casefold()}
-    if not any(part in fact.quote.casefold() for part in named):
-        return fact
-    return DraftFact(
-        fact.id,
-        f"{publisher} published the story on {day.day} {day:%B %Y}.",
-        fact.quote,
-    )
+    for number, fact in enumerate(facts[:DATELINE_LINES]):
+        if str(day.year) in fact.quote or _BYLINE.match(fact.quote):
+            statement = f"{publisher} published the story on {day.day} {day:%B %Y}."
+            return [
+                *facts[:number],
+                DraftFact(fact.id, statement, fact.quote),
+                *facts[number + 1 :],
+            ]
+    return facts
+
+
+_BYLINE = re.compile(r"^\s*(?:by|published|updated|posted)\b", re.IGNORECASE)
 
 
 def _todo_entries(
@@ -117,13 +124,14 @@ def _todo_entries(
     per paragraph of the article citing that paragraph's facts."""
     by_quote = {fact.quote: fact.id for fact in facts}
     paragraphs = []
-    for block in text.split("\n\n"):
+    for block in text.splitlines():  # a paragraph per line, as news text is saved
         ids = [fid for quote, fid in by_quote.items() if quote in block]
         if ids:
             paragraphs.append((block, ids))
     head = [fid for block, ids in paragraphs[:1] for fid in ids]
     dateline = [f.id for f in facts[:DATELINE_LINES] if "published the story" in f.statement]
-    body = [(block, ids) for block, ids in paragraphs if set(ids) - set(head) - set(dateline)]
+    # The headline's paragraph is the story's: the body is what follows, less the dateline.
+    body = [(block, ids) for block, ids in paragraphs[1:] if set(ids) - set(dateline)]
     drafts = [
         ("story-summary", "What is the story about?", (body[0][1] if body else head)[:3]),
         ("story-source", f"Who published {title!r}, and when?", dateline or head[:1]),
