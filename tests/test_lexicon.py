@@ -93,9 +93,12 @@ def test_a_weekday_premise_is_checked_where_the_story_names_that_day_elsewhere()
         ("How long is the Matariki holiday?", "@duration"),  # the lexicon: holidays last
         ("how long was the trip", "@duration"),
         ("how long was he there", "@duration"),
+        ("how big is the train", "@size"),
+        ("how big is the budget?", "@count"),  # an amount: how much
+        ("how large was the crowd", "@count"),
     ],
 )
-def test_how_long_is_asks_a_duration_of_things_that_last(question: str, focus: str):
+def test_how_long_or_big_asks_what_the_thing_after_it_is(question: str, focus: str):
     assert words(question)[0] == focus
 
 

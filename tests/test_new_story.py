@@ -33,11 +33,11 @@ NEW = [
     "2024-04-15",
 ]
 # Rates reached by general mechanisms only (the stories' knowledge never changed for them):
-# vintage 33/40 answered, 9/10 near misses (26/40 and 9/10 before tuning); NASA 25/40 and 9/10
+# vintage 33/40 answered, 9/10 near misses (26/40 and 9/10 before tuning); NASA 26/40 and 9/10
 # (17/40 and 8/10 before). Unrelated questions: 10/10 each, before and after.
 FLOORS = {
     "voa-vintage-clothing": {"answerable": 0.82, "unrelated": 1.0, "nearmiss": 0.9},
-    "nasa-mars-sample-return": {"answerable": 0.62, "unrelated": 1.0, "nearmiss": 0.9},
+    "nasa-mars-sample-return": {"answerable": 0.65, "unrelated": 1.0, "nearmiss": 0.9},
 }
 
 

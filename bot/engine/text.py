@@ -281,13 +281,20 @@ def lasting_words(phrasings: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+# Amounts rather than things (a budget, a crowd, a deficit): "how big is" one of them asks how
+# much, like "how much" does.
+AMOUNTS: frozenset[str] = frozenset(stem(w) for w in lexicon.word_list("en", "amounts"))
+
+
 def resolve_length(tokens: list[str], lasting: frozenset[str]) -> list[str]:
-    """``@length`` read as ``@duration`` where a thing that lasts follows it."""
+    """``@length`` read as ``@duration`` where a thing that lasts follows it, ``@size`` as
+    ``@count`` where an amount does."""
     for i, word in enumerate(tokens):
-        if word == "@length" and any(
-            stem(w) in lasting for w in tokens[i + 1 : i + 1 + LENGTH_REACH]
-        ):
+        after = tokens[i + 1 : i + 1 + LENGTH_REACH]
+        if word == "@length" and any(stem(w) in lasting for w in after):
             tokens[i] = "@duration"
+        elif word == "@size" and any(stem(w) in AMOUNTS for w in after):
+            tokens[i] = "@count"
     return tokens
 
 
@@ -307,7 +314,8 @@ def _focused(
         return [w for w in raw if w != "@"]  # no rule can match: skip the regex
     text = _FOCUS.sub(lambda match: _FOCUS_TOKENS[match.lastgroup], " ".join(raw))
     tokens = [w for w in text.split() if w != "@"]
-    return resolve_length(tokens, lasting) if "@length" in tokens else tokens
+    resolve = "@length" in tokens or "@size" in tokens
+    return resolve_length(tokens, lasting) if resolve else tokens
 
 
 @dataclass(frozen=True, slots=True)
