@@ -29,7 +29,7 @@ from bot.engine.timeline import NOW_WORDS
 # "How many planes flew over?" does not match an entry that only says planes flew over.
 _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     # "how long is the train" asks a length, "how long was he on board" a duration; so does
-    # "how long is the holiday": a thing that lasts (see `resolve_length`).
+    # "how long is the holiday": a thing that lasts (see `resolve_measure`).
     (
         r"\bhow long (?:is|are|was|were)\b(?!(?: \w+){0,4} (?:take|took|taken|last|lasts|"
         r"lasted|on|aboard|inside|stuck|away|gone|there|open|closed)\b)",
@@ -286,7 +286,7 @@ def lasting_words(phrasings: Iterable[str]) -> frozenset[str]:
 AMOUNTS: frozenset[str] = frozenset(stem(w) for w in lexicon.word_list("en", "amounts"))
 
 
-def resolve_length(tokens: list[str], lasting: frozenset[str]) -> list[str]:
+def resolve_measure(tokens: list[str], lasting: frozenset[str]) -> list[str]:
     """``@length`` read as ``@duration`` where a thing that lasts follows it, ``@size`` as
     ``@count`` where an amount does."""
     for i, word in enumerate(tokens):
@@ -315,7 +315,7 @@ def _focused(
     text = _FOCUS.sub(lambda match: _FOCUS_TOKENS[match.lastgroup], " ".join(raw))
     tokens = [w for w in text.split() if w != "@"]
     resolve = "@length" in tokens or "@size" in tokens
-    return resolve_length(tokens, lasting) if resolve else tokens
+    return resolve_measure(tokens, lasting) if resolve else tokens
 
 
 @dataclass(frozen=True, slots=True)
