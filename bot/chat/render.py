@@ -167,9 +167,9 @@ def answer_reply(
 ) -> Reply:
     """The reply to one message in any band, or to a hello, thanks or a request for help or
     the sources; ``examples`` are offered to a hello and when nothing in the story comes close
-    to the question."""
+    to the question (help shows the first as its example)."""
     if answer.outcome is Outcome.HELP:
-        return help_reply(bot_username)
+        return help_reply(bot_username, examples)
     if answer.outcome is Outcome.SOURCES:
         return sources_reply(answer.sources)
     if answer.outcome is Outcome.THANKS:
@@ -317,11 +317,12 @@ def start_reply(snapshot: Snapshot, examples: Sequence[Suggestion]) -> Reply:
     return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_NEW)))
 
 
-def help_reply(bot_username: str) -> Reply:
-    """How to ask, in each kind of chat."""
+def help_reply(bot_username: str, examples: Sequence[Suggestion] = ()) -> Reply:
+    """How to ask, in each kind of chat; the example is a question the knowledge answers."""
     name = e(bot_username)
+    example = f", e.g. <i>{e(examples[0].question)}</i>" if examples else ""
     return Reply(
-        "Ask me about the story in your own words, e.g. <i>How fast is Kim's train?</i>\n\n"
+        f"Ask me about the story in your own words{example}\n\n"
         "• In this chat: just write your question.\n"
         f"• In groups: <code>/ask your question</code>, mention @{name}, or reply to me.\n"
         f"• Anywhere: type <code>@{name} your question</code> and pick an answer.\n\n"
