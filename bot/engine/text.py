@@ -226,6 +226,18 @@ _FRAMING = re.compile(
     r"|\bin the first place\b|\bat all(?=\s*\W*$)"
     r"|\b(?:please|pls|plz) reply\b"
     r"|\bquestions? (?:about|on|regarding) (?:the |this |that )?(?:\w+ )?(?:story|article|news)\b"
+    # A letter's courtesies: "would you be so good as to tell me whether", "I should be most
+    # grateful to learn", "yours faithfully" wrap the question and name no topic.
+    r"|\b(?:would|could|will) (?:you|u) be so (?:good|kind) as to (?:tell|let|inform|advise)"
+    r"(?: (?:me|us))?(?: know)?\b"
+    r"|\b(?:i|we) (?:would|should|'d) be (?:most |very |so |extremely |much )?(?:grateful|obliged"
+    r"|thankful|glad)(?: (?:if (?:you|u) (?:could|would|can|will)(?: kindly)?|to))?"
+    r"(?: (?:tell|let|inform|advise|learn|know|hear))?(?: (?:me|us))?(?: (?:know|of|about))?\b"
+    r"|\b(?:kindly |please )?(?:inform|advise) (?:me|us)(?: (?:of|about|as to))?\b"
+    r"|\byours (?:faithfully|sincerely|truly)\b|\b(?:sincerely|respectfully|faithfully) yours\b"
+    r"|\b(?:with )?(?:kind|best|warm|warmest|kindest) (?:regards|wishes)\b|\bmany thanks\b"
+    r"|\bto whom it may concern\b|\bdear (?:sir|madam|sirs)(?: (?:or|and|/) madam)?\b"
+    r"|\bi hope (?:this|my) (?:message|email|letter|note) finds (?:you|u) well\b"
     r"|\b(?:my|our) (?:dad|father|mum|mom|mother|parents?|brother|sister|son|daughter|wife"
     r"|husband|partner|girlfriend|boyfriend|friends?|mates?|buddy|uncle|aunt|grandma|grandpa"
     r"|grandfather|grandmother|teacher|boss|colleagues?|coworkers?|roommate|kids?)\b"
@@ -722,6 +734,61 @@ MAX_CONTEXT_CHARS = 300  # a longer sentence before a short question is not its 
 # not ", which is..." or ", when he left", which are not questions).
 _ASKING_SENTENCE = re.compile(_QUESTION_START.pattern + r"|[,;:-]\s*(?:what|why|how)\b")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
+
+
+def asking_part(text: str) -> str | None:
+    """The sentences of a chatty message that ask, without those that ask nothing: a greeting,
+    a sign-off, "asking for a friend", or what the reader heard or thinks ("my dad says Kim
+    hates flying. so how did he get to China?"). An asking sentence that points back ("is that
+    true?", "what is it for?") or names nothing keeps the sentence before it.
+
+    None when every sentence asks or none does: then the whole message is the question.
+    """
+    sentences = [s.strip() for s in _CHAT_SENTENCE_END.split(text) if s and s.strip()]
+    asking = [_asks(fold(sentence)) for sentence in sentences]
+    if all(asking) or not any(asking):
+        return None
+    kept: list[str] = []
+    for number, sentence in enumerate(sentences):
+        if not asking[number]:
+            continue
+        folded = _FRAMING.sub(" ", fold(sentence))
+        if number and (_POINTS_BACK.search(folded) or not _names_something(folded)):
+            previous = sentences[number - 1]
+            if not asking[number - 1] and len(previous) <= MAX_CONTEXT_CHARS:
+                kept.append(previous)
+        kept.append(sentence)
+    return " ".join(" ".join(kept).split())
+
+
+def _asks(folded: str) -> bool:
+    """True when a sentence asks: a "?", a question word or auxiliary in front ("is it armoured
+    or nah", not "have a nice day"), or a request ("I should be grateful to learn...")."""
+    return (
+        "?" in folded
+        or (bool(_ASKING_SENTENCE.search(folded)) and not _WISH.match(folded))
+        or bool(_REQUEST.search(folded))
+        or bool(_FRAMING.search(folded) and _REQUEST_FRAMING.search(folded))
+    )
+
+
+# Sentences end at their punctuation, at a line break, and in chat at a run of emoji.
+_CHAT_SENTENCE_END = re.compile(
+    r"(?<=[.?!])\s+|\n+|\s*[\u2600-\u27bf\U0001f000-\U0001faff][\u2600-\u27bf"
+    r"\U0001f000-\U0001faff\ufe0f\u200d]*\s*"
+)
+# Words that stand for something said before: the sentence they are in needs that one.
+_POINTS_BACK = re.compile(
+    r"\b(?:it|they|them|she|her|those|these)\b|\b(?:this|that)(?=\s*(?:\W*$|is\b|was\b|right"
+    r"|true|correct|mean|about|for\b))"
+)
+# An auxiliary in front that does not ask: "have a lovely day", "can't wait", "would love it".
+_WISH = re.compile(
+    r"^\W*(?:have|has|had|do|did|will|would|can|could|should)(?:n't|nt|'t| not| a| an| love"
+    r"| like| appreciate| be (?:great|nice|lovely|good|fun|cool))\b"
+)
+# Framing that asks: the courtesy in front of a letter's question.
+_REQUEST_FRAMING = re.compile(r"\b(?:tell|let|inform|advise|learn|know|hear)\b")
 
 
 def analyse(
