@@ -33,11 +33,15 @@ NEW = [
     "2024-04-15",
 ]
 # Rates reached by general mechanisms only (the stories' knowledge never changed for them):
-# vintage 33/40 answered, 9/10 near misses (26/40 and 9/10 before tuning); NASA 26/40 and 9/10
-# (17/40 and 8/10 before). Unrelated questions: 10/10 each, before and after.
+# vintage 34/40 answered, 9/10 near misses (26/40 and 9/10 before tuning); NASA 27/40 and 9/10
+# (17/40 and 8/10 before). The astronaut trainer and COVID-19 stories were curated and measured
+# once with the general lexicon in (15/40 and 8/10; 22/40 and 7/10) and are not tuned on.
+# Unrelated questions: 10/10 each, before and after.
 FLOORS = {
-    "voa-vintage-clothing": {"answerable": 0.82, "unrelated": 1.0, "nearmiss": 0.9},
-    "nasa-mars-sample-return": {"answerable": 0.65, "unrelated": 1.0, "nearmiss": 0.9},
+    "voa-vintage-clothing": {"answerable": 0.85, "unrelated": 1.0, "nearmiss": 0.9},
+    "nasa-mars-sample-return": {"answerable": 0.67, "unrelated": 1.0, "nearmiss": 0.9},
+    "nasa-astronaut-fitness-trainer": {"answerable": 0.37, "unrelated": 1.0, "nearmiss": 0.8},
+    "voa-covid-year-2021": {"answerable": 0.55, "unrelated": 1.0, "nearmiss": 0.7},
 }
 
 
@@ -136,16 +140,16 @@ def test_show_fails_names_the_entry_and_the_words_to_add(tmp_path: Path, capsys)
     knowledge = STORIES / "voa-vintage-clothing"
     questions = tmp_path / "q.yaml"
     questions.write_text(
-        '- {q: "what do unsold garments become", expect: answer, kind: paraphrase,'
+        '- {q: "what do unsold frocks become", expect: answer, kind: paraphrase,'
         " all: [[blankets]]}\n",
         encoding="utf-8",
     )
     main(["eval", "--knowledge", str(knowledge), "--show-fails", str(questions)])
     out = capsys.readouterr().out
     assert "should answer: unsold-clothes" in out
-    assert "words unsold-clothes does not know: garments, become" in out
-    assert "      - what do unsold garments become" in out  # a phrasing to paste
-    assert "aliases: [garments]" in out  # a synonym line to fill in
+    assert "words unsold-clothes does not know: frocks, become" in out
+    assert "      - what do unsold frocks become" in out  # a phrasing to paste
+    assert "aliases: [frocks]" in out  # a synonym line to fill in
 
 
 @pytest.mark.parametrize("story", sorted(FLOORS))
