@@ -232,7 +232,8 @@ _FRAMING = re.compile(
     r"(?: (?:me|us))?(?: know)?\b"
     r"|\b(?:i|we) (?:would|should|'d) be (?:most |very |so |extremely |much )?(?:grateful|obliged"
     r"|thankful|glad)(?: (?:if (?:you|u) (?:could|would|can|will)(?: kindly)?|to))?"
-    r"(?: (?:tell|let|inform|advise|learn|know|hear))?(?: (?:me|us))?(?: (?:know|of|about))?\b"
+    r"(?: (?:tell|let|inform|advise|learn|know|hear|state|confirm|explain|clarify|share))?"
+    r"(?: (?:me|us))?(?: (?:know|of|about))?\b"
     r"|\b(?:kindly |please )?(?:inform|advise) (?:me|us)(?: (?:of|about|as to))?\b"
     r"|\byours (?:faithfully|sincerely|truly)\b|\b(?:sincerely|respectfully|faithfully) yours\b"
     r"|\b(?:with )?(?:kind|best|warm|warmest|kindest) (?:regards|wishes)\b|\bmany thanks\b"
@@ -752,13 +753,29 @@ def asking_part(text: str) -> str | None:
     for number, sentence in enumerate(sentences):
         if not asking[number]:
             continue
-        folded = _FRAMING.sub(" ", fold(sentence))
-        if number and (_POINTS_BACK.search(folded) or not _names_something(folded)):
+        if number and _needs_context(sentence):
             previous = sentences[number - 1]
             if not asking[number - 1] and len(previous) <= MAX_CONTEXT_CHARS:
-                kept.append(previous)
-        kept.append(sentence)
+                kept.append(_ended(previous))
+        kept.append(_ended(sentence))
     return " ".join(" ".join(kept).split())
+
+
+def _needs_context(sentence: str) -> bool:
+    """True when an asking sentence is about the one before it: it names nothing of its own,
+    or a word of it points back and it names little else ("what's gonna be in it?")."""
+    named = [w for w in _split(_FRAMING.sub(" ", fold(sentence))) if w not in COMMON_WORDS]
+    return not named or (
+        bool(_POINTS_BACK.search(fold(sentence))) and len(named) <= MAX_POINTING_WORDS
+    )
+
+
+def _ended(sentence: str) -> str:
+    """The sentence with an end mark (one cut at emoji has none), so it stays a sentence."""
+    return sentence if sentence[-1] in ".?!" else sentence + "."
+
+
+MAX_POINTING_WORDS = 2
 
 
 def _asks(folded: str) -> bool:
@@ -788,7 +805,9 @@ _WISH = re.compile(
     r"| like| appreciate| be (?:great|nice|lovely|good|fun|cool))\b"
 )
 # Framing that asks: the courtesy in front of a letter's question.
-_REQUEST_FRAMING = re.compile(r"\b(?:tell|let|inform|advise|learn|know|hear)\b")
+_REQUEST_FRAMING = re.compile(
+    r"\b(?:tell|let|inform|advise|learn|know|hear|state|confirm|explain|clarify|share)\b"
+)
 
 
 def analyse(
