@@ -198,9 +198,7 @@ def _answer_message(
     return answer
 
 
-def _answer_parts(
-    snapshot: Snapshot, question: str, bands: Bands, max_suggestions: int
-) -> Answer:
+def _answer_parts(snapshot: Snapshot, question: str, bands: Bands, max_suggestions: int) -> Answer:
     """The message as written, each of its questions answered that can be."""
     answer = _answer_one(snapshot, question, bands, max_suggestions)
     if (later := after_story(snapshot, question, answer)) is not None:
