@@ -58,6 +58,7 @@ _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     # "what for?" and "what is it for" ask a purpose; "what's for dinner" does not.
     (
         r"\bwhy\b|\bfor what reason\b|\bwhat for\b(?! \w)"
+        r"|\bwhat(?: is| was|s)? (?:the|his|their|its) (?:\w+ )?reasons?\b"
         r"|\bwhat(?: is| are| was| were)? (?:it|that|this|they|those|these) for\b",
         " @why ",
     ),
@@ -677,6 +678,9 @@ _REQUEST = re.compile(
     r"\b(?:like|love|grateful|glad|want|wants|wanted|need|needs|curious|keen|eager) to "
     r"(?:know|learn|hear|understand|find out)\b|\b(?:tell|show|explain|remind) (?:me|us)\b"
     r"|\bwondering\b|\bcurious (?:about|whether|if)\b|\blet (?:me|us) know\b"
+    # a question inside a telling one: "it made me wonder how many...", "I'd find out how fast"
+    r"|\b(?:wonder|wondered|find out|figure out|found out)\s+(?:how|what|when|where|who|why"
+    r"|which|whether|if)\b"
 )
 _PART = re.compile(r"(.+?)(?:([.?!;:,\n]+)|\s[-–—]+\s|\s(?:but|so)\s|$)")
 
