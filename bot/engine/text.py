@@ -779,12 +779,13 @@ def _ended(sentence: str) -> str:
     return sentence if sentence[-1] in ".?!" else sentence + "."
 
 
-MAX_POINTING_WORDS = 2
+MAX_POINTING_WORDS = 1
 
 
 def _asks(folded: str) -> bool:
     """True when a sentence asks: a "?", a question word or auxiliary in front ("is it armoured
     or nah", not "have a nice day"), or a request ("I should be grateful to learn...")."""
+    folded = _OPENERS.sub("", folded)
     return (
         "?" in folded
         or (bool(_ASKING_SENTENCE.search(folded)) and not _WISH.match(folded))
@@ -802,6 +803,11 @@ _CHAT_SENTENCE_END = re.compile(
 _POINTS_BACK = re.compile(
     r"\b(?:it|they|them|she|her|those|these)\b|\b(?:this|that)(?=\s*(?:\W*$|is\b|was\b|right"
     r"|true|correct|mean|about|for\b))"
+)
+# Chat in front of a question: "yo who's he meeting", "ok so, is it armoured".
+_OPENERS = re.compile(
+    r"^(?:\W*\b(?:hi|hey|hello|yo|ok|okay|so|well|anyway|anyways|lol|haha|bro|bruh|dude|ngl"
+    r"|tbh|fr|oh|hmm|um|right|and|but|also|btw)\b)+\W*"
 )
 # An auxiliary in front that does not ask: "have a lovely day", "can't wait", "would love it".
 _WISH = re.compile(
