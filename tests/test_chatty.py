@@ -91,6 +91,14 @@ def test_a_letters_courtesies_name_no_topic(message: str):
     assert named <= {"whether", "that", "is", "correct", "the", "colour", "harold", "of", "it"}
 
 
+def test_who_the_reader_is_names_no_topic():
+    introduced = words("I am a retired teacher and I wonder how fast it goes")
+    assert "retired" not in introduced
+    assert "teacher" not in introduced
+    assert "fast" in introduced
+    assert "train" in words("I am a fan of the train, how fast is it?")
+
+
 def test_whats_the_reason_asks_why():
     assert "@why" in words("what's the official reason he went?")
 

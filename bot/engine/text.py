@@ -240,6 +240,9 @@ _FRAMING = re.compile(
     r"|\b(?:with )?(?:kind|best|warm|warmest|kindest) (?:regards|wishes)\b|\bmany thanks\b"
     r"|\bto whom it may concern\b|\bdear (?:sir|madam|sirs)(?: (?:or|and|/) madam)?\b"
     r"|\bi hope (?:this|my) (?:message|email|letter|note) finds (?:you|u) well\b"
+    # who the reader is ("I am a retired engineer and..."), and chat idioms
+    r"|\b(?:i am|i'm|im) (?:a|an) (?:(?!of\b|on\b|in\b|about\b|at\b|for\b)\w+ ){0,2}\w+"
+    r"(?=\s*(?:[,.;]|\band\b|\bfrom\b|\bwho\b))|\blong story short\b"
     r"|\b(?:my|our) (?:dad|father|mum|mom|mother|parents?|brother|sister|son|daughter|wife"
     r"|husband|partner|girlfriend|boyfriend|friends?|mates?|buddy|uncle|aunt|grandma|grandpa"
     r"|grandfather|grandmother|teacher|boss|colleagues?|coworkers?|roommate|kids?)\b"
