@@ -66,6 +66,8 @@ def answer_question(
     *,
     context: Turn | None = None,
     today: dt.date | None = None,
+    hint: str | None = None,
+    language: str | None = None,
 ) -> Answer:
     """Match one question against the snapshot and decide what to say.
 
@@ -221,7 +223,12 @@ def _abstain(question: str, matches: list[Match], bands: Bands, max_suggestions:
 
 
 def answer_entry(
-    snapshot: Snapshot, entry_id: str, question: str | None = None, confidence: float = 1.0
+    snapshot: Snapshot,
+    entry_id: str,
+    question: str | None = None,
+    confidence: float = 1.0,
+    *,
+    language: str = "en",
 ) -> Answer:
     """The answer of one entry by id (buttons, deep links); KeyError for an unknown id."""
     entry = snapshot.entries[entry_id]

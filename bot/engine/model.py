@@ -183,10 +183,12 @@ class Answer:
     followup_of: str | None = None
 
     # The answer as said to this reader (tense for their day, "as reported on" notes); None:
-    # the entry's answer as written.
+    # the entry's answer as written. A `bot.engine.phrases.Phrase` when it carries notes.
     said: str | None = None
-    # Why the bot abstains, when it knows ("the story is from 2 September 2025, before...").
+    # Why the bot abstains, when it knows ("the story is from 2 September 2025, before..."):
+    # a `bot.engine.phrases.Phrase`, said in the reader's language by each channel.
     reason: str | None = None
+    language: str = "en"  # the language the answer is in (the question's)
 
     @property
     def read_as(self) -> str:
