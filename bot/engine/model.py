@@ -113,6 +113,7 @@ class Citation:
     date: str
     url: str | None
     quote: str
+    language: str = "en"  # the source's: a reply in another language labels the quote
 
     def to_json(self) -> dict[str, Any]:
         """The citation as a JSON-ready dict (stable contract)."""
@@ -281,6 +282,7 @@ class Snapshot:
                     date=source.date,
                     url=source.url,
                     quote=fact.quote,
+                    language=source.language,
                 )
             )
         return tuple(citations)
