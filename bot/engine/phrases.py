@@ -139,4 +139,7 @@ def _format(
     else:
         count = params["n"]
         template = ngettext(msgid, plural, count if isinstance(count, int) else 0)
-    return template.format(**values)
+    said = template.format(**values)
+    # A sentence starts with a capital, also when it starts with a date a language writes in
+    # lower case ("среда, 3 сентября ...").
+    return said[:1].upper() + said[1:]
