@@ -43,7 +43,12 @@ READERS = {
         "расскажи про скорость бронепоезда Кима",
     ),
     "zh": Reader(
-        "zh", "zh-hans", "金正恩的火车开多快？", "60", "明天上海天气怎么样？", "说说金正恩装甲列车的速度"
+        "zh",
+        "zh-hans",
+        "金正恩的火车开多快？",
+        "60",
+        "明天上海天气怎么样？",
+        "说说金正恩装甲列车的速度",
     ),
     "ko": Reader(
         "ko",
@@ -196,7 +201,8 @@ async def test_questions_in_each_language_are_answered_and_declined_in_it(
     assert label in answered["text"]  # the English quote, labelled as the original
     botapi.private_message(user, reader.unrelated)
     declined = await next_reply(botapi, user)
-    assert declined["text"].startswith(_[code]("The story doesn't say that (<i>{question}</i>).")[:6])
+    unsaid = _[code]("The story doesn't say that (<i>{question}</i>).")
+    assert declined["text"].startswith(unsaid[:6])
     assert language_of(declined["text"]) == code
 
 
