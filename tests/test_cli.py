@@ -24,6 +24,7 @@ from PIL import Image
 
 from bot.cli import main
 from bot.curation.store import QuestionLog
+from bot.engine.languages import CODES
 from bot.engine.model import Outcome
 
 CONTRACT_KEYS = [
@@ -37,6 +38,7 @@ CONTRACT_KEYS = [
     "outcome",
     "entries",
     "sources",
+    "language",
 ]
 CITATION_KEYS = ["source", "title", "publisher", "date", "url", "quote"]
 SUGGESTION_KEYS = ["entry", "question"]
@@ -73,6 +75,7 @@ def assert_contract(reply: dict) -> None:
     assert isinstance(reply["suggestions"], list)
     assert reply["outcome"] in {outcome.value for outcome in Outcome}
     assert reply["answered"] == (reply["outcome"] == Outcome.ANSWERED.value)
+    assert reply["language"] in CODES
     assert isinstance(reply["entries"], list)
     if reply["answered"]:
         assert isinstance(reply["answer"], str) and reply["answer"]

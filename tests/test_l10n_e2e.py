@@ -75,14 +75,10 @@ _ = {code: i18n.translator(code).gettext for code in i18n.supported()}
 
 
 def language_of(text: str) -> str:
-    """The language most of a reply's own words are in: not quotes, titles or the reader's
-    words (in italics), the source line, commands or the bot's name."""
-    own = re.sub(
-        r"<blockquote>.*?</blockquote>|<i>.*?</i>|<a .*?</a>|<[^>]+>|Source:.*|@\w+|/\w+",
-        " ",
-        text,
-        flags=re.S,
-    )
+    """The language most of a reply's own words are in: not quotes and their source lines,
+    titles or the reader's words (in italics), commands or the bot's name."""
+    before_quotes = text.split("<blockquote>")[0]  # the quotes, then their source line
+    own = re.sub(r"<i>.*?</i>|<a .*?</a>|<[^>]+>|@\w+|/\w+", " ", before_quotes, flags=re.S)
     counts = {code: len(re.findall(script, own)) for code, script in SCRIPTS.items()}
     return max(counts, key=lambda code: counts[code])
 
@@ -197,8 +193,9 @@ async def test_questions_in_each_language_are_answered_and_declined_in_it(
     answered = await next_reply(botapi, user)
     assert reader.expect in answered["text"] and "<blockquote>" in answered["text"]
     assert language_of(answered["text"]) == code
-    label = _[code]("Original quote ({language}):").split("(")[0].strip()
-    assert label in answered["text"]  # the English quote, labelled as the original
+    english = {"ru": "английский", "zh": "英语", "ko": "영어"}[code]
+    label = _[code]("Original quote ({language}):").format(language=english)
+    assert f"<i>{label}</i>" in answered["text"]  # the English quote, labelled as such
     botapi.private_message(user, reader.unrelated)
     declined = await next_reply(botapi, user)
     unsaid = _[code]("The story doesn't say that (<i>{question}</i>).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from bot.engine import languages
 from bot.engine.attribution import answers_for, read, without_source_voice
 from bot.engine.followup import (
     CLEARLY_BETTER,
@@ -20,7 +21,7 @@ from bot.engine.followup import (
 )
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
-from bot.engine.text import asking_sentences, chat_kind, question_clauses, without_links
+from bot.engine.text import asking_sentences, without_links
 from bot.engine.timeline import after_story, for_reader, in_story_days
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit: no reader's message is longer
@@ -76,10 +77,34 @@ def answer_question(
     turn of the same conversation (``Answer.turn``): a follow-up is read with it. ``today`` is
     the reader's date: answers are said as of it (tense, "as reported on"); None answers as of
     the story's date.
+
+    The question is read in ``language`` when given (one of `languages.CODES`), else in the
+    language it is written in (``hint``, the reader's Telegram language_code, only breaks
+    ties), against the knowledge translated into it. ``Answer.language`` is the language of
+    the reply: the answer's text, or the language a decline or chat reply should be said in.
     """
+    code = languages.normalise(language) or languages.detect(question, hint)
+    reader = code
+    view = snapshot.in_language(code)
+    if view is None:  # no translation to read it against: the English knowledge answers
+        view, code = snapshot, snapshot.language
+    answer = _answer_question(view, question, bands, max_suggestions, context, today, reader)
+    # An answer's text is in the knowledge's language; anything else is said in the reader's.
+    return replace(answer, language=code if answer.answered else reader)
+
+
+def _answer_question(
+    snapshot: Snapshot,
+    question: str,
+    bands: Bands,
+    max_suggestions: int,
+    context: Turn | None,
+    today: dt.date | None,
+    reader: str,
+) -> Answer:
     message = without_links(question[:MAX_MESSAGE_CHARS])
     question = " ".join(question[:MAX_MESSAGE_CHARS].split())
-    kind = chat_kind(message)
+    kind = languages.get(reader).chat_kind(message)
     if kind is not None:  # a hello, thanks, or a request for help or the sources
         sources = tuple(snapshot.sources.values()) if kind == Outcome.SOURCES else ()
         return Answer(question, Outcome(kind), 0.0, sources=sources)
@@ -90,6 +115,10 @@ def answer_question(
         answer = _answer_message(snapshot, asked, bands, max_suggestions)
     else:
         answer = _answer_followup(snapshot, asked, context, bands, max_suggestions)
+    if snapshot.language != languages.DEFAULT:
+        # The reader's day is said by English rules (tense, "as reported on"): translated
+        # answers stay as written, as of the story's date.
+        return replace(answer, question=question)
     return replace(for_reader(snapshot, asked, answer, today), question=question)
 
 
@@ -141,7 +170,7 @@ def _answer_message(
     if (later := after_story(snapshot, question, answer)) is not None:
         return later  # the story cannot tell what happened after it; the reason says so
     parts: list[Answer] = []
-    for clause in question_clauses(question)[:MAX_PARTS]:
+    for clause in snapshot.index.language.question_clauses(question)[:MAX_PARTS]:
         part = _answer_one(snapshot, clause, bands, max_suggestions)
         if part.answered and all(part.entry != known.entry for known in parts):
             parts.append(part)
@@ -228,9 +257,16 @@ def answer_entry(
     question: str | None = None,
     confidence: float = 1.0,
     *,
-    language: str = "en",
+    language: str = languages.DEFAULT,
 ) -> Answer:
-    """The answer of one entry by id (buttons, deep links); KeyError for an unknown id."""
+    """The answer of one entry by id (buttons, deep links); KeyError for an unknown id.
+
+    In ``language`` when the entry is translated into it, else in the knowledge's own
+    (``Answer.language`` says which).
+    """
+    view = snapshot.in_language(languages.normalise(language) or snapshot.language)
+    if view is not None and entry_id in view.entries:
+        snapshot = view
     entry = snapshot.entries[entry_id]
     related = tuple(
         Suggestion(rid, snapshot.entries[rid].question)
@@ -244,6 +280,7 @@ def answer_entry(
         entry=entry,
         citations=snapshot.citations_for(entry),
         related=related,
+        language=snapshot.language,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.engine.answering import Bands, answer_question
 from bot.engine.followup import Turn, next_turn
+from bot.engine.languages import CODES
 from bot.engine.model import Answer, Snapshot
 from bot.engine.yamlfile import YamlList, read_yaml
 
@@ -20,6 +21,8 @@ ABSTAIN = "abstain"
 # The kinds of a conversation's turns: the first question, a follow-up, a new question in
 # the middle, and a follow-up the story does not answer (to be declined).
 TURN_KINDS = ("open", "follow", "switch", "nearmiss")
+DEFAULT_LANG = "en"  # the language of a question without 'lang'
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +34,13 @@ class Case:
     kind: str
     topic: str | None = None
     all: tuple[tuple[str, ...], ...] = ()
+    # The language the question is asked in: the reply (answer or decline) must be in it.
+    lang: str | None = None
 
     def judge(self, answer: Answer) -> bool:
-        """True when the answer is what the case asks for."""
+        """True when the answer is what the case asks for (in the case's language)."""
+        if self.lang is not None and answer.language != self.lang:
+            return False
         if self.expect == "abstain":
             return not answer.answered
         if not answer.answered:
@@ -54,9 +61,19 @@ class Report:
         return sum(chosen), len(chosen)
 
     def groups(self) -> list[str]:
-        """Kinds present, answerable ones first, then the aggregate groups."""
+        """Kinds present, answerable ones first, then the aggregate groups; with questions
+        in more than one language (or any marked with ``lang``), each language's answerable
+        and abstain groups ("ru:answerable")."""
         kinds = dict.fromkeys(c.kind for c, _, _ in self.results)
-        return [*kinds, ANSWERABLE, ABSTAIN]
+        codes = dict.fromkeys(c.lang or DEFAULT_LANG for c, _, _ in self.results)
+        marked = any(c.lang for c, _, _ in self.results)
+        by_language = [
+            f"{code}:{group}"
+            for code in (codes if marked else ())
+            for group in (ANSWERABLE, ABSTAIN)
+            if any(_in_group(c, f"{code}:{group}") for c, _, _ in self.results)
+        ]
+        return [*kinds, ANSWERABLE, ABSTAIN, *by_language]
 
     def misses(self) -> list[tuple[Case, Answer]]:
         """The cases the bot got wrong."""
@@ -64,6 +81,9 @@ class Report:
 
 
 def _in_group(case: Case, group: str) -> bool:
+    code, _, rest = group.rpartition(":")
+    if code:  # "ru:answerable": the group among the questions in that language
+        return (case.lang or DEFAULT_LANG) == code and _in_group(case, rest)
     if group == ANSWERABLE:
         return case.expect == "answer"
     if group == ABSTAIN:
@@ -112,7 +132,11 @@ def _case(item: Any, where: str) -> Case:
         raise QuestionFileError(
             f"{where}: an answerable question needs 'all' groups (or expect: abstain)"
         )
+    lang = item.get("lang")
+    if lang is not None and lang not in CODES:
+        raise QuestionFileError(f"{where}: lang must be one of {', '.join(CODES)}, not {lang!r}")
     return Case(
+        lang=lang,
         question=item["q"],
         expect=expect,
         kind=str(item.get("kind", "paraphrase")),

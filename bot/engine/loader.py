@@ -29,6 +29,7 @@ from bot.engine.text import (
     surface_words,
     words,
 )
+from bot.engine.translations import I18N_DIR, translation_files, with_translations
 from bot.engine.yamlfile import YamlList, YamlMap, read_yaml
 
 SOURCES_FILE = "sources.yaml"
@@ -618,7 +619,8 @@ def _shorten(text: str, limit: int = 80) -> str:
 def content_hash(directory: Path, sources: Iterable[Source] = ()) -> str:
     """A short hash of every knowledge file's bytes: the knowledge version."""
     digest = hashlib.sha256()
-    names = [*KNOWLEDGE_FILES, *sorted({s.file for s in sources})]
+    translated = [f"{I18N_DIR}/{path.name}" for path in translation_files(Path(directory))]
+    names = [*KNOWLEDGE_FILES, *sorted({s.file for s in sources}), *translated]
     for name in names:
         path = directory / name
         digest.update(name.encode() + b"\0")
@@ -691,7 +693,8 @@ def _validate(directory: Path, overlay: Overlay) -> tuple[Snapshot | None, list[
         declined=frozenset(entry.id for entry in declined),
         overlay=overlay,
     )
-    return snapshot, []
+    # Translations come last: whatever is wrong with them, the English knowledge stands.
+    return with_translations(snapshot), []
 
 
 def _merge_overlay(

@@ -28,21 +28,10 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.engine import languages
+from bot.engine.languages import Analyser
 from bot.engine.model import Entry
-from bot.engine.text import (
-    PREMISE_WORDS,
-    STRICT_FOCUS,
-    Synonyms,
-    Vocabulary,
-    analyse,
-    analyse_surface,
-    is_small_talk,
-    message_parts,
-    question_clauses,
-    stem,
-    surface_words,
-    without_links,
-)
+from bot.engine.text import STRICT_FOCUS, Synonyms, Vocabulary, without_links
 
 ANSWER_WORD_CREDIT = 0.6
 # A phrasing word gets full credit when at least this many of the entry's phrasings use it.
@@ -51,7 +40,6 @@ FOCUS_MISMATCH = 0.8
 # An entry that tells who someone is also tells their name ("name of the chinese leader?").
 ANSWERS_TOO = {"@name": ("@name", "name", "@who")}
 PREMISE_WEIGHT = 1.0
-PREMISE_STEMS = frozenset(stem(w) for w in PREMISE_WORDS)
 FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a content word
 CANDIDATES = 8
 MIN_PART_TOPICS = 2  # known words an asking part of a long message needs to stand alone
@@ -92,6 +80,7 @@ class MatchIndex:
         "_postings",
         "_unknown_weight",
         "_weights",
+        "language",
         "synonyms",
         "vocabulary",
     )
@@ -104,7 +93,9 @@ class MatchIndex:
         postings: dict[str, tuple[int, ...]],
         synonyms: Synonyms,
         vocabulary: Vocabulary,
+        language: Analyser,
     ) -> None:
+        self.language = language  # how questions and phrasings are read
         self._entries = entries
         self._numbers = {entry.id: number for number, entry in enumerate(entries)}
         self._phrasings = phrasings
@@ -139,13 +130,17 @@ class MatchIndex:
         synonyms: Synonyms,
         evidence: Mapping[str, str] | None = None,
         surfaces: Mapping[str, list[str]] | None = None,
+        language: Analyser | None = None,
     ) -> MatchIndex:
         """Index the entries' phrasings (strong words), answers and evidence (weak words).
 
         ``evidence`` maps an entry id to more text that backs its answer (its facts' quotes):
         a reader may ask in the source's own words. ``surfaces`` may hold each phrasing's
-        `surface_words`, already computed by the loader.
+        `surface_words`, already computed by the loader. ``language`` reads the text
+        (default English); the scoring is the same for every language.
         """
+        language = language or languages.get(languages.DEFAULT)
+        surface_words, analyse_surface = language.surface_words, language.analyse_surface
         entries = list(entries)
         evidence = evidence or {}
         surfaces = surfaces or {}
@@ -175,7 +170,8 @@ class MatchIndex:
             credit_maps.append(credits)
             phrasing_lists.append(phrasings)
         frozen = {token: tuple(ids) for token, ids in postings.items()}
-        return cls(entries, phrasing_lists, credit_maps, frozen, synonyms, Vocabulary(surface))
+        vocabulary = language.vocabulary(surface)
+        return cls(entries, phrasing_lists, credit_maps, frozen, synonyms, vocabulary, language)
 
     def entries_using(self, token: str) -> list[Entry]:
         """The entries whose phrasings, answer or evidence use ``token``."""
@@ -183,7 +179,7 @@ class MatchIndex:
 
     def analyse(self, question: str) -> list[str]:
         """The question's content stems, deduplicated, in order."""
-        return list(dict.fromkeys(analyse(question, self.synonyms, self.vocabulary)))
+        return list(dict.fromkeys(self.language.analyse(question, self.synonyms, self.vocabulary)))
 
     def accounts_for(self, entry_id: str, token: str) -> bool:
         """True when the entry's phrasings, answer or evidence use ``token``."""
@@ -217,7 +213,7 @@ class MatchIndex:
             return weight
         # An unknown number or weekday is usually a premise to check ("does it do 200 km/h?",
         # "did he leave on Sunday?"), not a topic the story lacks.
-        if token.isdigit() or token in PREMISE_STEMS:
+        if token.isdigit() or token in self.language.PREMISE_STEMS:
             return PREMISE_WEIGHT
         return self._unknown_weight
 
@@ -232,7 +228,7 @@ class MatchIndex:
         seen: set[tuple[str, ...]] = set()
         for tokens in (
             self.analyse(question),
-            *map(self.analyse, question_clauses(question)),
+            *map(self.analyse, self.language.question_clauses(question)),
             *self._parts(question),
         ):
             if tuple(tokens) in seen:
@@ -253,14 +249,15 @@ class MatchIndex:
         be grateful to learn...") and names at least two things the knowledge knows, as the
         one question in a letter ("Dear Sir, ... Yours, Harold").
         """
-        parts = message_parts(question)
+        parts = self.language.message_parts(question)
         if len(parts) < 2:
             return []
         analysed = [(self.analyse(part), part, asks) for part, asks in parts]
         kept = [
             tokens
             for tokens, part, asks in analysed
-            if asks or (not is_small_talk(part) and any(t in self._weights for t in tokens))
+            if asks
+            or (not self.language.is_small_talk(part) and any(t in self._weights for t in tokens))
         ]
         found = []
         if 0 < len(kept) < len(parts):

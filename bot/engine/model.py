@@ -189,7 +189,9 @@ class Answer:
     # Why the bot abstains, when it knows ("the story is from 2 September 2025, before..."):
     # a `bot.engine.phrases.Phrase`, said in the reader's language by each channel.
     reason: str | None = None
-    language: str = "en"  # the language the answer is in (the question's)
+    # The language of the reply (a code of bot.engine.languages.CODES): the answer text's,
+    # or for a decline, suggestion or chat reply the reader's.
+    language: str = "en"
 
     @property
     def read_as(self) -> str:
@@ -236,6 +238,7 @@ class Answer:
                 {key: s[key] for key in ("id", "title", "publisher", "date", "url")}
                 for s in (source.to_json(Path()) for source in self.sources)
             ],
+            "language": self.language,
         }
 
 
@@ -253,6 +256,16 @@ class Snapshot:
     # Index ids standing for questions taught as not in the story (never in ``entries``).
     declined: frozenset[str] = frozenset()
     overlay: Overlay = field(default_factory=Overlay, repr=False)  # the teachings merged in
+    language: str = "en"  # the language of the entries' questions and answers
+    # The knowledge in other languages (knowledge/i18n/): the same sources and facts, the
+    # entries translated, an index that reads that language. Keyed by language code.
+    translations: Mapping[str, Snapshot] = field(default_factory=dict, repr=False)
+    # What is wrong with the translation files: reported, never in the way of the English.
+    translation_problems: tuple[Problem, ...] = ()
+
+    def in_language(self, code: str) -> Snapshot | None:
+        """The knowledge as read and answered in ``code``; None without a translation."""
+        return self if code == self.language else self.translations.get(code)
 
     @property
     def phrasing_count(self) -> int:

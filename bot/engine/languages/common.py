@@ -1,0 +1,138 @@
+"""Pieces the non-English analysers share: folding, question-focus rules, phrase
+replacement for synonyms, chat cues and message splitting, read from per-language tables."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.engine.text import Synonyms
+
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_DIGIT_GROUP = re.compile(r"(?<=\d)[,. ](?=\d{3}\b)")
+_TOKEN_SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """NFKC (full-width forms to plain ones), case folding, no zero-width marks or digit
+    grouping ("1,960" and "1 960" are 1960)."""
+    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text)).casefold()
+    return _DIGIT_GROUP.sub("", text) if any(c.isdigit() for c in text) else text
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    """Question-focus rules: the first that matches at a position wins, as listed; each
+    becomes its token (``@when``...) with spaces around it."""
+
+    pattern: re.Pattern[str]
+    tokens: Mapping[str, str]
+
+    @classmethod
+    def of(cls, rules: Sequence[tuple[str, str]]) -> Focus:
+        """Compile ``(regex, token)`` rules into one pattern."""
+        joined = "|".join(f"(?P<f{i}>{pattern})" for i, (pattern, _) in enumerate(rules))
+        return cls(re.compile(joined), {f"f{i}": token for i, (_, token) in enumerate(rules)})
+
+    def mark(self, text: str) -> str:
+        """The text with each focus phrase replaced by its token."""
+        return self.pattern.sub(lambda m: f" {self.tokens[m.lastgroup or '']} ", text)
+
+
+def phrase_synonyms(groups: Iterable[Iterable[str]], normal: Callable[[str], str]) -> Synonyms:
+    """Synonyms replaced in the text itself (languages written without spaces between words,
+    or with particles glued on): each alias, as ``normal`` writes it, maps to its group's
+    first word."""
+    phrases: dict[tuple[str, ...], str] = {}
+    written: set[str] = set()
+    for group in groups:
+        canonical, *aliases = (normal(word) for word in group)
+        for alias in (canonical, *aliases):
+            if alias:
+                phrases[(alias,)] = canonical
+                written.add(alias)
+    return Synonyms(phrases, {}, frozenset(written))
+
+
+class PhraseTable:
+    """The text-level replacement of a Synonyms built by `phrase_synonyms`, compiled once."""
+
+    def __init__(self, synonyms: Synonyms) -> None:
+        self.synonyms = synonyms  # held so its id is never reused while cached
+        aliases = sorted((key[0] for key in synonyms.phrases), key=len, reverse=True)
+        self._targets = {key[0]: target for key, target in synonyms.phrases.items()}
+        self._pattern = re.compile("|".join(map(re.escape, aliases))) if aliases else None
+
+    def apply(self, text: str) -> str:
+        """Every alias in ``text`` written as its canonical word (longest alias first)."""
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: f" {self._targets[m.group(0)]} ", text)
+
+
+_tables: dict[int, PhraseTable] = {}
+
+
+def phrase_table(synonyms: Synonyms) -> PhraseTable:
+    """The compiled table of ``synonyms`` (built on first use; there are a few per process)."""
+    table = _tables.get(id(synonyms))
+    if table is None or table.synonyms is not synonyms:
+        table = _tables[id(synonyms)] = PhraseTable(synonyms)
+    return table
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """What a message that asks nothing about the story says, by the language's cues: the
+    first kind whose cue it has wins, when every other word is filler."""
+
+    cues: tuple[tuple[str, re.Pattern[str]], ...]
+    greeting: re.Pattern[str]
+    filler: re.Pattern[str]
+    max_chars: int = 60
+
+    def kind(self, folded: str) -> str | None:
+        """ "greeting", "thanks", "help" or "sources", or None for anything else."""
+        if not folded.strip() or len(folded) > self.max_chars:
+            return None
+        kind = None
+        rest = folded
+        for name, cue in self.cues:
+            if cue.search(rest):
+                kind = kind or name
+                rest = cue.sub(" ", rest)
+        if kind is None and self.greeting.search(rest):
+            kind, rest = "greeting", self.greeting.sub(" ", rest)
+        if kind is None:
+            return None
+        rest = self.filler.sub(" ", rest)
+        return kind if not any(c.isalnum() for c in rest) else None
+
+
+_PART = re.compile(r"[^.?!;:,。？！；：，、\n]+(?:[.?!;:,。？！；：，、\n]+|$)")
+
+
+def parts(folded: str, asks: re.Pattern[str]) -> list[tuple[str, bool]]:
+    """The message cut at punctuation: each part, and whether it asks ("?" or ``asks``)."""
+    found = []
+    for match in _PART.finditer(folded):
+        piece = match.group(0)
+        text = piece.rstrip(".?!;:,。？！；：，、\n").strip()
+        if text:
+            found.append((text, "?" in piece or "？" in piece or bool(asks.search(text))))
+    return found
+
+
+def clauses(folded: str, asks: re.Pattern[str]) -> list[str]:
+    """The parts that ask, when the message has more than one part; else none."""
+    found = parts(folded, asks)
+    if len(found) < 2:
+        return []
+    return [text for text, asking in found if asking]
+
+
+def squeeze(text: str) -> str:
+    """Runs of whitespace as one space, trimmed."""
+    return _TOKEN_SPACE.sub(" ", text).strip()

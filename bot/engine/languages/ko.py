@@ -1,0 +1,175 @@
+"""Korean: particles and verb endings stripped from each word (김정은은 -> 김정은, 출발했어요
+-> 출발), then syllable unigrams and bigrams, so a word still meets its other forms (열차를,
+열차로) and compounds meet their parts. Question focus (언제 -> ``@when``), synonyms replaced
+in the text. A question's bigram that no phrasing uses is dropped, its syllables still count."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from bot.engine.languages.common import (
+    Chat,
+    Focus,
+    clauses,
+    fold,
+    parts,
+    phrase_synonyms,
+    phrase_table,
+)
+from bot.engine.text import EMPTY_SYNONYMS, Synonyms, Vocabulary
+
+CODE = "ko"
+
+_FOCUS = Focus.of(
+    (
+        (r"얼마나 ?(?:오래|걸)\w*|몇 ?시간|며칠 ?동안|몇 ?일 ?동안|기간", "@duration"),
+        (r"몇 ?살|나이", "@age"),
+        (r"무게|얼마나 ?(?:무거|크|큰)\w*|크기", "@size"),
+        (r"거리|얼마나 ?멀\w*", "@distance"),
+        (r"언제|며칠|몇 ?월|몇 ?일|무슨 ?요일|어느 ?날|날짜|몇 ?시", "@when"),
+        (r"몇|얼마나 ?많\w*|얼마", "@count"),
+        (r"이름|명칭|뭐라고 ?(?:불|부르)\w*", "@name"),
+        (r"어디|어느 ?(?:나라|도시|곳)", "@where"),
+        (r"누가|누구|누군", "@who"),
+        (r"왜|이유|무슨 ?목적|목적", "@why"),
+        (r"어떻게|어떤 ?방법|어떤 ?수단|무엇을 ?타고|뭘 ?타고|뭐 ?타고|무엇으로|뭐로", "@how"),
+    )
+)
+# Endings glued to a word, longest first: particles (은, 에서, 으로...) and the endings of
+# questions and statements (했어요, 인가요, 습니까...).
+_ENDINGS = tuple(
+    sorted(
+        """
+        했습니까 했나요 했어요 했는지 했을까요 했다고 했다 했던 합니까 하나요 해요 한다 하는
+        했을 할까요 할 한 인가요 입니까 입니다 이에요 예요 이었나요 였나요 이었어요 였어요 였다
+        이다 인지 일까요 나요 까요 어요 아요 었나요 았나요 었어요 았어요 습니까 습니다 는지
+        에서는 에게서 으로부터 으로는 에서도 까지는 이라고 라고 에서 에게 한테 으로 까지 부터
+        처럼 보다 이나 이랑 랑 하고 에는 와는 과는 은 는 이 가 을 를 의 에 와 과 도 로 만 요
+        """.split(),
+        key=len,
+        reverse=True,
+    )
+)
+_ENDING_SET = frozenset(_ENDINGS)
+# Words that carry no topic: pronouns, chat, "the article says".
+STOPWORDS: frozenset[str] = frozenset(
+    """
+    그 이 저 것 거 뭐 무엇 무슨 어떤 어느 좀 수 있 있어요 있나요 있습니까 있었나요 있다 있는
+    되 된 된다 되나요 됐나요 됐어요 그리고 그런데 근데 혹시 제발 알려 알려줘 알려주세요
+    알려줄래 궁금 궁금해요 궁금합니다 기사 기사에서 뉴스 정말 진짜 나 저는 제가 너 당신
+    그럼 그러면 요즘 지금 하나 또 또는 및 대해 대해서 관련 관해 말해 말해줘 말해주세요
+    설명해 설명해줘 주세요 해줘 안녕 봇 다 더 많이
+    """.split()
+)
+_WORD = re.compile(r"@\w+|[가-힣]+|[^\W가-힣]+")
+PREMISE_STEMS: frozenset[str] = frozenset(
+    "월요일 화요일 수요일 목요일 금요일 토요일 일요일 어제 오늘 내일 주말".split()
+)
+
+
+def _stripped(word: str) -> str:
+    """The word without the particle or ending glued to it (kept whole when that would
+    leave less than one syllable of a two-syllable word: 나이, 차이 stay)."""
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= (1 if len(ending) > 1 else 2):
+            return word[: -len(ending)]
+    return word
+
+
+def _is_hangul(text: str) -> bool:
+    return "가" <= text[0] <= "힣"
+
+
+def _grams(word: str) -> list[str]:
+    if not _is_hangul(word) or len(word) == 1:
+        return [word]  # a focus token, a number, a Latin word or one syllable
+    return [*word, *(word[i : i + 2] for i in range(len(word) - 1))]
+
+
+def surface_words(text: str) -> list[str]:
+    """The text's words with focus tokens, endings stripped, stopwords dropped."""
+    words = (_stripped(w) if _is_hangul(w) else w for w in _WORD.findall(_FOCUS.mark(fold(text))))
+    # An ending left alone once a focus phrase is cut out ("얼마" + "예요") is no word.
+    return [w for w in words if w not in STOPWORDS and w not in _ENDING_SET]
+
+
+def analyse_surface(
+    surface: list[str],
+    synonyms: Synonyms = EMPTY_SYNONYMS,
+    vocabulary: Vocabulary | None = None,
+) -> list[str]:
+    """Content n-grams of words split by `surface_words`, synonyms replaced first; with the
+    knowledge's vocabulary (a question), bigrams it never uses are dropped."""
+    words = surface
+    if synonyms.phrases:
+        words = phrase_table(synonyms).apply(" ".join(surface)).split()
+    grams = [gram for word in words for gram in _grams(word)]
+    if vocabulary is None:
+        return grams
+    return [g for g in grams if len(g) != 2 or not _is_hangul(g) or g in vocabulary]
+
+
+def analyse(
+    text: str, synonyms: Synonyms = EMPTY_SYNONYMS, vocabulary: Vocabulary | None = None
+) -> list[str]:
+    """Content n-grams of ``text``."""
+    return analyse_surface(surface_words(text), synonyms, vocabulary)
+
+
+_ASKS = re.compile(r"[까요]\s*$|언제|어디|누가|누구|무엇|뭐|왜|어떻게|몇|얼마|@")
+
+
+def message_parts(text: str) -> list[tuple[str, bool]]:
+    """The message cut at punctuation, each part with whether it asks."""
+    return parts(fold(text), _ASKS)
+
+
+def question_clauses(text: str) -> list[str]:
+    """The parts of a chatty message that ask; empty for one clause."""
+    return clauses(fold(text), _ASKS)
+
+
+_CHAT = Chat(
+    cues=(
+        ("sources", re.compile(r"출처|소스|링크|원문|어디서 나온")),
+        (
+            "help",
+            re.compile(
+                r"도움말|도와줘|도와주세요|도움|사용법|명령어"
+                r"|뭘 할 수|무엇을 할 수|누구세요|넌 누구"
+            ),
+        ),
+        ("thanks", re.compile(r"감사|고마워|고맙|땡큐|ㄱㅅ")),
+    ),
+    greeting=re.compile(r"안녕|하이|좋은 (?:아침|저녁|하루)|반가워|반갑습니다"),
+    filler=re.compile(
+        r"합니다|해요|하세요|하십니까|드립니다|드려요|요|정말|너무|많이|대단히|주세요|좀|봇|"
+        r"여러분|님|[^\w]+|ㅎ+|ㅋ+"
+    ),
+    max_chars=30,
+)
+
+
+def chat_kind(text: str) -> str | None:
+    """ "greeting", "thanks", "help" or "sources" when that is all a message says."""
+    return _CHAT.kind(fold(text))
+
+
+def is_small_talk(text: str) -> bool:
+    """True for greetings and thanks that ask nothing."""
+    return chat_kind(text) in ("greeting", "thanks")
+
+
+def synonyms(groups: Iterable[Iterable[str]]) -> Synonyms:
+    """Synonym groups (first word canonical), replaced in the text before n-grams."""
+    return phrase_synonyms(groups, lambda word: " ".join(surface_words(word)))
+
+
+def vocabulary(counts: Mapping[str, int]) -> Vocabulary:
+    """The knowledge's n-grams (from its words): which of a question's bigrams it uses."""
+    grams: dict[str, int] = {}
+    for word, count in counts.items():
+        for gram in _grams(word):
+            grams[gram] = grams.get(gram, 0) + count
+    return Vocabulary(grams)

@@ -1,0 +1,143 @@
+"""Chinese (Simplified): no spaces between words, so text is read as character unigrams and
+bigrams within each run of Han characters (a dictionary segmenter such as jieba costs 42 MB
+installed and 89 MiB of memory for a few hundred phrasings). Question focus (什么时候 ->
+``@when``), particles dropped, synonyms replaced in the text. A question's bigram that no
+phrasing uses spans two words (or is a slip): it is dropped, its characters still count."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from bot.engine.languages.common import (
+    Chat,
+    Focus,
+    clauses,
+    fold,
+    parts,
+    phrase_synonyms,
+    phrase_table,
+)
+from bot.engine.text import EMPTY_SYNONYMS, Synonyms, Vocabulary
+
+CODE = "zh"
+
+_FOCUS = Focus.of(
+    (
+        (r"多长时间|多久|几天|多少天|几个小时|多少小时|几小时", "@duration"),
+        (r"多大年纪|几岁|多少岁|年龄|年纪", "@age"),
+        (r"多重|多大|多高|多长|重量|尺寸", "@size"),
+        (r"多远|距离", "@distance"),
+        (
+            r"什么时候|何时|哪天|哪一天|几号|几月几[日号]|哪年|哪一年|什么时间|什么日子|日期",
+            "@when",
+        ),
+        (r"多少|几(?=[个位名架辆枚节次种国])", "@count"),
+        (r"叫什么|叫啥|名字|名称", "@name"),
+        (r"哪里|哪儿|在哪|去哪|何处|什么地方|哪个城市|哪个国家|哪座城市", "@where"),
+        (r"谁|哪位|哪些人|什么人", "@who"),
+        (r"为什么|为何|为啥|什么原因|原因|目的|干什么|干嘛", "@why"),
+        (r"怎么|如何|怎样|什么方式|乘坐什么|坐什么|靠什么", "@how"),
+    )
+)
+# Particles and chat words: they carry no topic (single characters only where they are
+# almost never part of a content word).
+_STOP = re.compile(
+    r"请问|请|一下|你好|您好|知道|告诉我|告诉|文章|报道|新闻|里面|中|据|说|"
+    r"我们|你们|我|你|您|吗|呢|吧|啊|呀|嘛|么|的|了|是|哦|呗|有没有|是不是|还是|这个|那个|"
+    r"这|那|一个|什么|哪|都|也|就|还|又|被|把|会|要|能|可以|过|着|得"
+)
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|@\w+|[^\W\u3400-\u9fff\uf900-\ufaff]+")
+PREMISE_STEMS: frozenset[str] = frozenset(
+    "周一 周二 周三 周四 周五 周六 周日 星期 昨天 今天 明天".split()
+)
+
+
+def _grams(run: str) -> list[str]:
+    if not _is_han(run):
+        return [run]  # a focus token, a number or a Latin word
+    return [*run, *(run[i : i + 2] for i in range(len(run) - 1))]
+
+
+def surface_words(text: str) -> list[str]:
+    """The text's runs: Han characters between particles and punctuation, focus tokens,
+    numbers and Latin words (synonyms and n-grams come after)."""
+    return _HAN.findall(_STOP.sub(" ", _FOCUS.mark(fold(text))))
+
+
+def analyse_surface(
+    surface: list[str],
+    synonyms: Synonyms = EMPTY_SYNONYMS,
+    vocabulary: Vocabulary | None = None,
+) -> list[str]:
+    """Content n-grams of runs split by `surface_words`, synonyms replaced first; with the
+    knowledge's vocabulary (a question), bigrams it never uses are dropped."""
+    runs = surface
+    if synonyms.phrases:
+        runs = phrase_table(synonyms).apply(" ".join(surface)).split()
+    grams = [gram for run in runs for gram in _grams(run)]
+    if vocabulary is None:
+        return grams
+    return [g for g in grams if len(g) != 2 or not _is_han(g) or g in vocabulary]
+
+
+def analyse(
+    text: str, synonyms: Synonyms = EMPTY_SYNONYMS, vocabulary: Vocabulary | None = None
+) -> list[str]:
+    """Content n-grams of ``text``."""
+    return analyse_surface(surface_words(text), synonyms, vocabulary)
+
+
+def _is_han(gram: str) -> bool:
+    return "\u3400" <= gram[0] <= "\u9fff" or "\uf900" <= gram[0] <= "\ufaff"
+
+
+_ASKS = re.compile(r"吗|呢|什么|哪|谁|几|多少|怎么|如何|为什么|是否|@")
+
+
+def message_parts(text: str) -> list[tuple[str, bool]]:
+    """The message cut at punctuation, each part with whether it asks."""
+    return parts(fold(text), _ASKS)
+
+
+def question_clauses(text: str) -> list[str]:
+    """The parts of a chatty message that ask; empty for one clause."""
+    return clauses(fold(text), _ASKS)
+
+
+_CHAT = Chat(
+    cues=(
+        ("sources", re.compile(r"来源|出处|消息来源|链接|原文")),
+        ("help", re.compile(r"帮助|帮忙|怎么用|如何使用|你能做什么|你会什么|你是谁|命令|指令")),
+        ("thanks", re.compile(r"谢谢|多谢|感谢|谢了|3q")),
+    ),
+    greeting=re.compile(r"你好|您好|嗨|哈喽|早上好|晚上好|下午好|大家好|hi|hello"),
+    filler=re.compile(
+        r"请|给我|我|你|您|的|了|啊|呀|吧|呢|吗|看看|一下|所有|非常|很|机器人|[^\w]+"
+    ),
+    max_chars=20,
+)
+
+
+def chat_kind(text: str) -> str | None:
+    """ "greeting", "thanks", "help" or "sources" when that is all a message says."""
+    return _CHAT.kind(fold(text))
+
+
+def is_small_talk(text: str) -> bool:
+    """True for greetings and thanks that ask nothing."""
+    return chat_kind(text) in ("greeting", "thanks")
+
+
+def synonyms(groups: Iterable[Iterable[str]]) -> Synonyms:
+    """Synonym groups (first word canonical), replaced in the text before n-grams."""
+    return phrase_synonyms(groups, lambda word: " ".join(surface_words(word)))
+
+
+def vocabulary(counts: Mapping[str, int]) -> Vocabulary:
+    """The knowledge's n-grams (from its runs): which of a question's bigrams it uses."""
+    grams: dict[str, int] = {}
+    for run, count in counts.items():
+        for gram in _grams(run):
+            grams[gram] = grams.get(gram, 0) + count
+    return Vocabulary(grams)
