@@ -222,3 +222,37 @@ async def test_did_you_mean_buttons_answer_in_the_question_s_language(
     (edit,) = await botapi.wait_for("editMessageText")
     assert "<blockquote>" in edit.params["text"]
     assert language_of(edit.params["text"]) == code
+
+
+@needs_engine_languages
+async def test_inline_results_in_the_query_s_language(botapi: BotApiEmulator, start_bot: StartBot):
+    await start_bot()
+    botapi.inline_query(8000, "скорость поезда Кима")  # no app language at all
+    botapi.inline_query(8001, "60", language_code="ko")  # no letters: the app language decides
+    calls = await botapi.wait_for("answerInlineQuery", count=2)
+    typed, digits = sorted((c.params for c in calls), key=lambda p: int(p["inline_query_id"]))
+    assert not typed.get("is_personal")  # Russian words: Russian for everyone
+    first = typed["results"][0]
+    assert "60" in first["input_message_content"]["message_text"]
+    assert language_of(first["title"]) == "ru"
+    assert language_of(first["input_message_content"]["message_text"]) == "ru"
+    assert digits["is_personal"] is True
+    assert all(language_of(r["title"]) == "ko" for r in digits["results"])
+
+
+@needs_engine_languages
+async def test_the_readers_date_is_noted_in_their_language(
+    botapi: BotApiEmulator, start_bot: StartBot
+):
+    await start_bot(STORYBOT_TODAY="2025-09-04")
+    asked = {"ru": "Когда парад?", "zh": "阅兵式是哪天？", "ko": "열병식은 언제인가요?"}
+    noted = {
+        "ru": "(по сообщению от 2 сент. 2025\u202fг.)",
+        "zh": "（据2025年9月2日的报道）",
+        "ko": "(2025. 9. 2. 보도 기준)",
+    }
+    for user, (code, question) in enumerate(asked.items(), 9000):
+        botapi.private_message(user, question)
+        reply = await next_reply(botapi, user)
+        assert noted[code] in reply["text"] and "as reported" not in reply["text"]
+        assert language_of(reply["text"]) == code

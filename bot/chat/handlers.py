@@ -36,6 +36,7 @@ from bot.chat.conversation import ConversationStore, MemoryConversations
 from bot.chat.dispatch import Dispatcher, Job
 from bot.chat.holder import KnowledgeHolder
 from bot.curation.report import CHART_DAYS, format_stats, render_chart
+from bot.engine import languages
 from bot.engine.answering import answer_entry, answer_question
 from bot.engine.followup import Turn, next_turn
 from bot.engine.model import Answer, Outcome, Suggestion
@@ -471,11 +472,12 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     snapshot = svc.holder.snapshot
     text = query.query.strip()
     if text:
-        lang = svc.answer(text, hint=hint(update)).language
+        lang = languages.detect(text, hint(update))
         # Telegram may hand cached results to anyone who types the same query: only when the
         # reader's app language decided the language are they theirs alone.
-        personal = lang != svc.answer(text).language
-        matches = snapshot.index.search(text, limit=INLINE_RESULTS)
+        personal = lang != languages.detect(text)
+        view = snapshot.in_language(lang) or snapshot
+        matches = view.index.search(text, limit=INLINE_RESULTS)
         entry_ids = [
             m.entry.id
             for m in matches
