@@ -19,6 +19,7 @@ from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from bot.engine.model import Answer
 from bot.engine.phrases import DateStyle, Day, Phrase, english_date
 
 DOMAIN = "storybot"
@@ -82,4 +83,11 @@ def say(text: str, code: str) -> str:
         translations.gettext,
         translations.ngettext,
         lambda day: local_date(day.date, code, day.style),
+    )
+
+
+def answer_text(answer: Answer) -> str:
+    """The text of an answer (every part) in its language, the engine's notes said in it."""
+    return "\n".join(
+        say(part.said or part.entry.answer, answer.language) for part in answer.parts if part.entry
     )

@@ -494,7 +494,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             InlineQueryResultArticle(
                 id=entry_id,
                 title=answer.entry.question,
-                description=render.answer_text(answer)[:120],
+                description=i18n.answer_text(answer)[:120],
                 input_message_content=InputTextMessageContent(
                     reply.text,
                     parse_mode=ParseMode.HTML,

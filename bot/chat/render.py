@@ -199,15 +199,6 @@ def _clip(text: str) -> str:
     return text[:MAX_ECHO] + ("…" if len(text) > MAX_ECHO else "")
 
 
-def answer_text(answer: Answer) -> str:
-    """The answer's text (every part) in its language: the engine's notes said in it too."""
-    return "\n".join(
-        i18n.say(part.said or part.entry.answer, answer.language)
-        for part in answer.parts
-        if part.entry
-    )
-
-
 def unsaid(answer: Answer, question: str = "") -> str:
     """Why nothing is answered, in the answer's language: the engine's reason, or that the
     story doesn't say (why); ``question`` (HTML, escaped) is echoed after it when given."""
@@ -249,7 +240,7 @@ def answer_reply(
     if answer.about:
         about = "<i>{}</i>\n".format(_("about: {question}").format(question=e(_clip(answer.about))))
     if answer.outcome is Outcome.ANSWERED and answer.entry is not None:
-        text = _fit(about + e(answer_text(answer)), answer.all_citations, lang)
+        text = _fit(about + e(i18n.answer_text(answer)), answer.all_citations, lang)
         rows = _buttons(answer.related[:3], ANSWER_NEW, lang)
         if feedback_ref is not None:
             rows.append(
@@ -333,7 +324,7 @@ def _part_text(number: int, part: Part) -> str:
         names=_names(part.askers, lang), question=e(asked)
     )
     if answer.outcome is Outcome.ANSWERED and answer.entry is not None:
-        blocks = [e(answer_text(answer))]
+        blocks = [e(i18n.answer_text(answer))]
         for indexes in by_source(answer.all_citations):
             first = answer.all_citations[indexes[0]]
             quotes = "".join(_quote_block(_trimmed(answer.all_citations[i].quote)) for i in indexes)

@@ -24,7 +24,6 @@ TURN_KINDS = ("open", "follow", "switch", "nearmiss")
 DEFAULT_LANG = "en"  # the language of a question without 'lang'
 
 
-
 @dataclass(frozen=True, slots=True)
 class Case:
     """One question with what a correct reply must contain, or that the bot must abstain."""
