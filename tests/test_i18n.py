@@ -266,3 +266,24 @@ def test_start_help_and_sources_in_each_language(snapshot, code: str):
     if code != "en":
         assert "Hi!" not in start.text and "Ask me" not in helped.text
         assert start.keyboard.inline_keyboard[0][0].callback_data == f"r:train-speed:{code}"
+
+
+def test_a_combined_answer_says_each_part_in_its_own_language(snapshot):
+    english = answer_entry(snapshot, "train-speed")
+    russian = answer_entry(snapshot, "train-speed", language="ru")
+    unsaid = Answer("погода?", Outcome.ABSTAINED, 0.0, language="ru")
+    parts = [
+        render.Part((render.Asker(1, "Ann"),), english),
+        render.Part((render.Asker(2, "Иван"), render.Asker(None, "")), russian),
+        render.Part((render.Asker(3, "Олег"),), unsaid),
+    ]
+    text = render.combined_reply(parts).text
+    first, second, third = text.split("\n\n")
+    assert first.startswith('<b>1.</b> <a href="tg://user?id=1">Ann</a> asked <i>')
+    assert second.startswith(
+        '<b>2.</b> Вопрос от <a href="tg://user?id=2">Иван</a> и <b>Кто-то</b>: <i>'
+    )
+    assert russian.entry.answer in second and "<i>Цитата в оригинале (английский):</i>" in second
+    assert third.endswith("\nВ новости об этом не говорится.")
+    named = render.flood_notice(render.Asker(5, "Бо"), "ru").text
+    assert named.startswith('<a href="tg://user?id=5">Бо</a>, вы задаёте вопросы быстрее')

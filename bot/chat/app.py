@@ -304,6 +304,7 @@ def make_services(settings: Settings, *, webhook: bool = False) -> Services:
     if not settings.admins:
         log.warning("no STORYBOT_ADMINS set: /reload is disabled (SIGHUP still reloads)")
     holder = KnowledgeHolder(load(settings.knowledge_dir), on_reload=on_reload)
+    i18n.preload()  # before the first update: no reader waits for a catalog
     metrics.knowledge_loaded(holder.snapshot)
     return Services(
         settings=settings,
