@@ -141,6 +141,29 @@ def test_context_from_an_unanswered_turn_still_gives_the_topic(snapshot):
     assert answer.followup_of is None and answer.about == "the parade"
 
 
+@pytest.mark.parametrize(
+    "asked", ["who said so?", "by whose account?", "says who?", "Who reported that?"]
+)
+def test_who_said_so_gets_the_last_answer_with_its_speaker(snapshot, asked):
+    thrust, whose = talk(snapshot, "How much thrust do the missile engines have?", asked)
+    assert entry(whose) == entry(thrust) == "engine-thrust"
+    assert "state media" in whose.text.lower()
+    assert whose.followup_of == "engine-thrust"
+    arrival, whose = talk(snapshot, "When did Kim get to China?", asked)
+    assert entry(whose) == entry(arrival) == "arrival-time"
+    assert "Rodong Sinmun" in whose.text
+
+
+def test_who_said_so_without_an_answer_before_is_not_answered(snapshot):
+    assert not talk(snapshot, "How do I bake sourdough bread?", "who said so?")[1].answered
+
+
+def test_the_story_itself_is_not_the_topic_a_follow_up_borrows(snapshot):
+    # "in this story" frames the question; "he" is Putin, not the article's author.
+    _, country = talk(snapshot, "Who is Vladimir Putin in this story?", "which country is he from?")
+    assert entry(country) == "who-is-putin"
+
+
 def test_unknown_entry_in_context_is_harmless(snapshot):
     # A context stored before a reload may name an entry that no longer exists.
     answer = answer_question(snapshot, "when?", context=Turn("the parade", "no-such-entry"))
@@ -162,7 +185,10 @@ def test_dev_conversations(snapshot):
 # measured once before tuning are in notes/conversations.md.
 BLIND_FLOORS = {
     "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.84, "switch": 0.92, "nearmiss": 0.93},
-    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.87, "switch": 1.0, "nearmiss": 0.84},
+    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.89, "switch": 1.0, "nearmiss": 0.84},
+    # Written by a helper from the article alone in the fourth session; measured once before
+    # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.
+    "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.84, "switch": 1.0, "nearmiss": 0.69},
 }
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from bot.engine import languages
-from bot.engine.attribution import answers_for, read, without_source_voice
+from bot.engine.attribution import answers_for, asks_whose_claim, read, without_source_voice
 from bot.engine.followup import (
     CLEARLY_BETTER,
     Turn,
@@ -21,7 +21,7 @@ from bot.engine.followup import (
 )
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
-from bot.engine.text import asking_sentences, without_links
+from bot.engine.text import asking_sentences, fold, without_links
 from bot.engine.timeline import after_story, for_reader, in_story_days
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit: no reader's message is longer
@@ -111,7 +111,15 @@ def _answer_question(
     asked = " ".join(message.split())
     if len(asked) > LONG_MESSAGE_CHARS:
         asked = asking_sentences(message, LONG_MESSAGE_CHARS)
-    if context is None or not is_followup_shaped(snapshot, asked):
+    if asks_whose_claim(fold(asked)):
+        # "who said so?": the last answer again, which names its speaker and quotes the words;
+        # with no answer before it, it points at nothing.
+        if context is not None and context.entry_id in snapshot.entries:
+            last = answer_entry(snapshot, context.entry_id, asked)
+            answer = as_followup(last, snapshot, context)
+        else:
+            answer = Answer(asked, Outcome.ABSTAINED, 0.0)
+    elif context is None or not is_followup_shaped(snapshot, asked):
         answer = _answer_message(snapshot, asked, bands, max_suggestions)
     else:
         answer = _answer_followup(snapshot, asked, context, bands, max_suggestions)

@@ -62,6 +62,22 @@ _SPEAKER_HINTS = frozenset(
 # The source's own voice: "the article says", "according to the story", "per the author".
 SOURCE_VOICE = "article story piece author writer report text headline highlights bullet title"
 
+# "who said so?", "by whose account?", "says who?": a follow-up that asks whose claim the last
+# answer was. That answer names its speaker where the story does, and its quote shows the words.
+_WHOSE_CLAIM = re.compile(
+    rf"^(?:(?:and|but|so|ok|okay|wait)\s+)?(?:"
+    rf"(?:who|whom)\s+(?:(?:has|had|did)\s+)?(?:(?:{_SPEECH_VERBS})s?|saying|claiming|reporting)"
+    rf"(?:\s+(?:you|us|me))?(?:\s+(?:so|that|this|it))?"
+    rf"|says\s+who|according\s+to\s+(?:whom|who)|(?:by|on)\s+whose\s+(?:account|word|say)"
+    rf")\W*$"
+)
+
+
+def asks_whose_claim(folded: str) -> bool:
+    """True when a (folded) message only asks who said what the last answer said."""
+    return bool(_WHOSE_CLAIM.match(folded.strip()))
+
+
 # The source's own voice framing a question ("according to the article, ...", "what does
 # the story say ... ?") names no topic: matching reads the question without it.
 _VOICE = r"(?:the|this) (?:article|story|piece|report|text|author|writer)"
@@ -122,7 +138,7 @@ def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) ->
     for pattern in _SPEAKER if _SPEAKER_HINTS.intersection(written) else ():
         found = pattern.search(text)
         if found:
-            words = _words(snapshot, found.group("speaker"))
+            words = words_of(snapshot, found.group("speaker"))
             if words:
                 speaker = words
                 break
@@ -131,13 +147,13 @@ def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) ->
         for found in pattern.finditer(text) if needed in text else ():
             # A part that asks the kind of answer ("the names of", "the date of": @name,
             # @when), read alone or with the word after it, is no thing of its own.
-            part = _words(snapshot, found.group("part")) & _words(
+            part = words_of(snapshot, found.group("part")) & words_of(
                 snapshot, text[found.start("part") : found.start("whole")]
             )
-            whole = _words(snapshot, found.group("whole"))
+            whole = words_of(snapshot, found.group("whole"))
             if part and whole:
                 parts.append((part, whole))
-    subjects = frozenset().union(*(_words(snapshot, e.about) for e in candidates if e.about))
+    subjects = frozenset().union(*(words_of(snapshot, e.about) for e in candidates if e.about))
     # The subjects named as written (stems only, no typo or synonym reading: that costs a
     # second full analysis); a subject named only by a synonym leaves the rule out.
     named = subjects.intersection(map(stem, written)) if subjects else frozenset()
@@ -154,13 +170,13 @@ def answers_for(snapshot: Snapshot, entry: Entry, asked: Asked) -> bool:
 
 
 def _speaks_for(snapshot: Snapshot, entry: Entry, speaker: frozenset[str] | None) -> bool:
-    if speaker is None or speaker <= _words(snapshot, SOURCE_VOICE):
+    if speaker is None or speaker <= words_of(snapshot, SOURCE_VOICE):
         return True
     facts = [snapshot.facts[f] for f in entry.fact_ids]
-    if any(f.said_by and speaker <= _words(snapshot, f.said_by) for f in facts):
+    if any(f.said_by and speaker <= words_of(snapshot, f.said_by) for f in facts):
         return True
     quoted = any(
-        f.said_by and speaker <= _words(snapshot, f.said_by) for f in snapshot.facts.values()
+        f.said_by and speaker <= words_of(snapshot, f.said_by) for f in snapshot.facts.values()
     )
     return quoted and all(f.said_by is None for f in facts)
 
@@ -170,20 +186,21 @@ def _about_any(snapshot: Snapshot, entry: Entry, named: frozenset[str]) -> bool:
     phrasings' claims name it; an entry that does not say what it is about is about every
     word it uses anywhere (phrasings, answer, quotes)."""
     if entry.about:
-        return bool(named & (_words(snapshot, entry.about) | _asked_by(snapshot.index, entry)))
+        return bool(named & (words_of(snapshot, entry.about) | _asked_by(snapshot.index, entry)))
     return any(any(e is entry for e in snapshot.index.entries_using(w)) for w in named)
 
 
 def _covers(snapshot: Snapshot, entry: Entry, part: frozenset[str], whole: frozenset[str]) -> bool:
     if not entry.about:
         return True  # the entry does not say what it is about: nothing to hold it to
-    subject = _words(snapshot, entry.about)
+    subject = words_of(snapshot, entry.about)
     if not whole & subject or part <= subject:
         return True  # another thing's part, or a part the subject itself is
     return part <= subject | _asked_by(snapshot.index, entry)
 
 
-def _words(snapshot: Snapshot, text: str) -> frozenset[str]:
+def words_of(snapshot: Snapshot, text: str) -> frozenset[str]:
+    """A text's analysed topic words (no question focus), cached per index."""
     return _analysed(snapshot.index, text)
 
 

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.engine import timeline
+from bot.engine.attribution import SOURCE_VOICE, words_of
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
 from bot.engine.text import STOPWORDS, STRICT_FOCUS, fold, is_small_talk
@@ -141,6 +142,11 @@ def read_with(
         # Russia; the last one's topic words would only pull back to the same answer.
         for token in [t for t in scale if not t.startswith("@")]:
             del scale[token]
+    # "in this story" frames the last question rather than naming its topic (every entry is
+    # about the story): such words are borrowed only when the question named nothing else.
+    voice = story_voice(snapshot)
+    if any(not t.startswith("@") and t not in voice for t in scale):
+        scale = {t: w for t, w in scale.items() if t not in voice}
     borrowed = list(scale)
     if not borrowed:
         return Reading(own, borrowed, [], [])
@@ -162,6 +168,11 @@ def read_with(
         topic.update(t for t in index.analyse(said) if not t.startswith("@"))
     fitting = [m for m in matches if _fits(snapshot, m, own, topic)]
     return Reading(own, borrowed, fitting, matches)
+
+
+def story_voice(snapshot: Snapshot) -> frozenset[str]:
+    """The analysed words that name the story itself ("article", "story", "author")."""
+    return words_of(snapshot, SOURCE_VOICE)
 
 
 def points_back(question: str) -> bool:
