@@ -18,6 +18,7 @@ import platform
 import pstats
 import random
 import resource
+import shutil
 import statistics
 import tempfile
 import time
@@ -43,6 +44,10 @@ EVAL_FILES = (
 CONVERSATION_FILES = (
     REPO.parent / "shared/eval/dev_conversations.yaml",
     *sorted((REPO / "tests/data").glob("*conversations*.yaml")),
+)
+LANGUAGE_FILES = (
+    REPO.parent / "shared/eval/dev_multilingual.yaml",
+    *sorted((REPO / "tests/data/lang").glob("*.yaml")),
 )
 TARGET_P99_BUNDLED_MS = 1.0
 TARGET_P99_100K_MS = 10.0
@@ -346,6 +351,45 @@ def measure_with_context(directory: Path, rounds: int) -> None:
     )
 
 
+def measure_languages(directory: Path, rng: random.Random, rounds: int) -> None:
+    """Latency per language on the bundled knowledge (its questions written in that language:
+    question files with 'lang', the translations' phrasings with slips, shuffled and cut), and
+    what the translations cost to load and keep."""
+    snapshot = load(directory)
+    cases = [case for path in LANGUAGE_FILES if path.is_file() for case in load_cases(path)]
+    for code, view in sorted(snapshot.translations.items()):
+        phrasings = [p for e in view.entries.values() for p in (e.question, *e.phrasings)]
+        questions = [case.question for case in cases if case.lang == code]
+        questions += variants(phrasings, 250, rng)
+        samples = latencies(lambda q: answer_question(snapshot, q), questions, rounds)
+        p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
+        print(
+            f"  {code} ({len(questions)} q x {rounds}): p50 {p50:7.3f} ms  p99 {p99:7.3f} ms  "
+            f"mean {statistics.fmean(samples):7.3f} ms{verdict(p99, TARGET_P99_BUNDLED_MS)}"
+        )
+    with tempfile.TemporaryDirectory(prefix="storybot-bench-") as tmp:
+        english_only = Path(tmp) / "knowledge"
+        shutil.copytree(directory, english_only, ignore=shutil.ignore_patterns("i18n"))
+        retained = {}
+        for label, path in (("English only", english_only), ("all languages", directory)):
+            del snapshot
+            gc.collect()
+            tracemalloc.start()
+            snapshot = load(path)
+            retained[label] = tracemalloc.get_traced_memory()[0] / 2**20
+            tracemalloc.stop()
+        started = time.perf_counter()
+        load(english_only)
+        english_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        load(directory)
+        all_seconds = time.perf_counter() - started
+    print(
+        f"  knowledge retained: English only {retained['English only']:.1f} MiB, all languages "
+        f"{retained['all languages']:.1f} MiB; load {english_seconds:.3f} s -> {all_seconds:.3f} s"
+    )
+
+
 def report(what: str, run: Callable[[], object]) -> None:
     profiler = cProfile.Profile()
     profiler.runcall(run)
@@ -388,6 +432,9 @@ def main() -> None:
         profile=args.profile,
     )
     measure_with_context(knowledge, rounds=20)
+    measure_languages(knowledge, rng, rounds=5)
+    maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  process maxrss with all languages loaded: {maxrss_mb:.1f} MiB")
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory(prefix="storybot-bench-") as tmp:
             phrasings = synthetic_knowledge(Path(tmp), size)

@@ -29,8 +29,10 @@ from bot.engine.evaluation import (
     load_conversations,
 )
 from bot.engine.followup import Turn, next_turn
+from bot.engine.languages import CODES, DEFAULT
 from bot.engine.loader import coverage_gaps, curation_notes, load, validate
 from bot.engine.model import Answer, KnowledgeError, Outcome, Snapshot, by_source
+from bot.engine.translations import coverage, write_stamps
 from bot.logs import redactor, setup_logging
 from bot.ops.health import check_heartbeat
 from bot.settings import Settings, SettingsError
@@ -47,8 +49,10 @@ def format_answer(answer: Answer, examples: Sequence[str] = ()) -> str:
     if answer.outcome is Outcome.ANSWERED:
         lines.append(i18n.answer_text(answer))  # the notes said in the answer's language
         citations = answer.all_citations
+        # A translated answer quotes the source in its own language, labelled as the original.
+        label = "Original: " if answer.language != DEFAULT else ""
         for group in by_source(citations):  # the quotes of each source, then the source once
-            lines.extend(f'  "{citations[i].quote}"' for i in group)
+            lines.extend(f'  {label}"{citations[i].quote}"' for i in group)
             source = citations[group[0]]
             where = f"{source.title}, {source.publisher}, {source.date}"
             lines.append(f"  Source: {where}" + (f" <{source.url}>" if source.url else ""))
@@ -117,7 +121,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
         questions = (line.strip() for line in sys.stdin)
     else:
         questions = args.question or (line.strip() for line in sys.stdin if line.strip())
-    examples = _examples(snapshot)
     context: Turn | None = None
     number = 0
     today = settings.reader_today()
@@ -125,7 +128,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if not question:
             context = None
             continue
-        answer = answer_question(snapshot, question, settings.bands, context=context, today=today)
+        answer = answer_question(
+            snapshot, question, settings.bands, context=context, today=today, language=args.lang
+        )
         if args.conversation:
             context = next_turn(answer)
         if args.json:
@@ -134,6 +139,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 line |= {"followup_of": answer.followup_of, "read_as": answer.read_as}
             print(json.dumps(line, ensure_ascii=False), flush=True)
         else:
+            # Questions to try, in the reader's language when the knowledge is translated.
+            examples = _examples(snapshot.in_language(answer.language) or snapshot)
             print(("\n" if number else "") + format_answer(answer, examples), flush=True)
         number += 1
     return 0
@@ -197,7 +204,38 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{len(gaps)} uncovered sentence(s), {len(uncited)} not cited by an entry, "
         f"{len(notes)} note(s); version {snapshot.version}"
     )
+    # Translations are checked apart: their problems never stop the English from loading.
+    for problem in snapshot.translation_problems:
+        print(problem)
+    for language in coverage(snapshot):
+        for note in language.notes:
+            print(f"note: {note}")
+        print(
+            f"{language.language}: {language.translated}/{len(snapshot.entries)} entries "
+            f"translated, {language.phrasings} phrasings, {len(language.notes)} note(s) "
+            f"({language.file})"
+        )
+    if snapshot.translation_problems:
+        print(
+            f"{len(snapshot.translation_problems)} problem(s) in the translations",
+            file=sys.stderr,
+        )
+        return 1
     return 1 if gaps and args.strict else 0
+
+
+def cmd_stamp(args: argparse.Namespace) -> int:
+    """Write translated_from into translation files: this translation is of today's English."""
+    settings = Settings.from_env(knowledge_dir=args.knowledge)
+    snapshot = load(settings.knowledge_dir)
+    codes = [args.language] if args.language else [c.language for c in coverage(snapshot)]
+    for code in codes:
+        only = None if args.entry is None else args.entry
+        if args.all:
+            only = [e.id for e in snapshot.entries.values()]
+        stamped = write_stamps(settings.knowledge_dir, snapshot.entries, code, only)
+        print(f"{code}: stamped {len(stamped)} entr{'y' if len(stamped) == 1 else 'ies'}")
+    return 0
 
 
 def format_sources(snapshot: Snapshot) -> str:
@@ -413,6 +451,12 @@ def build_parser() -> argparse.ArgumentParser:
     today(ask)
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument(
+        "--lang",
+        choices=CODES,
+        help="read and answer the questions in this language (default: the language each "
+        "question is written in)",
+    )
+    ask.add_argument(
         "--conversation",
         action="store_true",
         help="stdin is conversations: each line follows up the one before, a blank line "
@@ -471,6 +515,25 @@ def build_parser() -> argparse.ArgumentParser:
     sources.set_defaults(handler=cmd_sources)
 
     register_curation(commands)
+
+    translations = commands.add_parser(
+        "translations", help="curated translations of the FAQ (knowledge/i18n/)"
+    )
+    actions = translations.add_subparsers(dest="action", required=True, metavar="ACTION")
+    stamp = actions.add_parser(
+        "stamp",
+        help="mark translations as made from the current English (translated_from)",
+        description="Write each translated entry's translated_from: the stamp of the English "
+        "question and answer it was made from. By default only entries without one; "
+        "--entry after checking a stale translation; --all for every entry.",
+    )
+    add_knowledge_option(stamp)
+    stamp.add_argument(
+        "language", nargs="?", choices=[c for c in CODES if c != DEFAULT], help="default: all"
+    )
+    stamp.add_argument("--entry", action="append", metavar="ID", help="stamp this entry")
+    stamp.add_argument("--all", action="store_true", help="stamp every translated entry")
+    stamp.set_defaults(handler=cmd_stamp)
 
     def telegram(sub: argparse.ArgumentParser) -> None:
         add_knowledge_option(sub)

@@ -152,6 +152,9 @@ def _entry(
             add(line, f"{what}: phrasing {phrasing.strip()!r} appears twice")
         else:
             kept.append(phrasing.strip())
+    if "translated_from" in item and not isinstance(item["translated_from"], str):
+        # A stamp of digits only, unquoted, reads as a number (and loses leading zeros).
+        add(item.line_of("translated_from"), f"{what}: 'translated_from' must be quoted text")
     original = english[entry_id]
     return Entry(
         entry_id,
@@ -195,12 +198,7 @@ def with_translations(snapshot: Snapshot) -> Snapshot:
 def in_language(snapshot: Snapshot, translation: TranslationFile) -> Snapshot:
     """The knowledge as read and answered in the translation's language."""
     analyser = languages.get(translation.language)
-    # The story's words win over general ones: a lexicon group is left out when a story
-    # group already has one of its words.
-    story = [list(group) for group in translation.synonyms]
-    taken = {word for group in story for word in group}
-    general = [g for g in lexicon.groups(translation.language) if taken.isdisjoint(g)]
-    synonyms = analyser.synonyms([*story, *general])
+    synonyms = analyser.synonyms(merged_groups(translation.synonyms, translation.language))
     # Readers may use the source's names and numbers ("Hwasong-20", "1,960"): the quotes
     # back each entry as they do in English.
     evidence = {
@@ -220,6 +218,24 @@ def in_language(snapshot: Snapshot, translation: TranslationFile) -> Snapshot:
         translations=MappingProxyType({}),
         translation_problems=(),
     )
+
+
+def merged_groups(story: Iterable[Iterable[str]], code: str) -> list[list[str]]:
+    """The story's synonym groups with the language's general ones (`lexicon.groups`). The
+    story wins: a general group that shares a word with a story group adds its other words
+    to that group, under the story's canonical word."""
+    groups = [list(group) for group in story]
+    owner = {word.casefold(): group for group in groups for word in group}
+    for general in lexicon.groups(code):
+        words = [w for w in general if w.casefold() not in owner]
+        shared = next((owner[w.casefold()] for w in general if w.casefold() in owner), None)
+        if shared is not None:
+            shared.extend(words)
+        elif len(words) > 1:
+            groups.append(words)
+        for word in words:
+            owner[word.casefold()] = shared if shared is not None else groups[-1]
+    return groups
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +324,7 @@ def write_stamps(
             lines[number] = (
                 re.sub(
                     r"(translated_from:\s*)[^#\n]*?(\s*(?:#.*)?)$",
-                    lambda m, v=value: f"{m.group(1)}{v}{m.group(2)}",
+                    lambda m, v=value: f'{m.group(1)}"{v}"{m.group(2)}',
                     lines[number].rstrip("\n"),
                 )
                 + "\n"
@@ -316,7 +332,8 @@ def write_stamps(
         else:
             id_line = lines[item.line_of("id") - 1]
             indent = " " * id_line.index("id:")
-            inserts.append((item.line_of("id"), f"{indent}translated_from: {value}\n"))
+            # Quoted: a stamp of digits only would read as a number.
+            inserts.append((item.line_of("id"), f'{indent}translated_from: "{value}"\n'))
         stamped.append(entry_id)
     for after, text in sorted(inserts, reverse=True):
         lines.insert(after, text)

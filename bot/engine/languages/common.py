@@ -63,7 +63,13 @@ class PhraseTable:
         self.synonyms = synonyms  # held so its id is never reused while cached
         aliases = sorted((key[0] for key in synonyms.phrases), key=len, reverse=True)
         self._targets = {key[0]: target for key, target in synonyms.phrases.items()}
-        self._pattern = re.compile("|".join(map(re.escape, aliases))) if aliases else None
+        # An alias of one character is a word only standing alone (Korean 북 is not the
+        # 북 of 북경); longer ones are found inside compounds too.
+        patterns = [
+            re.escape(alias) if len(alias) > 1 else rf"(?<!\w){re.escape(alias)}(?!\w)"
+            for alias in aliases
+        ]
+        self._pattern = re.compile("|".join(patterns)) if patterns else None
 
     def apply(self, text: str) -> str:
         """Every alias in ``text`` written as its canonical word (longest alias first)."""
@@ -125,9 +131,18 @@ def parts(folded: str, asks: re.Pattern[str]) -> list[tuple[str, bool]]:
     return found
 
 
+_SENTENCE = re.compile(r"[^.?!;。？！；\n]+(?:[.?!;。？！；\n]+|$)")
+
+
 def clauses(folded: str, asks: re.Pattern[str]) -> list[str]:
-    """The parts that ask, when the message has more than one part; else none."""
-    found = parts(folded, asks)
+    """The sentences that ask, when the message has more than one; else none. Commas do not
+    cut: in these languages they mostly join the parts of one question."""
+    found = []
+    for match in _SENTENCE.finditer(folded):
+        piece = match.group(0)
+        text = piece.rstrip(".?!;。？！；\n").strip()
+        if text:
+            found.append((text, "?" in piece or "？" in piece or bool(asks.search(text))))
     if len(found) < 2:
         return []
     return [text for text, asking in found if asking]

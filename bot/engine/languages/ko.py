@@ -28,7 +28,7 @@ _FOCUS = Focus.of(
         (r"무게|얼마나 ?(?:무거|크|큰)\w*|크기", "@size"),
         (r"거리|얼마나 ?멀\w*", "@distance"),
         (r"언제|며칠|몇 ?월|몇 ?일|무슨 ?요일|어느 ?날|날짜|몇 ?시", "@when"),
-        (r"몇|얼마나 ?많\w*|얼마", "@count"),
+        (r"몇|얼마나 ?많\w*|얼마|어느 ?정도", "@count"),
         (r"이름|명칭|뭐라고 ?(?:불|부르)\w*", "@name"),
         (r"어디|어느 ?(?:나라|도시|곳)", "@where"),
         (r"누가|누구|누군", "@who"),
@@ -44,6 +44,7 @@ _ENDINGS = tuple(
         했습니까 했나요 했어요 했는지 했을까요 했다고 했다 했던 합니까 하나요 해요 한다 하는
         했을 할까요 할 한 인가요 입니까 입니다 이에요 예요 이었나요 였나요 이었어요 였어요 였다
         이다 인지 일까요 나요 까요 어요 아요 었나요 았나요 었어요 았어요 습니까 습니다 는지
+        어여 아여 나여 래요 대요 는데 인데 냐 니 죠 지요 던가요 더라 거든요 ㅂ니까 니까
         에서는 에게서 으로부터 으로는 에서도 까지는 이라고 라고 에서 에게 한테 으로 까지 부터
         처럼 보다 이나 이랑 랑 하고 에는 와는 과는 은 는 이 가 을 를 의 에 와 과 도 로 만 요
         """.split(),
@@ -59,7 +60,8 @@ STOPWORDS: frozenset[str] = frozenset(
     되 된 된다 되나요 됐나요 됐어요 그리고 그런데 근데 혹시 제발 알려 알려줘 알려주세요
     알려줄래 궁금 궁금해요 궁금합니다 기사 기사에서 뉴스 정말 진짜 나 저는 제가 너 당신
     그럼 그러면 요즘 지금 하나 또 또는 및 대해 대해서 관련 관해 말해 말해줘 말해주세요
-    설명해 설명해줘 주세요 해줘 안녕 봇 다 더 많이
+    설명해 설명해줘 주세요 해줘 안녕 봇 다 더 많이 뭡니까 뭔가요 뭐예요 뭐야 뭔데 뭐죠
+    누구누구 무엇무엇 어때 어때요 어떤가요
     """.split()
 )
 _WORD = re.compile(r"@\w+|[가-힣]+|[^\W가-힣]+")
@@ -89,7 +91,10 @@ def _grams(word: str) -> list[str]:
 
 def surface_words(text: str) -> list[str]:
     """The text's words with focus tokens, endings stripped, stopwords dropped."""
-    words = (_stripped(w) if _is_hangul(w) else w for w in _WORD.findall(_FOCUS.mark(fold(text))))
+    words = (
+        _stripped(w) if _is_hangul(w) and w not in STOPWORDS else w
+        for w in _WORD.findall(_FOCUS.mark(fold(text)))
+    )
     # An ending left alone once a focus phrase is cut out ("얼마" + "예요") is no word.
     return [w for w in words if w not in STOPWORDS and w not in _ENDING_SET]
 

@@ -22,10 +22,11 @@ CODE = "ru"
 _FOCUS = Focus.of(
     (
         (
-            r"\bсколько (?:времени|дней|часов|суток|минут)\b|\bкак долго\b|\bдлительност\w*",
+            r"\b(?:сколько|скока|скоко) (?:по )?(?:времени|дней|часов|суток|минут)\b"
+            r"|\bкак долго\b|\bдлительност\w*|\bза сколько\b",
             "@duration",
         ),
-        (r"\bсколько лет\b|\bвозраст\w*|\bкакого возраста\b", "@age"),
+        (r"\b(?:сколько|скока|скоко) лет\b|\bвозраст\w*|\bкакого возраста\b", "@age"),
         (
             r"\bсколько вес\w*|\bвес(?:ит|ил|ила|ят|а)?\b|\bкакого размера\b"
             r"|\bнасколько (?:больш|тяжел)\w*",
@@ -38,13 +39,13 @@ _FOCUS = Focus.of(
             r"|\bкакой (?:день|год)\b|\bкакая дата\b|\bдат[аеуы]\b|\bв какой день\b",
             "@when",
         ),
-        (r"\bсколько\b|\bкакое количество\b|\bчисло\b", "@count"),
+        (r"\bсколько\b|\bскока\b|\bскоко\b|\bкакое количество\b|\bчисло\b", "@count"),
         (r"\bкак (?:называ\w+|зовут|назван\w*|назвали)\b|\bназвани\w*|\bимя\b", "@name"),
         (r"\bгде\b|\bкуда\b|\bоткуда\b|\bв каком (?:городе|месте)\b|\bв какой стране\b", "@where"),
         (r"\bкто\b|\bкого\b|\bкому\b|\bкем\b|\bчей\b|\bчья\b|\bчьи\b|\bчье\b", "@who"),
         (
             r"\bпочему\b|\bзачем\b|\bдля чего\b|\bпо какой причине\b|\bс какой целью\b"
-            r"|\bпричин\w*",
+            r"|\bпричин\w*|\bнафига\b|\bнафиг\b|\bчего ради\b|\bс чего бы\b",
             "@why",
         ),
         (
@@ -63,12 +64,15 @@ STOPWORDS: frozenset[str] = frozenset(
     ей может могут они тут есть надо ней для мы тебя их чем сам чтоб без будто чего раз тоже
     себе под ж тогда этот того потому этого какой какая какое какие каким какую совсем ним
     здесь этом один почти мой тем чтобы нее сейчас при наконец хоть после над больше тот
-    через эти нас про всего них много разве свою этой перед иногда лучше чуть том нельзя
+    через эти нас про всего них нем нём ней нею ними нему него ею им ими ему вами тобой
+    много разве свою этой перед иногда лучше чуть том нельзя
     такой им более всегда конечно всю между это эта эту этих этим пожалуйста скажите
     подскажите расскажите скажи подскажи расскажи объясните объясни знаете знаешь интересно
     вообще просто вот именно ли статье статья статьи статью новости новость говорится
     сказано пишут пишется написано является являлся являются был было ли то бы де мол
-    хочу хотел хотела узнать знать вопрос кстати слушай слушайте привет бот
+    хочу хотел хотела узнать знать вопрос кстати слушай слушайте привет бот обычно теперь
+    вроде типа короче реально вообще-то собственно ведь разве неужели всё-таки правда
+    интересует интересно мол значит ладно окей
     """.split()
 )
 PREMISE_WORDS = frozenset(
@@ -89,7 +93,17 @@ def stem(word: str) -> str:
     """Snowball stem of one folded word; focus tokens and numbers pass unchanged."""
     if word.startswith("@") or word.isdigit():
         return word
-    return _stemmer.stemWord(word)
+    stemmed = _stemmer.stemWord(word)
+    # Snowball leaves verb forms apart (встреча/встречу, пересечется/пересечься): one more
+    # ending off, on both sides alike, when five letters or more remain.
+    for ending in _VERB_TAILS:
+        if stemmed.endswith(ending) and len(stemmed) - len(ending) >= MIN_STEM:
+            return stemmed[: -len(ending)]
+    return stemmed
+
+
+_VERB_TAILS = ("ет", "ит", "ут", "ют", "ат", "ят", "а", "я", "е", "и", "у", "ю", "о")
+MIN_STEM = 5
 
 
 PREMISE_STEMS: frozenset[str] = frozenset(stem(w) for w in PREMISE_WORDS)
@@ -112,9 +126,10 @@ def analyse_surface(
 ) -> list[str]:
     """Content stems of words split by `surface_words`: focus tokens, typos corrected,
     stopwords dropped, synonyms applied."""
-    words = _FOCUS.mark(" ".join(surface)).split()
+    # Slips first, so a misspelt question word still asks ("кагда" is "когда").
     if vocabulary is not None:
-        words = [vocabulary.correct(w) for w in words]
+        surface = [vocabulary.correct(w) for w in surface]
+    words = _FOCUS.mark(" ".join(surface)).split()
     stems = synonyms.apply([stem(w) for w in words if w not in STOPWORDS])
     return [s for s in stems if s not in _STOP_STEMS]
 
