@@ -287,3 +287,10 @@ def test_a_combined_answer_says_each_part_in_its_own_language(snapshot):
     assert third.endswith("\nВ новости об этом не говорится.")
     named = render.flood_notice(render.Asker(5, "Бо"), "ru").text
     assert named.startswith('<a href="tg://user?id=5">Бо</a>, вы задаёте вопросы быстрее')
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_a_follow_up_names_the_turn_it_was_read_with_in_the_answer_s_language(code: str):
+    answer = Answer("а когда?", Outcome.ABSTAINED, 0.0, about="Когда парад?", language=code)
+    label = i18n.translator(code).gettext("about: {question}").format(question="Когда парад?")
+    assert render.answer_reply(answer).text.startswith(f"<i>{label}</i>\n")
