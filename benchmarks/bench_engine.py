@@ -176,12 +176,18 @@ def typo(word: str, rng: random.Random) -> str:
     return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
 
 
-def variants(phrasings: Sequence[str], count: int, rng: random.Random) -> list[str]:
-    """Questions near the phrasings: verbatim, with a typo, shuffled, shortened, or unrelated."""
-    vocabulary = sorted({w for p in phrasings for w in p.split()})
+def variants(
+    phrasings: Sequence[str], count: int, rng: random.Random, *, unspaced: bool = False
+) -> list[str]:
+    """Questions near the phrasings: verbatim, with a typo, shuffled, shortened, or unrelated.
+    ``unspaced``: a language written without spaces (Chinese), whose words are taken as pairs
+    of characters and written together again."""
+    split = _pairs if unspaced else str.split
+    glue = "" if unspaced else " "
+    vocabulary = sorted({w for p in phrasings for w in split(p)})
     questions = []
     for _ in range(count):
-        words = rng.choice(phrasings).split()
+        words = split(rng.choice(phrasings))
         kind = rng.randrange(5)
         if kind == 1:
             words = [typo(w, rng) for w in words]
@@ -191,8 +197,13 @@ def variants(phrasings: Sequence[str], count: int, rng: random.Random) -> list[s
             words = words[: max(1, len(words) // 2)]
         elif kind == 4:
             words = rng.sample(vocabulary, 4)
-        questions.append(" ".join(words))
+        questions.append(glue.join(words))
     return questions
+
+
+def _pairs(text: str) -> list[str]:
+    text = "".join(text.split())
+    return [text[i : i + 2] for i in range(0, len(text), 2)]
 
 
 def bundled_questions(snapshot: Snapshot, rng: random.Random) -> list[str]:
@@ -360,7 +371,7 @@ def measure_languages(directory: Path, rng: random.Random, rounds: int) -> None:
     for code, view in sorted(snapshot.translations.items()):
         phrasings = [p for e in view.entries.values() for p in (e.question, *e.phrasings)]
         questions = [case.question for case in cases if case.lang == code]
-        questions += variants(phrasings, 250, rng)
+        questions += variants(phrasings, 250, rng, unspaced=code == "zh")
         samples = latencies(lambda q: answer_question(snapshot, q), questions, rounds)
         p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
         print(

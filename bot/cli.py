@@ -198,12 +198,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     notes = curation_notes(snapshot)
     for note in notes:
         print(f"note: {note}")
-    print(
-        f"ok: {len(snapshot.sources)} sources, {len(snapshot.facts)} facts, "
-        f"{len(snapshot.entries)} entries, {snapshot.phrasing_count} phrasings; "
-        f"{len(gaps)} uncovered sentence(s), {len(uncited)} not cited by an entry, "
-        f"{len(notes)} note(s); version {snapshot.version}"
-    )
     # Translations are checked apart: their problems never stop the English from loading.
     for problem in snapshot.translation_problems:
         print(problem)
@@ -215,6 +209,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"translated, {language.phrasings} phrasings, {len(language.notes)} note(s) "
             f"({language.file})"
         )
+    print(
+        f"ok: {len(snapshot.sources)} sources, {len(snapshot.facts)} facts, "
+        f"{len(snapshot.entries)} entries, {snapshot.phrasing_count} phrasings; "
+        f"{len(gaps)} uncovered sentence(s), {len(uncited)} not cited by an entry, "
+        f"{len(notes)} note(s); version {snapshot.version}"
+    )
     if snapshot.translation_problems:
         print(
             f"{len(snapshot.translation_problems)} problem(s) in the translations",

@@ -215,7 +215,7 @@ class MatchIndex:
         # "did he leave on Sunday?"), not a topic the story lacks.
         if token.isdigit() or token in self.language.PREMISE_STEMS:
             return PREMISE_WEIGHT
-        return self._unknown_weight
+        return self._unknown_weight * self.language.unknown_share(token)
 
     def search(self, question: str, limit: int = 5) -> list[Match]:
         """Entries ranked by confidence, best first; empty when nothing overlaps.

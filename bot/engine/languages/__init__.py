@@ -9,7 +9,7 @@ here and a translation file in ``knowledge/i18n/``.
 from __future__ import annotations
 
 import importlib
-import unicodedata
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Protocol, cast
@@ -68,6 +68,10 @@ class Analyser(Protocol):
         """The knowledge's surface words, for typo correction in this language."""
         ...
 
+    def unknown_share(self, token: str) -> float:
+        """The share of an unknown word's weight an unknown token carries (1 for a word)."""
+        ...
+
 
 @cache
 def get(code: str) -> Analyser:
@@ -78,36 +82,49 @@ def get(code: str) -> Analyser:
 
 
 # A writing system tells the language outright for the languages written in it alone.
-_SCRIPTS = (("CYRILLIC", "ru"), ("HANGUL", "ko"), ("CJK", "zh"), ("LATIN", "en"))
-# Japanese kana beside Han characters: not Chinese (and no Japanese analyser yet).
-_KANA = ("HIRAGANA", "KATAKANA")
+# Counted in words, so a name in Latin letters ("Hwasong-20 — что это?", "ICBM是什么") does not
+# outweigh the question around it: a run of letters is a word, a Han character one too. One
+# regex per script (a character at a time in Python costs 2 ms on a long message).
+_SCRIPTS = (
+    ("ru", re.compile(r"[\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f]+")),
+    ("ko", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff]+")),
+    ("zh", re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")),
+    ("en", re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]+")),
+)
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+
+
+DETECT_CHARS = 1000  # a long message's language shows in its first thousand characters
 
 
 def detect(text: str, hint: str | None = None) -> str:
     """The language ``text`` is written in, one of CODES.
 
-    The script decides (most letters win): Cyrillic is Russian, Hangul Korean, Han Chinese,
-    Latin English. ``hint`` (a Telegram account's language_code, "ru" or "pt-br") only breaks
-    ties, as when the text has no letters ("?", "26") or as many of two scripts: an English
-    question from a Russian account is English.
+    The script decides (most words win): Cyrillic is Russian, Hangul Korean, Han Chinese
+    (unless kana says it is Japanese), Latin English. ``hint`` (a Telegram account's
+    language_code, "ru" or "pt-br") only breaks ties, as when the text has no letters ("?",
+    "26") or as many of two scripts: an English question from a Russian account is English.
+    Words would tell apart languages sharing a script; English is the only Latin one here.
     """
-    counts = dict.fromkeys(CODES, 0)
-    for char in text:
-        if not char.isalpha():
-            continue
-        name = unicodedata.name(char, "")
-        if name.startswith(_KANA):
-            continue
-        for script, code in _SCRIPTS:
-            if name.startswith(script):
-                counts[code] += 1
-                break
+    if text.isascii():  # the common case: English, or digits and punctuation only
+        letters = any(c.isalpha() for c in text)
+        preferred = normalise(hint)
+        return DEFAULT if letters or preferred is None else preferred
+    sample = text[:DETECT_CHARS]
+    counts = {code: len(script.findall(sample)) for code, script in _SCRIPTS}
+    if _KANA.search(sample):
+        # Japanese (its Han characters are not Chinese), which has no analyser yet.
+        counts["zh"] = 0
     best = max(counts.values())
     leaders = [code for code, count in counts.items() if count == best]
     preferred = normalise(hint)
     if preferred in leaders:
         return preferred
-    return DEFAULT if best == 0 or DEFAULT in leaders else leaders[0]
+    if best == 0:
+        return DEFAULT
+    # A tie with Latin letters: names and acronyms are written in them inside any language.
+    others = [code for code in leaders if code != DEFAULT]
+    return others[0] if others else DEFAULT
 
 
 def normalise(code: str | None) -> str | None:

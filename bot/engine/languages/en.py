@@ -33,6 +33,7 @@ __all__ = [
     "question_clauses",
     "surface_words",
     "synonyms",
+    "unknown_share",
     "vocabulary",
 ]
 
@@ -49,3 +50,9 @@ def synonyms(groups: Iterable[Iterable[str]]) -> Synonyms:
 def vocabulary(counts: Mapping[str, int]) -> Vocabulary:
     """English typo correction: misspellings only, real English words kept."""
     return Vocabulary(counts)
+
+
+def unknown_share(token: str) -> float:
+    """An unknown word weighs fully: a word no entry knows is a topic the story may lack."""
+    del token
+    return 1.0

@@ -83,6 +83,15 @@ def _is_hangul(text: str) -> bool:
     return "가" <= text[0] <= "힣"
 
 
+def unknown_share(token: str) -> float:
+    """How much of an unknown word's weight an unknown token carries: a lone character is
+    half a word (an unknown two-character word weighs as one unknown word)."""
+    return UNKNOWN_CHARACTER if len(token) == 1 and _is_hangul(token) else 1.0
+
+
+UNKNOWN_CHARACTER = 0.5
+
+
 def _grams(word: str) -> list[str]:
     if not _is_hangul(word) or len(word) == 1:
         return [word]  # a focus token, a number, a Latin word or one syllable

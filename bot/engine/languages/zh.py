@@ -54,6 +54,15 @@ PREMISE_STEMS: frozenset[str] = frozenset(
 )
 
 
+def unknown_share(token: str) -> float:
+    """How much of an unknown word's weight an unknown token carries: a lone character is
+    half a word (an unknown two-character word weighs as one unknown word)."""
+    return UNKNOWN_CHARACTER if len(token) == 1 and _is_han(token) else 1.0
+
+
+UNKNOWN_CHARACTER = 0.5
+
+
 def _grams(run: str) -> list[str]:
     if not _is_han(run):
         return [run]  # a focus token, a number or a Latin word
