@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from botapi_emulator import parse_html
 
 from bot import i18n
 from bot.chat import render
@@ -115,6 +116,9 @@ def test_translations_keep_placeholders_and_markup(code: str):
         for string in strings:
             assert placeholders(string) == placeholders(ids[-1]), (code, message.id, string)
             assert _markup(string) == _markup(ids[0]), (code, message.id, string)
+            # Replies are HTML: a translation must be valid Telegram HTML once filled in.
+            filled = string.format(**dict.fromkeys(placeholders(string), "x"))
+            parse_html(filled)
 
 
 def _markup(text: str) -> list[str]:
