@@ -45,7 +45,9 @@ _ENDINGS = tuple(
         했을 할까요 할 한 인가요 입니까 입니다 이에요 예요 이었나요 였나요 이었어요 였어요 였다
         이다 인지 일까요 나요 까요 어요 아요 었나요 았나요 었어요 았어요 습니까 습니다 는지
         어여 아여 나여 래요 대요 는데 인데 냐 니 죠 지요 던가요 더라 거든요 ㅂ니까 니까
+        어 아 야 지 네 나 니야 이야 이냐 거야 거예요 건가요 거죠 건지 는거 ㄴ거
         에서는 에게서 으로부터 으로는 에서도 까지는 이라고 라고 에서 에게 한테 으로 까지 부터
+        에선 한테서 께서 께 이랑 에서의 으로의 에의
         처럼 보다 이나 이랑 랑 하고 에는 와는 과는 은 는 이 가 을 를 의 에 와 과 도 로 만 요
         """.split(),
         key=len,
@@ -61,7 +63,8 @@ STOPWORDS: frozenset[str] = frozenset(
     알려줄래 궁금 궁금해요 궁금합니다 기사 기사에서 뉴스 정말 진짜 나 저는 제가 너 당신
     그럼 그러면 요즘 지금 하나 또 또는 및 대해 대해서 관련 관해 말해 말해줘 말해주세요
     설명해 설명해줘 주세요 해줘 안녕 봇 다 더 많이 뭡니까 뭔가요 뭐예요 뭐야 뭔데 뭐죠
-    누구누구 무엇무엇 어때 어때요 어떤가요
+    누구누구 무엇무엇 어때 어때요 어떤가요 뭐냐 뭐지 뭔지 뭘까 뭐야 게 건 걸 거 것이
+    거야 거예요 건가요 거죠 맞아 맞아요 맞나요 맞죠 아니죠 아니에요 거임 뭐임 건데 건지 건가
     """.split()
 )
 _WORD = re.compile(r"@\w+|[가-힣]+|[^\W가-힣]+")
@@ -71,12 +74,23 @@ PREMISE_STEMS: frozenset[str] = frozenset(
 
 
 def _stripped(word: str) -> str:
-    """The word without the particle or ending glued to it (kept whole when that would
-    leave less than one syllable of a two-syllable word: 나이, 차이 stay)."""
+    """The word without the particle or ending glued to it. A one-syllable ending leaves at
+    least two syllables (나이, 차이 stay), or one that is a past-tense stem (탔어 -> 탔)."""
     for ending in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= (1 if len(ending) > 1 else 2):
+        rest = len(word) - len(ending)
+        if word.endswith(ending) and (
+            rest >= 2 or (rest == 1 and (len(ending) > 1 or _past(word[0])))
+        ):
             return word[: -len(ending)]
     return word
+
+
+def _past(syllable: str) -> bool:
+    """True for a syllable closed by ㅆ, the past tense (했, 갔, 탔, 왔, 됐)."""
+    return "가" <= syllable <= "힣" and (ord(syllable) - 0xAC00) % 28 == PAST_FINAL
+
+
+PAST_FINAL = 20  # ㅆ among a Hangul syllable's 28 final consonants
 
 
 def _is_hangul(text: str) -> bool:
