@@ -164,6 +164,19 @@ def test_the_story_itself_is_not_the_topic_a_follow_up_borrows(snapshot):
     assert entry(country) == "who-is-putin"
 
 
+def test_a_pronoun_for_the_same_subject_may_read_alone_when_that_is_clearly_better(snapshot):
+    # "he" is Kim in both readings; alone, the question is the story's why-Kim-goes.
+    _, why = talk(
+        snapshot, "Is this Kim's first major event with Xi and Putin?", "why is he going?"
+    )
+    assert entry(why) == "trip-purpose"
+    # "there" means nothing alone: the talk decides.
+    _, seen = talk(
+        snapshot, "What did Kim do before leaving for Beijing?", "what did he see there?"
+    )
+    assert entry(seen) == "carbon-fiber-icbm"
+
+
 def test_unknown_entry_in_context_is_harmless(snapshot):
     # A context stored before a reload may name an entry that no longer exists.
     answer = answer_question(snapshot, "when?", context=Turn("the parade", "no-such-entry"))

@@ -15,6 +15,7 @@ from bot.engine.followup import (
     did_you_mean,
     has_focus,
     is_followup_shaped,
+    means_the_same_alone,
     names_topic,
     points_back,
     read_with,
@@ -147,11 +148,18 @@ def _answer_followup(
         contextual = _abstain(question, reading.close, bands, max_suggestions)
     contextual = as_followup(contextual, snapshot, context)
     own = reading.own
-    if not names_topic(snapshot, own) or points_back(question):
+    same_alone = means_the_same_alone(snapshot, question, reading.borrowed)
+    if not same_alone and (not names_topic(snapshot, own) or points_back(question)):
         # "when?", "how many?": alone they ask nothing; "what did he see there?": alone,
         # "he" and "there" point at nothing.
         return contextual
     standalone = _answer_message(snapshot, question, bands, max_suggestions)
+    if same_alone:
+        # "why is he going?" after a turn about Kim: alone it asks the same; the talk decides
+        # unless the reading alone is clearly the better one.
+        clearly = standalone.confidence - contextual.confidence >= CLEARLY_BETTER
+        alone_wins = standalone.answered and (not contextual.answered or clearly)
+        return standalone if alone_wins else contextual
     if not standalone.answered:
         return contextual
     if contextual.answered and continues_last_question(question) and not has_focus(own):

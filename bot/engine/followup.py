@@ -190,6 +190,20 @@ def points_back(question: str) -> bool:
     return False
 
 
+def means_the_same_alone(snapshot: Snapshot, question: str, borrowed: list[str]) -> bool:
+    """True when every word pointing back stands, by the story's own synonyms, for something
+    the last turn was about too ("he" for Kim, when Kim was in it): read alone, the message
+    asks the same of the same subject ("why is he going?")."""
+    pointers = _REFERENCE.findall(question)
+    if not pointers:
+        return False
+    for pointer in pointers:
+        meant = {t for t in snapshot.index.analyse(pointer) if not t.startswith("@")}
+        if not meant or not meant.issubset(borrowed):
+            return False
+    return True
+
+
 def names_topic(snapshot: Snapshot, own: list[str]) -> bool:
     """True when analysed words name something the knowledge knows (not only ask "when?")."""
     return any(not t.startswith("@") and snapshot.index.knows(t) for t in own)
