@@ -168,10 +168,16 @@ def cmd_chat(args: argparse.Namespace) -> int:
             return 0
         if question:
             answer = answer_question(
-                snapshot, question, settings.bands, context=context, today=settings.reader_today()
+                snapshot,
+                question,
+                settings.bands,
+                context=context,
+                today=settings.reader_today(),
+                language=args.lang,
             )
             context = next_turn(answer)
-            print(format_answer(answer, _examples(snapshot)) + "\n")
+            examples = _examples(snapshot.in_language(answer.language) or snapshot)
+            print(format_answer(answer, examples) + "\n")
 
 
 def _save_history(readline: ModuleType, history: Path) -> None:
@@ -446,16 +452,19 @@ def build_parser() -> argparse.ArgumentParser:
             "the system clock)",
         )
 
+    def language_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--lang",
+            choices=CODES,
+            help="read and answer the questions in this language (default: the language each "
+            "question is written in)",
+        )
+
     ask = commands.add_parser("ask", help="answer questions (arguments or one per stdin line)")
     add_knowledge_option(ask)
     today(ask)
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
-    ask.add_argument(
-        "--lang",
-        choices=CODES,
-        help="read and answer the questions in this language (default: the language each "
-        "question is written in)",
-    )
+    language_option(ask)
     ask.add_argument(
         "--conversation",
         action="store_true",
@@ -468,6 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="interactive terminal session")
     add_knowledge_option(chat)
     today(chat)
+    language_option(chat)
     chat.set_defaults(handler=cmd_chat)
 
     check = commands.add_parser("check", help="validate the knowledge; exit 1 on problems")

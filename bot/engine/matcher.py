@@ -178,8 +178,14 @@ class MatchIndex:
         return [self._entries[number] for number in self._postings.get(token, ())]
 
     def analyse(self, question: str) -> list[str]:
-        """The question's content stems, deduplicated, in order."""
-        return list(dict.fromkeys(self.language.analyse(question, self.synonyms, self.vocabulary)))
+        """The question's content stems, deduplicated, in order; without the unknown tokens
+        its language says carry nothing (a Chinese character pair no entry uses)."""
+        tokens = self.language.analyse(question, self.synonyms, self.vocabulary)
+        return [
+            t
+            for t in dict.fromkeys(tokens)
+            if t in self._weights or self.language.unknown_share(t) > 0
+        ]
 
     def accounts_for(self, entry_id: str, token: str) -> bool:
         """True when the entry's phrasings, answer or evidence use ``token``."""

@@ -44,15 +44,18 @@ class Focus:
 def phrase_synonyms(groups: Iterable[Iterable[str]], normal: Callable[[str], str]) -> Synonyms:
     """Synonyms replaced in the text itself (languages written without spaces between words,
     or with particles glued on): each alias, as ``normal`` writes it, maps to its group's
-    first word."""
+    first word. Only the canonical words count as written (the vocabulary a question's
+    n-grams are checked against): an alias never stands in a text once it is replaced."""
     phrases: dict[tuple[str, ...], str] = {}
     written: set[str] = set()
     for group in groups:
         canonical, *aliases = (normal(word) for word in group)
+        if not canonical:
+            continue  # a canonical word the analysis drops (a particle) would erase its aliases
         for alias in (canonical, *aliases):
             if alias:
                 phrases[(alias,)] = canonical
-                written.add(alias)
+                written.add(canonical)
     return Synonyms(phrases, {}, frozenset(written))
 
 

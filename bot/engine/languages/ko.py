@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from bot.engine.languages.common import (
     Chat,
@@ -73,6 +74,7 @@ PREMISE_STEMS: frozenset[str] = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
 def _stripped(word: str) -> str:
     """The word without the particle or ending glued to it. A one-syllable ending leaves at
     least two syllables (나이, 차이 stay), or one that is a past-tense stem (탔어 -> 탔)."""
@@ -98,18 +100,22 @@ def _is_hangul(text: str) -> bool:
 
 
 def unknown_share(token: str) -> float:
-    """How much of an unknown word's weight an unknown token carries: a lone character is
-    half a word (an unknown two-character word weighs as one unknown word)."""
-    return UNKNOWN_CHARACTER if len(token) == 1 and _is_hangul(token) else 1.0
+    """How much of an unknown word's weight an unknown token carries: none for a pair of
+    syllables no entry uses (dropped, its syllables still count), half a word for a lone
+    syllable (an unknown two-syllable word weighs as one unknown word)."""
+    if not _is_hangul(token):
+        return 1.0
+    return {1: UNKNOWN_CHARACTER, 2: 0.0}.get(len(token), 1.0)
 
 
 UNKNOWN_CHARACTER = 0.5
 
 
-def _grams(word: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _grams(word: str) -> tuple[str, ...]:
     if not _is_hangul(word) or len(word) == 1:
-        return [word]  # a focus token, a number, a Latin word or one syllable
-    return [*word, *(word[i : i + 2] for i in range(len(word) - 1))]
+        return (word,)  # a focus token, a number, a Latin word or one syllable
+    return (*word, *(word[i : i + 2] for i in range(len(word) - 1)))
 
 
 def surface_words(text: str) -> list[str]:
@@ -127,15 +133,14 @@ def analyse_surface(
     synonyms: Synonyms = EMPTY_SYNONYMS,
     vocabulary: Vocabulary | None = None,
 ) -> list[str]:
-    """Content n-grams of words split by `surface_words`, synonyms replaced first; with the
-    knowledge's vocabulary (a question), bigrams it never uses are dropped."""
+    """Content n-grams of words split by `surface_words`, synonyms replaced first (a
+    question's bigrams no entry uses are dropped by the index: see `unknown_share`)."""
     words = surface
     if synonyms.phrases:
         words = phrase_table(synonyms).apply(" ".join(surface)).split()
     grams = [gram for word in words for gram in _grams(word)]
-    if vocabulary is None:
-        return grams
-    return [g for g in grams if len(g) != 2 or not _is_hangul(g) or g in vocabulary]
+    del vocabulary  # no typo correction: a slip is one character among the others
+    return grams
 
 
 def analyse(
@@ -195,9 +200,6 @@ def synonyms(groups: Iterable[Iterable[str]]) -> Synonyms:
 
 
 def vocabulary(counts: Mapping[str, int]) -> Vocabulary:
-    """The knowledge's n-grams (from its words): which of a question's bigrams it uses."""
-    grams: dict[str, int] = {}
-    for word, count in counts.items():
-        for gram in _grams(word):
-            grams[gram] = grams.get(gram, 0) + count
-    return Vocabulary(grams)
+    """The knowledge's words as written (no typo correction here: a slip is one syllable among
+    the others, which still match)."""
+    return Vocabulary(counts)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from bot.engine.languages.common import (
     Chat,
@@ -29,14 +30,15 @@ _FOCUS = Focus.of(
         (r"多重|多大|多高|多长|重量|尺寸", "@size"),
         (r"多远|距离", "@distance"),
         (
-            r"什么时候|啥时候|啥时|几时|多会儿|何时|哪天|哪一天|几号|几月几[日号]|哪年|哪一年"
+            r"什么时候|啥时候|啥时|几时|多会儿|何时|哪天|哪一天|几号|几点|几月几[日号]|哪年|哪一年"
             r"|什么时间|什么日子|日期|(?:星期|礼拜|周)几",
             "@when",
         ),
         (r"多少|几(?=[个位名架辆枚节次种国])", "@count"),
         (r"叫什么|叫啥|名字|名称", "@name"),
-        (r"哪里|哪儿|在哪|去哪|何处|什么地方|啥地方|哪个城市|哪个国家|哪座城市", "@where"),
-        (r"谁|哪位|哪些人|什么人|啥人", "@who"),
+        # "去哪" keeps its 去: going somewhere is part of what is asked
+        (r"哪里|哪儿|在哪|(?<=去)哪|何处|什么地方|啥地方|哪个城市|哪个国家|哪座城市", "@where"),
+        (r"谁|哪位|哪些人|什么人|啥人|是干什么的|是做什么的|什么身份", "@who"),
         (r"为什么|为何|为啥|图啥|图什么|什么原因|原因|目的|干什么|干嘛|干啥|做什么|干吗", "@why"),
         (r"怎么|咋|如何|怎样|什么方式|乘坐什么|坐什么|靠什么", "@how"),
     )
@@ -44,7 +46,7 @@ _FOCUS = Focus.of(
 # Particles and chat words: they carry no topic (single characters only where they are
 # almost never part of a content word).
 _STOP = re.compile(
-    r"请问|请|一下|你好|您好|知道|告诉我|告诉|文章里|报道里|新闻里|文章|报道|新闻|据说|"
+    r"请问|请|介绍一下|介绍|一下|你好|您好|知道|告诉我|告诉|文章里|报道里|新闻里|文章|报道|新闻|据说|"
     r"我们|你们|我|你|您|吗|呢|吧|啊|呀|嘛|么|的|了|是|哦|呗|有没有|是不是|还是|这个|那个|"
     r"这|那|一个|什么|啥|哪|都|也|就|还|又|被|把|会|要|能|可以|过|着|得"
 )
@@ -55,18 +57,22 @@ PREMISE_STEMS: frozenset[str] = frozenset(
 
 
 def unknown_share(token: str) -> float:
-    """How much of an unknown word's weight an unknown token carries: a lone character is
-    half a word (an unknown two-character word weighs as one unknown word)."""
-    return UNKNOWN_CHARACTER if len(token) == 1 and _is_han(token) else 1.0
+    """How much of an unknown word's weight an unknown token carries. A pair of characters no
+    entry uses spans two words (or holds a slip): none, it is dropped, its characters still
+    count; a lone character is half a word (an unknown two-character word weighs as one)."""
+    if not _is_han(token):
+        return 1.0
+    return {1: UNKNOWN_CHARACTER, 2: 0.0}.get(len(token), 1.0)
 
 
 UNKNOWN_CHARACTER = 0.5
 
 
-def _grams(run: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _grams(run: str) -> tuple[str, ...]:
     if not _is_han(run):
-        return [run]  # a focus token, a number or a Latin word
-    return [*run, *(run[i : i + 2] for i in range(len(run) - 1))]
+        return (run,)  # a focus token, a number or a Latin word
+    return (*run, *(run[i : i + 2] for i in range(len(run) - 1)))
 
 
 def surface_words(text: str) -> list[str]:
@@ -80,15 +86,14 @@ def analyse_surface(
     synonyms: Synonyms = EMPTY_SYNONYMS,
     vocabulary: Vocabulary | None = None,
 ) -> list[str]:
-    """Content n-grams of runs split by `surface_words`, synonyms replaced first; with the
-    knowledge's vocabulary (a question), bigrams it never uses are dropped."""
+    """Content n-grams of runs split by `surface_words`, synonyms replaced first (a
+    question's bigrams no entry uses are dropped by the index: see `unknown_share`)."""
     runs = surface
     if synonyms.phrases:
         runs = phrase_table(synonyms).apply(" ".join(surface)).split()
     grams = [gram for run in runs for gram in _grams(run)]
-    if vocabulary is None:
-        return grams
-    return [g for g in grams if len(g) != 2 or not _is_han(g) or g in vocabulary]
+    del vocabulary  # no typo correction: a slip is one character among the others
+    return grams
 
 
 def analyse(
@@ -146,9 +151,6 @@ def synonyms(groups: Iterable[Iterable[str]]) -> Synonyms:
 
 
 def vocabulary(counts: Mapping[str, int]) -> Vocabulary:
-    """The knowledge's n-grams (from its runs): which of a question's bigrams it uses."""
-    grams: dict[str, int] = {}
-    for run, count in counts.items():
-        for gram in _grams(run):
-            grams[gram] = grams.get(gram, 0) + count
-    return Vocabulary(grams)
+    """The knowledge's runs as written (no typo correction here: a slip is one character among
+    the others, which still match)."""
+    return Vocabulary(counts)
