@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from importlib import metadata
@@ -20,6 +21,7 @@ from bot import i18n
 from bot.curation.cli import add_knowledge_option, eval_from_log
 from bot.curation.cli import register as register_curation
 from bot.curation.drafting import uncited_sentences
+from bot.engine.advice import miss_advice
 from bot.engine.answering import answer_question
 from bot.engine.evaluation import (
     evaluate,
@@ -108,6 +110,14 @@ def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, Settings]:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer questions from the command line or stdin."""
     snapshot, settings = _snapshot(args)
+    if args.knowledge is None and not os.environ.get("STORYBOT_KNOWLEDGE"):
+        # Said, not silent: a curator who forgot --knowledge would read the wrong story's answers.
+        titles = "; ".join(s.title for s in snapshot.sources.values())
+        print(
+            f"storybot ask: no --knowledge (or STORYBOT_KNOWLEDGE): answering from the bundled "
+            f"story ({titles})",
+            file=sys.stderr,
+        )
     if args.conversation and args.question:
         raise SettingsError("--conversation reads the questions from stdin, not arguments")
     if not args.question and sys.stdin.isatty():  # piped stdin is read without a word
@@ -204,6 +214,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     notes = curation_notes(snapshot)
     for note in notes:
         print(f"note: {note}")
+    for entry_id, question in snapshot.todo:
+        print(
+            f"to do: entry {entry_id} ({question!r}): write its phrasings and answer, then "
+            "remove 'todo: true'"
+        )
     # Translations are checked apart: their problems never stop the English from loading.
     for problem in snapshot.translation_problems:
         print(problem)
@@ -217,7 +232,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     print(
         f"ok: {len(snapshot.sources)} sources, {len(snapshot.facts)} facts, "
-        f"{len(snapshot.entries)} entries, {snapshot.phrasing_count} phrasings; "
+        f"{len(snapshot.entries)} entries ({len(snapshot.todo)} to do), "
+        f"{snapshot.phrasing_count} phrasings; "
         f"{len(gaps)} uncovered sentence(s), {len(uncited)} not cited by an entry, "
         f"{len(notes)} note(s); version {snapshot.version}"
     )
@@ -286,6 +302,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise SettingsError("eval needs a question FILE (or --from-log)")
     snapshot, settings = _snapshot(args)
     today = settings.reader_today()
+    conversations = None
     if is_conversation_file(args.file):  # per kind: open, follow, switch, nearmiss
         conversations = load_conversations(args.file)
         report = evaluate_conversations(snapshot, conversations, settings.bands, today=today)
@@ -299,6 +316,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 f"MISS [{case.kind}] {case.question!r}: expected {case.expect}, got {got} "
                 f"({answer.confidence:.2f}){read}"
             )
+            if not conversations:
+                for line in miss_advice(snapshot, case, answer):
+                    print(textwrap.indent(line, "    "))
     failed = False
     targets = dict(args.target or ())
     for group in report.groups():

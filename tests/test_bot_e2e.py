@@ -179,6 +179,8 @@ async def test_help_thanks_sources_and_why_in_plain_words(
     botapi.private_message(USER, "help")
     helped = await next_reply(botapi, USER)
     assert "Ask me about the story" in helped["text"] and "clout" not in helped["text"]
+    # Its example is a question the knowledge answers (the first entry's, none asked yet).
+    assert "e.g. <i>When did Kim leave for China?</i>" in helped["text"]
     botapi.private_message(USER, "thank you!")
     assert "You're welcome" in (await next_reply(botapi, USER))["text"]
     botapi.private_message(USER, "give me the sources")

@@ -58,9 +58,18 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+# What `ask` says on stderr when it falls back to the bundled story (no --knowledge).
+BUNDLED_NOTICE = re.compile(r"^storybot ask: no --knowledge .*\n", re.MULTILINE)
+
+
+def quiet(err: str) -> str:
+    """stderr without the bundled-story notice: nothing else may be there."""
+    return BUNDLED_NOTICE.sub("", err, count=1)
+
+
 def ask_json(capsys: pytest.CaptureFixture[str], *argv: str) -> list[dict]:
     code, out, err = run(capsys, "ask", "--json", *argv)
-    assert (code, err) == (0, "")
+    assert (code, quiet(err)) == (0, "")
     return [json.loads(line) for line in out.splitlines()]
 
 
@@ -271,6 +280,19 @@ def marked_knowledge(tmp_path: Path) -> Path:
     return knowledge
 
 
+def test_ask_says_when_it_answers_from_the_bundled_story(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    _, _, err = run(capsys, "ask", "how fast is the train")
+    assert err.count("\n") == 1 and BUNDLED_NOTICE.match(err)
+    assert "Kim Jong Un Rides Train" in err
+    _, _, err = run(capsys, "ask", "--knowledge", str(BUNDLED), "how fast is the train")
+    assert err == ""  # a knowledge folder named: nothing to say
+    monkeypatch.setenv("STORYBOT_KNOWLEDGE", str(BUNDLED))
+    _, _, err = run(capsys, "ask", "how fast is the train")
+    assert err == ""
+
+
 def test_storybot_knowledge_environment_variable(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, marked_knowledge: Path
 ):
@@ -371,6 +393,8 @@ def test_ask_without_questions_on_a_terminal_says_what_to_type(tmp_path: Path):
         # Nothing typed yet: the prompt must come on its own.
         ready, _, _ = select.select([process.stderr], [], [], 60)
         assert ready, "storybot ask waits on the terminal without a word"
+        notice = process.stderr.readline().decode()
+        assert BUNDLED_NOTICE.match(notice), notice  # no --knowledge: it says whose story
         prompt = process.stderr.readline().decode()
         assert "one per line" in prompt and "Ctrl-D" in prompt
         os.write(controller, b"how fast is the train\n\x04")  # a question, then Ctrl-D
@@ -385,7 +409,7 @@ def test_ask_without_questions_on_a_terminal_says_what_to_type(tmp_path: Path):
 
 def test_ask_reading_a_pipe_prints_no_prompt(tmp_path: Path):
     done = storybot(tmp_path, "ask", "--json", input="how fast is the train\n")
-    assert (done.returncode, done.stderr) == (0, "")
+    assert (done.returncode, quiet(done.stderr)) == (0, "")
     assert json.loads(done.stdout)["answered"]
 
 
@@ -400,7 +424,7 @@ def test_ask_into_head_ends_quietly(tmp_path: Path):
     asking.stdout.close()  # head alone reads it now
     first, _ = head.communicate(timeout=120)
     assert asking.wait(timeout=120) == 0
-    assert asking.stderr.read() == b""
+    assert quiet(asking.stderr.read().decode()) == ""
     asking.stderr.close()
     assert first.decode().startswith("Kim's train runs at")
 
@@ -473,7 +497,7 @@ def test_json_outcome_and_every_answered_entry(tmp_path: Path):
         "departure",
     ]
     done = storybot(tmp_path, "ask", "--json", *questions)
-    assert (done.returncode, done.stderr) == (0, "")
+    assert (done.returncode, quiet(done.stderr)) == (0, "")
     replies = [json.loads(line) for line in done.stdout.splitlines()]
     for reply in replies:
         assert_contract(reply)
@@ -653,7 +677,7 @@ def test_readme_quick_start_shows_what_the_command_prints(tmp_path: Path):
     assert command, "the quick start asks a question"
     shown = quick_start.split("answers in the terminal", 1)[1].split("```\n", 2)[1]
     done = storybot(tmp_path, "ask", command.group(1))
-    assert (done.returncode, done.stderr) == (0, "")
+    assert (done.returncode, quiet(done.stderr)) == (0, "")
     assert done.stdout == shown
 
 

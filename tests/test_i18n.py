@@ -263,9 +263,10 @@ def test_a_quote_in_another_language_than_the_answer_is_labelled(snapshot, code:
 def test_start_help_and_sources_in_each_language(snapshot, code: str):
     examples = [Suggestion("train-speed", "How fast is Kim's train?")]
     start = render.start_reply(snapshot, examples, code)
-    helped = render.help_reply("StoryTestBot", code)
+    helped = render.help_reply("StoryTestBot", examples, code)
     listed = render.sources_reply(snapshot.sources.values(), code)
     assert "Global Leaders Insights" in start.text and "@StoryTestBot" in helped.text
+    assert "<i>How fast is Kim&#x27;s train?</i>" in helped.text  # the example, escaped
     assert i18n.local_date(STORY, code) in listed.text
     if code != "en":
         assert "Hi!" not in start.text and "Ask me" not in helped.text

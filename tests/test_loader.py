@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +12,7 @@ from types import MappingProxyType
 import pytest
 from helpers_knowledge import BUNDLED, SOURCE_FILE, copy_knowledge, edit, line_of, problem
 
-from bot.engine.loader import MAX_ANSWER_CHARS, coverage_gaps, load, validate
+from bot.engine.loader import MAX_ANSWER_CHARS, coverage_gaps, curation_notes, load, validate
 from bot.engine.model import KnowledgeError
 from bot.engine.yamlfile import MAX_DEPTH
 
@@ -183,7 +184,7 @@ def over_long_answer(k: Path) -> Expected:
 def bad_date(k: Path) -> Expected:
     edit(k, "sources.yaml", 'date: "2025-09-02"', 'date: "02/09/2025"')
     line = line_of(k, "sources.yaml", "date:")
-    return "sources.yaml", line, "date '02/09/2025' must be YYYY-MM-DD"
+    return "sources.yaml", line, "date '02/09/2025' is not a date as YYYY-MM-DD: use YYYY-MM-DD"
 
 
 def non_https_url(k: Path) -> Expected:
@@ -368,12 +369,40 @@ def test_problem_reported_with_file_and_line(knowledge: Path, case: Callable[[Pa
     assert all(str(p) in str(raised.value) for p in problems)
 
 
-@pytest.mark.parametrize("date", ["2025-9-2", "2025-13-01", "2025-09-32", "yesterday"])
+@pytest.mark.parametrize(
+    "date", ["2025-9-2", "2025-13-01", "2025-09-32", "yesterday", "2 September 2025"]
+)
 def test_bad_dates(knowledge: Path, date: str):
     edit(knowledge, "sources.yaml", 'date: "2025-09-02"', f'date: "{date}"')
     _, problems = validate(knowledge)
     line = line_of(knowledge, "sources.yaml", "date:")
-    problem(problems, "sources.yaml", line, f"date {date!r} must be YYYY-MM-DD")
+    # One problem that says how to write it: the facts and entries of the source are not
+    # reported again.
+    assert [(p.file, p.line) for p in problems] == [("sources.yaml", line)]
+    problem(problems, "sources.yaml", line, f"date {date!r} is not a date as YYYY-MM-DD: use")
+
+
+def test_a_bad_id_names_the_rule_and_its_references_wait(knowledge: Path):
+    edit(knowledge, "faq.yaml", "- id: train-speed\n", "- id: Train Speed\n")
+    _, problems = validate(knowledge)
+    assert len(problems) == 1, problems
+    problem(
+        problems,
+        "faq.yaml",
+        line_of(knowledge, "faq.yaml", "- id: Train Speed"),
+        "breaks the rule for ids: lowercase letters, digits, '-' and '_' only, starting with a "
+        "letter or digit (for example 'train-speed')",
+    )
+
+
+def test_a_schema_header_without_its_schema_is_explained(knowledge: Path):
+    shutil.rmtree(knowledge / "schema")
+    notes = curation_notes(load(knowledge))
+    assert any(
+        "sources.yaml, facts.yaml, faq.yaml, synonyms.yaml: the first line names the schema "
+        "'schema/knowledge.schema.json', which this folder does not have" in note
+        for note in notes
+    ), notes
 
 
 def test_bundled_knowledge_is_clean():
@@ -468,11 +497,11 @@ def test_missing_directory(tmp_path: Path):
 
 def test_an_item_repeated_within_one_list_is_reported_on_its_own_line(knowledge: Path):
     edit(knowledge, "faq.yaml", "      - how fast\n", "      - how fast\n      - how fast\n")
-    edit(knowledge, "synonyms.yaml", "aliases: [armoured,", "aliases: [armoured, armoured,")
+    edit(knowledge, "synonyms.yaml", "aliases: [locomotive,", "aliases: [locomotive, locomotive,")
     _, problems = validate(knowledge)
     problem(problems, "faq.yaml", line_of(knowledge, "faq.yaml", "- how fast", 2), "appears twice")
-    problem(problems, "synonyms.yaml", line_of(knowledge, "synonyms.yaml", "armoured, armoured"),
-            "appears twice")  # fmt: skip
+    line = line_of(knowledge, "synonyms.yaml", "locomotive, locomotive")
+    problem(problems, "synonyms.yaml", line, "appears twice")
 
 
 @pytest.mark.parametrize("name", ["sources.yaml", "facts.yaml"])

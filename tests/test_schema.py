@@ -45,3 +45,20 @@ def test_schema_rejects_broken_knowledge():
 
 def test_schema_answer_limit_matches_the_loader():
     assert SCHEMA["$defs"]["entry"]["properties"]["answer"]["maxLength"] == MAX_ANSWER_CHARS
+
+
+@pytest.mark.parametrize("story", ["voa-vintage-clothing", "nasa-mars-sample-return"])
+@pytest.mark.parametrize("name", KNOWLEDGE_FILES)
+def test_test_stories_follow_the_schema(story: str, name: str):
+    folder = BUNDLED.parent / "tests" / "data" / "stories" / story
+    data = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
+    assert [e.message for e in validator().iter_errors(data)] == []
+
+
+def test_to_do_entries_follow_the_schema_and_written_ones_need_an_answer():
+    todo = {"entries": [{"id": "story-summary", "todo": True, "question": "?", "facts": ["a"]}]}
+    assert list(validator().iter_errors(todo)) == []
+    written = {"entries": [{"id": "story-summary", "question": "?", "facts": ["a"]}]}
+    assert any(
+        "'phrasings' is a required property" in e.message for e in validator().iter_errors(written)
+    )

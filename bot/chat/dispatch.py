@@ -686,7 +686,7 @@ class Dispatcher:
 
     def _single(self, answer: Answer, job: Job) -> render.Reply:
         ref = self.source.record(answer, job.chat_type)
-        wants_examples = answer.outcome in (Outcome.ABSTAINED, Outcome.GREETING)
+        wants_examples = answer.outcome in (Outcome.ABSTAINED, Outcome.GREETING, Outcome.HELP)
         examples = self.source.examples(3, answer.language) if wants_examples else ()
         return render.answer_reply(
             answer, feedback_ref=ref, examples=examples, bot_username=self.bot.username or ""

@@ -258,7 +258,7 @@ def _remember(context: ContextTypes.DEFAULT_TYPE, question_id: int, reply_id: in
 def _logged_reply(svc: Services, answer: Answer, chat_type: str, bot_username: str) -> render.Reply:
     """Log the answer and render it with its 👍/👎 row (and examples when nothing is close)."""
     ref = svc.record(answer, chat_type)
-    wants_examples = answer.outcome in (Outcome.ABSTAINED, Outcome.GREETING)
+    wants_examples = answer.outcome in (Outcome.ABSTAINED, Outcome.GREETING, Outcome.HELP)
     examples = _examples(svc, 3, answer.language) if wants_examples else ()
     return render.answer_reply(
         answer, feedback_ref=ref, examples=examples, bot_username=bot_username
@@ -339,8 +339,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain how to ask in each kind of chat (and start the conversation afresh)."""
     await conversation.forget_reader(services(context).conversations, update.effective_message)
-    reply = render.help_reply(context.bot.username, reader_language(update))
-    await send(update, context, reply)
+    lang = reader_language(update)
+    example = _examples(services(context), 1, lang)
+    await send(update, context, render.help_reply(context.bot.username, example, lang))
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -226,11 +226,12 @@ def answer_reply(
 ) -> Reply:
     """The reply to one message in any band, or to a hello, thanks or a request for help or
     the sources, in the answer's language; ``examples`` (in that language too) are offered to
-    a hello and when nothing in the story comes close to the question."""
+    a hello and when nothing in the story comes close to the question (help shows the first as
+    its example)."""
     lang = answer.language
     _ = i18n.translator(lang).gettext
     if answer.outcome is Outcome.HELP:
-        return help_reply(bot_username, lang)
+        return help_reply(bot_username, examples, lang)
     if answer.outcome is Outcome.SOURCES:
         return sources_reply(answer.sources, lang)
     if answer.outcome is Outcome.THANKS:
@@ -403,19 +404,26 @@ def start_reply(
     return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_NEW, lang)))
 
 
-def help_reply(bot_username: str, lang: str = i18n.DEFAULT) -> Reply:
-    """How to ask, in each kind of chat."""
+def help_reply(
+    bot_username: str, examples: Sequence[Suggestion] = (), lang: str = i18n.DEFAULT
+) -> Reply:
+    """How to ask, in each kind of chat; the example (in ``lang``) is a question the knowledge
+    answers."""
     _ = i18n.translator(lang).gettext
-    return Reply(
-        _(
-            "Ask me about the story in your own words, e.g. <i>How fast is Kim's train?</i>\n\n"
-            "• In this chat: just write your question.\n"
-            "• In groups: <code>/ask your question</code>, mention @{name}, or reply to me.\n"
-            "• Anywhere: type <code>@{name} your question</code> and pick an answer.\n\n"
-            "Every answer quotes its source. When the story doesn't say, I tell you so.\n"
-            "/sources lists what I know."
-        ).format(name=e(bot_username))
-    )
+    if examples:
+        first = _("Ask me about the story in your own words, e.g. <i>{example}</i>").format(
+            example=e(examples[0].question)
+        )
+    else:
+        first = _("Ask me about the story in your own words.")
+    how = _(
+        "• In this chat: just write your question.\n"
+        "• In groups: <code>/ask your question</code>, mention @{name}, or reply to me.\n"
+        "• Anywhere: type <code>@{name} your question</code> and pick an answer.\n\n"
+        "Every answer quotes its source. When the story doesn't say, I tell you so.\n"
+        "/sources lists what I know."
+    ).format(name=e(bot_username))
+    return Reply(f"{first}\n\n{how}")
 
 
 def sources_reply(sources: Iterable[Source], lang: str = i18n.DEFAULT) -> Reply:

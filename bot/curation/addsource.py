@@ -75,7 +75,7 @@ def source_id_for(publisher: str, date: str, title: str) -> str:
     return f"{initials}-{date}-{slug(title, words=3, limit=48 - len(initials) - 12)}"
 
 
-def _check_fields(title: str, publisher: str, date: str, url: str | None) -> None:
+def check_fields(title: str, publisher: str, date: str, url: str | None) -> None:
     for name, value in (("title", title), ("publisher", publisher)):
         if not value.strip():
             raise SourceError(f"--{name} is empty")
@@ -93,7 +93,7 @@ def _check_fields(title: str, publisher: str, date: str, url: str | None) -> Non
         raise SourceError(f"--url {url!r} must be an https:// link")
 
 
-def _source_item(
+def source_item(
     source_id: str, title: str, publisher: str, date: str, url: str | None, file: str
 ) -> str:
     return "\n".join(
@@ -109,7 +109,7 @@ def _source_item(
     )
 
 
-def _fact_item(fact: DraftFact, source_id: str) -> str:
+def fact_item(fact: DraftFact, source_id: str) -> str:
     return "\n".join(
         [
             f"- id: {fact.id}",
@@ -131,7 +131,7 @@ def add_source(
     source_id: str | None = None,
 ) -> AddedSource:
     """Store the article under sources/, list it in sources.yaml and draft its facts."""
-    _check_fields(title, publisher, date, url)
+    check_fields(title, publisher, date, url)
     text = read_article(article)
     directory = Path(directory)
     snapshot, problems = validate(directory)
@@ -165,13 +165,13 @@ def add_source(
                 old[SOURCES_FILE],
                 SOURCES_FILE,
                 "sources",
-                [_source_item(source_id, title, publisher, date, url, file)],
+                [source_item(source_id, title, publisher, date, url, file)],
             ),
             FACTS_FILE: append_items(
                 old[FACTS_FILE],
                 FACTS_FILE,
                 "facts",
-                [_fact_item(fact, source_id) for fact in drafts],
+                [fact_item(fact, source_id) for fact in drafts],
                 comment=f"--- {source_id}: drafted by storybot add-source, one per sentence; "
                 "rewrite each statement, keep the quotes that matter ---",
             ),

@@ -22,6 +22,7 @@ from bot.curation.report import (
     format_unanswered,
     render_chart,
 )
+from bot.curation.scaffold import new_story
 from bot.curation.store import LoggedQuestion, MissingLogError, QuestionLog
 from bot.curation.teach import UNDO, TeachStore, export_overlay
 from bot.curation.yamledit import EditError
@@ -103,6 +104,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_knowledge_option(add)
     add.set_defaults(handler=cmd_add_source)
+
+    new = subparsers.add_parser(
+        "new",
+        help="start a knowledge folder for a new story: its source, one drafted fact per "
+        "sentence, and FAQ entries to write",
+    )
+    new.add_argument("directory", type=Path, metavar="DIR", help="the folder to create")
+    new.add_argument("--source", required=True, type=Path, metavar="FILE", help="the article")
+    new.add_argument("--title", required=True, help="the article's headline")
+    new.add_argument("--publisher", required=True, help="who published it")
+    new.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="publication date")
+    new.add_argument("--url", metavar="URL", help="https:// link shown with citations")
+    new.set_defaults(handler=cmd_new)
 
     knowledge = subparsers.add_parser(
         "knowledge", help="knowledge taught from Telegram: list it, or export it into the YAML"
@@ -230,6 +244,32 @@ def cmd_add_source(args: argparse.Namespace) -> int:
     _print(f"{len(added.uncited)} sentence(s) no FAQ entry cites yet:")
     for sentence in added.uncited:
         _print(f"  {sentence}")
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Scaffold a knowledge folder and say what to do next."""
+    try:
+        story = new_story(
+            args.directory,
+            args.source,
+            title=args.title,
+            publisher=args.publisher,
+            date=args.date,
+            url=args.url,
+        )
+    except SourceError as exc:
+        print(f"storybot new: {exc}", file=sys.stderr)
+        return 2
+    where = story.directory
+    _print(
+        f"created {where}: source {story.source_id}, {len(story.facts)} drafted fact(s), "
+        f"{len(story.todo)} entries to write ({', '.join(story.todo)})\n"
+        f"next: rewrite the statements in {where / 'facts.yaml'}, write the entries in "
+        f'{where / "faq.yaml"} (knowledge/README.md: "A new story in under an hour"), then\n'
+        f"  storybot check --knowledge {where}\n"
+        f'  storybot ask --knowledge {where} "..."'
+    )
     return 0
 
 

@@ -15,22 +15,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.engine.model import Snapshot
+from bot.engine.sentences import split_sentences
 from bot.engine.text import STOPWORDS
 
 MAX_QUOTE_CHARS = 1000  # the loader's limit for a fact's text fields
 MAX_ID_CHARS = 48  # the loader's limit for ids
 ID_WORDS = 5  # content words that name a drafted fact
-MIN_SENTENCE_CHARS = 4  # shorter pieces ("-", "1.") are layout, not statements
 
-# Abbreviations a full stop does not end a sentence after ("Mr. Kim", "U.S. officials").
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st gen col lt sgt capt gov sen rep pres jr sr vs etc inc ltd co corp no"
-    " jan feb mar apr jun jul aug sep sept oct nov dec approx est fig".split()
-)
-# A sentence ends at . ! or ? (and any closing quote or bracket), before space and a capital,
-# a digit or an opening quote.
-_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
-_BULLET = re.compile(r"^[\s\-–—•*·]+")
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -41,30 +32,6 @@ class DraftFact:
     id: str
     statement: str
     quote: str
-
-
-def split_sentences(text: str) -> list[str]:
-    """The sentences of ``text`` in order, each exactly as it stands in the text.
-
-    Lines are never joined (a headline, a byline and list items are their own sentences);
-    within a line, a sentence ends at ., ! or ? before a capital letter, except after a
-    known abbreviation or a single initial ("J. Smith").
-    """
-    sentences = []
-    for raw_line in text.splitlines():
-        line = _BULLET.sub("", raw_line).rstrip()
-        start = 0
-        for end in _END.finditer(line):
-            before = line[start : end.start()].split()
-            last = before[-1].casefold().rstrip(".") if before else ""
-            if end.group().startswith(".") and (
-                last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or "." in last
-            ):
-                continue  # "Mr.", "J.", "U.S."
-            sentences.append(line[start : end.end()].strip())
-            start = end.end()
-        sentences.append(line[start:].strip())
-    return [s for s in sentences if len(s) >= MIN_SENTENCE_CHARS]
 
 
 def _ascii_words(text: str) -> list[str]:

@@ -28,6 +28,7 @@ from functools import lru_cache
 
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Snapshot
+from bot.engine.sentences import split_sentences
 from bot.engine.text import stem
 
 _SPEECH_VERBS = (
@@ -177,8 +178,26 @@ def _speaks_for(snapshot: Snapshot, entry: Entry, speaker: frozenset[str] | None
         return True
     quoted = any(
         f.said_by and speaker <= words_of(snapshot, f.said_by) for f in snapshot.facts.values()
-    )
+    ) or speaker <= _voiced(snapshot.index, tuple(s.text for s in snapshot.sources.values()))
     return quoted and all(f.said_by is None for f in facts)
+
+
+# A sentence of a source that gives someone's words: "...," said Nelson; Fox told reporters.
+_SPEECH = re.compile(r"\b(?:said|says|told|added|stated|announced|according to)\b", re.I)
+
+
+@lru_cache(maxsize=8)
+def _voiced(index: MatchIndex, texts: tuple[str, ...]) -> frozenset[str]:
+    """The words of the source sentences that give someone's words: a speaker named there is
+    quoted by the story, even where its facts do not say ``said_by``."""
+    return frozenset().union(
+        *(
+            _analysed(index, sentence)
+            for text in texts
+            for sentence in split_sentences(text)
+            if _SPEECH.search(sentence)
+        )
+    )
 
 
 def _about_any(snapshot: Snapshot, entry: Entry, named: frozenset[str]) -> bool:

@@ -13,6 +13,7 @@ from bot.engine.answering import Bands, answer_question
 from bot.engine.followup import Turn, next_turn
 from bot.engine.languages import CODES
 from bot.engine.model import Answer, Snapshot
+from bot.engine.text import fold_accents
 from bot.engine.yamlfile import YamlList, read_yaml
 
 # Groups of kinds the targets may name besides the kinds themselves.
@@ -44,8 +45,10 @@ class Case:
             return not answer.answered
         if not answer.answered:
             return False
-        said = _fold(" ".join([answer.text or "", *(c.quote for c in answer.all_citations)]))
-        return all(any(_fold(option) in said for option in group) for group in self.all)
+        said = fold_expected(
+            " ".join([answer.text or "", *(c.quote for c in answer.all_citations)])
+        )
+        return all(any(fold_expected(option) in said for option in group) for group in self.all)
 
 
 @dataclass
@@ -90,8 +93,10 @@ def _in_group(case: Case, group: str) -> bool:
     return case.kind == group
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
+def fold_expected(text: str) -> str:
+    """Text as an expected answer is compared: case, accents ("Maori" finds "Māori") and
+    spacing aside."""
+    return " ".join(fold_accents(text.casefold()).split())
 
 
 class QuestionFileError(ValueError):

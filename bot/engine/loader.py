@@ -7,6 +7,7 @@ import gc
 import hashlib
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,16 +16,19 @@ from typing import Any
 
 from rapidfuzz import process
 
-from bot.engine import timeline
+from bot.engine import lexicon, timeline
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source
 from bot.engine.overlay import DECLINED_PREFIX, EMPTY_OVERLAY, Overlay, declined_id
+from bot.engine.sentences import split_sentences
 from bot.engine.text import (
     STOPWORDS,
     Synonyms,
     analyse,
     analyse_surface,
     canonical_token,
+    fold_accents,
+    lasting_words,
     stem,
     surface_words,
     words,
@@ -100,8 +104,8 @@ class _Checker:
         uncertain (the file is unreadable, or an id appears twice, so the duplicate's intended
         id is missing): its references would only repeat a cause already reported."""
         ids = [item["id"] for item in items if isinstance(item.get("id"), str)]
-        if self.unreadable or len(set(ids)) < len(ids):
-            return None
+        if self.unreadable or len(set(ids)) < len(ids) or not all(map(_ID.match, ids)):
+            return None  # a misspelt id may be the one a reference means
         return set(ids)
 
     def fields(
@@ -176,7 +180,14 @@ class _Checker:
             return None
         line = item.line_of("id")
         if not _ID.match(value):
-            self.add(line, f"{what}: id {value!r} must be lowercase letters, digits, '-' or '_'")
+            suggestion = re.sub(r"[^a-z0-9_-]+", "-", value.lower()).strip("-_")[:48]
+            better = f" (for example {suggestion!r})" if _ID.match(suggestion) else ""
+            self.add(
+                line,
+                f"{what}: id {value!r} breaks the rule for ids: lowercase letters, digits, '-' "
+                f"and '_' only, starting with a letter or digit{better}; references to "
+                f"{self.file} ids are checked once its ids are valid",
+            )
             return None
         if value in seen:
             self.add(
@@ -197,6 +208,20 @@ def _is_date(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _source_date(check: _Checker, item: YamlMap, what: str) -> str | None:
+    """The source's date as text in ISO form; any other way of writing it is one problem that
+    says how to write it (the source's facts and entries are not reported again)."""
+    date = check.text(item, "date", what, limit=100)
+    if date and not _is_date(date):
+        check.add(
+            item.line_of("date"),
+            f"{what}: date {date!r} is not a date as YYYY-MM-DD: use YYYY-MM-DD, quoted, for "
+            'example "2025-09-02"',
+        )
+        return None
+    return date
 
 
 def _kind(value: Any) -> str:
@@ -233,10 +258,50 @@ class _QuoteFinder:
         end = self._positions[start + len(needle) - 1] + 1
         return self._text[self._positions[start] : end]
 
+    def difference(self, quote: str) -> str:
+        """Where a quote that is not in the source parts from it, as a curator fixes it: the
+        source's word beside the quote's ("the source has 'Māori' where the quote has
+        'Maori'"), after the longest run of the quote's words the source has."""
+        asked = quote.translate(_QUOTE_MARKS).split()
+        source = self._folded.split(" ")
+        keys = [_word_key(w) for w in source]
+        wanted = [_word_key(w) for w in asked]
+        best_start, best_run = 0, 0
+        for start, key in enumerate(keys):
+            if key != wanted[0]:
+                continue
+            run = 0
+            while run < min(len(wanted), len(keys) - start) and keys[start + run] == wanted[run]:
+                run += 1
+            if run > best_run:
+                best_start, best_run = start, run
+        if not best_run:
+            return "no word of the source starts it"
+        # Words equal but for accents or case: name the first one written differently.
+        for offset in range(best_run):
+            if source[best_start + offset] != asked[offset]:
+                return (
+                    f"the source has {source[best_start + offset]!r} where the quote has "
+                    f"{asked[offset]!r}"
+                )
+        if best_run == len(wanted):
+            return "it differs from the source in punctuation"
+        found = source[best_start + best_run] if best_start + best_run < len(source) else None
+        after = " ".join(asked[max(0, best_run - 3) : best_run])
+        return (
+            f"after {after!r} the source has {found!r} where the quote has {asked[best_run]!r}"
+            if found
+            else f"the source ends after {after!r}"
+        )
+
     def sentences(self) -> list[str]:
         """The source's sentences and lines, for the coverage report."""
-        pieces = re.split(r"(?<=[.!?])\s+|\n+", self._text)
-        return [p.strip(" -–—•\t") for p in pieces if len(p.strip(" -–—•\t")) > 3]
+        return split_sentences(self._text)
+
+
+def _word_key(word: str) -> str:
+    """A word as compared when telling where a quote parts from its source."""
+    return fold_accents(word.casefold()).strip(".,;:!?\"'()")
 
 
 def _load_sources(directory: Path, check: _Checker) -> tuple[dict[str, Source], set[str] | None]:
@@ -254,10 +319,7 @@ def _load_sources(directory: Path, check: _Checker) -> tuple[dict[str, Source], 
         source_id = check.ident(item, what, seen)
         title, publisher = check.text(item, "title", what), check.text(item, "publisher", what)
         language = check.text(item, "language", what, limit=16)
-        date, file = check.text(item, "date", what, limit=10), check.text(item, "file", what)
-        if date and not _is_date(date):
-            check.add(item.line_of("date"), f"{what}: date {date!r} must be YYYY-MM-DD")
-            date = None
+        date, file = _source_date(check, item, what), check.text(item, "file", what)
         url = item.get("url")
         if url is not None and (not isinstance(url, str) or not url.startswith("https://")):
             check.add(item.line_of("url"), f"{what}: url must be an https:// link or null")
@@ -313,7 +375,7 @@ def _load_facts(
             check.add(
                 item.line_of("quote"),
                 f"{what}: quote not found word for word in source {source_id!r}: "
-                f"{_shorten(quote)!r}",
+                f"{_shorten(quote)!r} ({finders[source_id].difference(quote)})",
             )
             continue
         updates = check.text(item, "updates", what, limit=48) if "updates" in item else None
@@ -422,9 +484,10 @@ def _load_entries(
     fact_ids: set[str] | None,
     surfaces: dict[str, list[str]],
     lines: dict[str, int],
+    todo: list[tuple[str, str]],
 ) -> dict[str, Entry]:
     """The valid entries; ``surfaces`` receives each phrasing's words (the index reuses them),
-    ``lines`` its line."""
+    ``lines`` its line, ``todo`` the entries still to write (id, question)."""
     data = check.read(directory / FAQ_FILE)
     items = check.items(data, "entries")
     all_ids = check.declared(items)
@@ -433,6 +496,9 @@ def _load_entries(
     phrasing_owner: dict[str, tuple[str, int]] = {}
     for item in items:
         what = f"entry {item.get('id', '?')!s}"
+        if "todo" in item:
+            _todo_entry(check, item, what, seen, fact_ids, todo)
+            continue
         required = ("id", "question", "phrasings", "answer", "facts")
         optional = ("related", "gives_reason", "answer_after", "about")
         if not check.fields(item, what, required, optional):
@@ -461,19 +527,20 @@ def _load_entries(
         if entry_id and entry_id in related:
             check.add(item.line_of("related"), f"{what}: an entry cannot be related to itself")
         asked = [(question, item.line_of("question"))] if question else []
+        name = entry_id or str(item.get("id", "?"))  # as written, while the id is invalid
         for phrasing, line in [*asked, *phrasing_lines]:
             written = surfaces[phrasing] = surface_words(phrasing)
             lines.setdefault(phrasing, line)
             key = " ".join(written)
             owner = phrasing_owner.get(key)
-            if owner and owner[0] != entry_id:
+            if owner and owner[0] != name:
                 check.add(
                     line,
                     f"{what}: phrasing {phrasing!r} is also in entry {owner[0]!r} "
                     f"(line {owner[1]})",
                 )
             elif owner is None:
-                phrasing_owner[key] = (entry_id or "?", line)
+                phrasing_owner[key] = (name, line)
         answer_after = about = None
         if "answer_after" in item:
             answer_after = check.text(item, "answer_after", what, limit=MAX_ANSWER_CHARS)
@@ -497,6 +564,32 @@ def _load_entries(
     return entries
 
 
+def _todo_entry(
+    check: _Checker,
+    item: YamlMap,
+    what: str,
+    seen: dict[str, int],
+    fact_ids: set[str] | None,
+    todo: list[tuple[str, str]],
+) -> None:
+    """An entry still to write (``todo: true``, as `storybot new` drafts them): its id,
+    question and facts are checked; it answers nobody until the curator writes it and removes
+    the mark."""
+    optional = ("phrasings", "answer", "related", "gives_reason", "answer_after", "about")
+    if not check.fields(item, what, ("id", "question", "facts", "todo"), optional):
+        return
+    if item["todo"] is not True:
+        check.add(item.line_of("todo"), f"{what}: 'todo' must be true, or left out once written")
+        return
+    entry_id = check.ident(item, what, seen)
+    question = check.text(item, "question", what, limit=MAX_QUESTION_CHARS)
+    for ref in check.text_list(item, "facts", what, limit=48):
+        if fact_ids is not None and ref not in fact_ids:
+            check.add(item.line_of("facts"), f"{what}: unknown fact {ref!r} in 'facts'")
+    if entry_id and question:
+        todo.append((entry_id, question))
+
+
 def _check_days(check: _Checker, item: YamlMap, what: str, cited: list[Fact]) -> None:
     """Each weekday an answer names agrees with its date and comes with the date of the
     cited fact it stands for; an after-the-event answer needs a dated fact."""
@@ -516,8 +609,11 @@ def _check_days(check: _Checker, item: YamlMap, what: str, cited: list[Fact]) ->
 FILLER_ADVERBS = frozenset(w for w in STOPWORDS if len(w) > 4 and w.endswith("ly"))
 
 
-def _load_synonyms(directory: Path, check: _Checker) -> tuple[Synonyms, list[tuple[str, int]]]:
-    """The synonym groups, and the guards among them: (canonical word, line)."""
+def _load_synonyms(
+    directory: Path, check: _Checker, language: str, lasting: frozenset[str]
+) -> tuple[Synonyms, list[tuple[str, int]]]:
+    """The story's synonym groups over the general ones of its language, and the guards among
+    the story's: (canonical word, line)."""
     # Required like the others: without it every guard would silently stop guarding.
     data = check.read(directory / SYNONYMS_FILE)
     groups: list[tuple[str, list[str]]] = []
@@ -558,7 +654,33 @@ def _load_synonyms(directory: Path, check: _Checker) -> tuple[Synonyms, list[tup
             else:
                 owner[key] = (canonical, line)
         groups.append((canonical, [alias for alias, _ in alias_lines]))
-    return Synonyms.build(groups), guards
+    claimed = dict(owner)
+    for canonical, _ in groups:
+        claimed.setdefault(tuple(stem(w) for w in words(canonical)), (canonical, 0))
+    merged = [*_general_groups(language, claimed), *groups]
+    return Synonyms.build(merged, lasting, (canonical for canonical, _ in guards)), guards
+
+
+def _general_groups(
+    language: str, owner: Mapping[tuple[str, ...], tuple[str, int]]
+) -> list[tuple[str, list[str]]]:
+    """The language's lexicon groups as the story leaves them: an alias the story gives a
+    group of its own stays the story's, and a lexicon group whose canonical word the story
+    files under another word joins that word ("trip" as an alias of the story's "holiday"
+    takes "journey" with it)."""
+    merged = []
+    for canonical, *aliases in lexicon.groups(language):
+        claimed = owner.get(tuple(stem(w) for w in words(canonical)))
+        target = claimed[0] if claimed else canonical
+        free = [a for a in aliases if tuple(stem(w) for w in words(a)) not in owner]
+        merged.append((target, [canonical, *free] if target != canonical else free))
+    return merged
+
+
+def story_language(sources: Iterable[Source]) -> str:
+    """The language most of the story's sources are in (English without sources)."""
+    counts = Counter(source.language for source in sources)
+    return counts.most_common(1)[0][0] if counts else "en"
 
 
 def _guard_leaks(
@@ -627,6 +749,8 @@ def content_hash(directory: Path, sources: Iterable[Source] = ()) -> str:
         if path.is_file():
             digest.update(path.read_bytes())
         digest.update(b"\0")
+    # The engine's general vocabulary answers too: a new lexicon is a new version.
+    digest.update(lexicon.lexicon_bytes(story_language(sources)))
     return digest.hexdigest()[:12]
 
 
@@ -658,11 +782,18 @@ def _validate(directory: Path, overlay: Overlay) -> tuple[Snapshot | None, list[
     facts, declared_facts = _load_facts(directory, checks[FACTS_FILE], sources, source_ids)
     surfaces: dict[str, list[str]] = {}
     lines: dict[str, int] = {}
-    entries = _load_entries(directory, checks[FAQ_FILE], facts, declared_facts, surfaces, lines)
+    todo: list[tuple[str, str]] = []
+    entries = _load_entries(
+        directory, checks[FAQ_FILE], facts, declared_facts, surfaces, lines, todo
+    )
     entries = _with_updates(entries, facts, sources)
-    synonyms, guards = _load_synonyms(directory, checks[SYNONYMS_FILE])
+    # What the story's phrasings ask how long it lasts ("how long does matariki last?").
+    lasting = lasting_words(lines)
+    synonyms, guards = _load_synonyms(
+        directory, checks[SYNONYMS_FILE], story_language(sources.values()), lasting
+    )
     problems = [p for c in checks.values() for p in c.problems]
-    if not problems and not entries:
+    if not problems and not entries and not todo:
         problems.append(Problem(FAQ_FILE, None, "no entries: the bot would know nothing"))
     if problems:
         return None, problems
@@ -692,6 +823,7 @@ def _validate(directory: Path, overlay: Overlay) -> tuple[Snapshot | None, list[
         load_seconds=time.perf_counter() - started,
         declined=frozenset(entry.id for entry in declined),
         overlay=overlay,
+        todo=tuple(todo),
     )
     # Translations come last: whatever is wrong with them, the English knowledge stands.
     return with_translations(snapshot), []
@@ -796,13 +928,41 @@ def _covered(sentence: str, quotes: list[str]) -> bool:
 
 
 MIN_PHRASINGS = 8
+SCHEMA_PATH = "schema/knowledge.schema.json"
+_SCHEMA_HEADER = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)")
+
+
+def schema_notes(directory: Path) -> list[str]:
+    """The files whose editor header (``# yaml-language-server: $schema=...``) points at a
+    schema the folder lacks: the editor then checks nothing, silently."""
+    missing: dict[str, list[str]] = {}
+    for name in KNOWLEDGE_FILES:
+        try:
+            first = (directory / name).read_text(encoding="utf-8").split("\n", 1)[0]
+        except OSError:
+            continue
+        header = _SCHEMA_HEADER.match(first)
+        if header is not None and not (directory / header.group(1)).is_file():
+            missing.setdefault(header.group(1), []).append(name)
+    notes = []
+    for where, names in missing.items():
+        fix = (
+            f"write $schema={SCHEMA_PATH}"
+            if (directory / SCHEMA_PATH).is_file()
+            else f"copy the bundled knowledge's schema/ folder here ({SCHEMA_PATH})"
+        )
+        notes.append(
+            f"{', '.join(names)}: the first line names the schema {where!r}, which this "
+            f"folder does not have, so editors check nothing: {fix}; storybot new does it"
+        )
+    return notes
 
 
 def curation_notes(snapshot: Snapshot) -> list[str]:
     """Advice for curators that does not stop loading: facts no entry cites, thin entries,
     phrasings that can never match (only stopwords), and phrasings of different entries that
     mean the same words."""
-    notes = []
+    notes = schema_notes(snapshot.directory)
     index = snapshot.index
     cited = {fact_id for entry in snapshot.entries.values() for fact_id in entry.fact_ids}
     notes.extend(

@@ -31,7 +31,7 @@ from rapidfuzz import fuzz, process
 from bot.engine import languages
 from bot.engine.languages import Analyser
 from bot.engine.model import Entry
-from bot.engine.text import STRICT_FOCUS, Synonyms, Vocabulary, without_links
+from bot.engine.text import STRICT_FOCUS, Synonyms, Vocabulary, english_stems, without_links
 
 ANSWER_WORD_CREDIT = 0.6
 # A phrasing word gets full credit when at least this many of the entry's phrasings use it.
@@ -40,6 +40,10 @@ FOCUS_MISMATCH = 0.8
 # An entry that tells who someone is also tells their name ("name of the chinese leader?").
 ANSWERS_TOO = {"@name": ("@name", "name", "@who")}
 PREMISE_WEIGHT = 1.0
+# Phrasings per entry from which the knowledge reads as dense: every word it lacks weighs in
+# full. Below, an everyday English word it lacks weighs less, down to THIN_FLOOR of that.
+DENSE_PHRASINGS = 30
+THIN_FLOOR = 0.35
 FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a content word
 CANDIDATES = 8
 MIN_PART_TOPICS = 2  # known words an asking part of a long message needs to stand alone
@@ -72,12 +76,15 @@ class MatchIndex:
     __slots__ = (
         "_credits",
         "_entries",
+        "_guarded",
         "_numbers",
         "_phrasing_texts",
         "_phrasing_weights",
         "_phrasings",
         "_phrasings_with",
         "_postings",
+        "_thin",
+        "_timed",
         "_unknown_weight",
         "_weights",
         "language",
@@ -94,9 +101,11 @@ class MatchIndex:
         synonyms: Synonyms,
         vocabulary: Vocabulary,
         language: Analyser,
+        timed: list[bool] | None = None,
     ) -> None:
         self.language = language  # how questions and phrasings are read
         self._entries = entries
+        self._timed = timed or [False] * len(entries)
         self._numbers = {entry.id: number for number, entry in enumerate(entries)}
         self._phrasings = phrasings
         self._credits = credits
@@ -109,6 +118,13 @@ class MatchIndex:
             for token, ids in postings.items()
         }
         self._unknown_weight = _idf(total, 0.5)
+        # How far the knowledge is from saying most things readers ask in ordinary words: with
+        # few phrasings per entry, an everyday word it lacks ("acceptable", "feeling") says
+        # less that the story lacks the topic than a name or a rare word it lacks does.
+        # (A guard's word keeps its full weight: the curator named it as what the story lacks.)
+        per_entry = sum(map(len, phrasings)) / max(1, total)
+        self._thin = max(THIN_FLOOR, min(1.0, per_entry / DENSE_PHRASINGS))
+        self._guarded = synonyms.guarded
         # Fixed once the weights are: precomputed so a question costs set operations only.
         self._phrasing_weights = [
             tuple(sum(self.weight(t) for t in p.tokens) for p in ps) for ps in phrasings
@@ -150,6 +166,7 @@ class MatchIndex:
         surface.update(synonyms.written)
         postings: dict[str, list[int]] = {}
         credit_maps, phrasing_lists = [], []
+        timed: list[bool] = []  # per entry: does its answer tell when?
         for number, entry in enumerate(entries):
             phrasings = []
             for text in (entry.question, *entry.phrasings):
@@ -168,10 +185,13 @@ class MatchIndex:
             for token in credits:
                 postings.setdefault(token, []).append(number)
             credit_maps.append(credits)
+            timed.append(not language.PREMISE_STEMS.isdisjoint(credits) or "@when" in credits)
             phrasing_lists.append(phrasings)
         frozen = {token: tuple(ids) for token, ids in postings.items()}
         vocabulary = language.vocabulary(surface)
-        return cls(entries, phrasing_lists, credit_maps, frozen, synonyms, vocabulary, language)
+        return cls(
+            entries, phrasing_lists, credit_maps, frozen, synonyms, vocabulary, language, timed
+        )
 
     def entries_using(self, token: str) -> list[Entry]:
         """The entries whose phrasings, answer or evidence use ``token``."""
@@ -221,7 +241,10 @@ class MatchIndex:
         # "did he leave on Sunday?"), not a topic the story lacks.
         if token.isdigit() or token in self.language.PREMISE_STEMS:
             return PREMISE_WEIGHT
-        return self._unknown_weight * self.language.unknown_share(token)
+        weight = self._unknown_weight * self.language.unknown_share(token)
+        if self._thin < 1.0 and token in english_stems() and token not in self._guarded:
+            return weight * self._thin
+        return weight
 
     def search(self, question: str, limit: int = 5) -> list[Match]:
         """Entries ranked by confidence, best first; empty when nothing overlaps.
@@ -301,6 +324,15 @@ class MatchIndex:
             for number in scores:
                 credits = self._credits[number]
                 scores[number] += sum(weights[t] * credits.get(t, 0.0) for t in common)
+        premises = [t for t in weights if t in self.language.PREMISE_STEMS]
+        for number in scores if premises else ():
+            # An entry that tells when checks the day or month a reader supposes ("did it
+            # happen on a Sunday?"), even where the story names that day for something else.
+            if self._timed[number]:
+                credits = self._credits[number]
+                scores[number] += sum(
+                    weights[t] * ANSWER_WORD_CREDIT for t in premises if t not in credits
+                )
         best = heapq.nlargest(CANDIDATES, scores.items(), key=lambda item: item[1])
         query_text = " ".join(sorted(tokens))
         known_share = sum(w for t, w in weights.items() if t in self._weights) / total

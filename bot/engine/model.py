@@ -256,6 +256,8 @@ class Snapshot:
     # Index ids standing for questions taught as not in the story (never in ``entries``).
     declined: frozenset[str] = frozenset()
     overlay: Overlay = field(default_factory=Overlay, repr=False)  # the teachings merged in
+    # Entries marked `todo: true` in faq.yaml, still to write: (id, question). Never answered.
+    todo: tuple[tuple[str, str], ...] = ()
     language: str = "en"  # the language of the entries' questions and answers
     # The knowledge in other languages (knowledge/i18n/): the same sources and facts, the
     # entries translated, an index that reads that language. Keyed by language code.

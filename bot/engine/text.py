@@ -22,15 +22,17 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from spellchecker import SpellChecker
 
+from bot.engine import lexicon
 from bot.engine.timeline import NOW_WORDS
 
 # The question's focus: what kind of answer it asks for. Kept as tokens of their own so that
 # "How many planes flew over?" does not match an entry that only says planes flew over.
 _FOCUS_RULES: tuple[tuple[str, str], ...] = (
-    # "how long is the train" asks a length, "how long was the ride" a duration.
+    # "how long is the train" asks a length, "how long was he on board" a duration; so does
+    # "how long is the holiday": a thing that lasts (see `resolve_measure`).
     (
-        r"\bhow long (?:is|are|was|were)\b(?!(?: \w+){0,4} (?:trip|journey|ride|travel\w*|"
-        r"parade|visit|stay|event|drive|take|took|taken|last|on|aboard|inside|stuck)\b)",
+        r"\bhow long (?:is|are|was|were)\b(?!(?: \w+){0,4} (?:take|took|taken|last|lasts|"
+        r"lasted|on|aboard|inside|stuck|away|gone|there|open|closed)\b)",
         " @length ",
     ),
     (r"\bhow long\b", " @duration "),
@@ -38,8 +40,12 @@ _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     (r"\bhow (?:heavy|big|large|tall|wide|high)\b|\bweigh\w*\b", " @size "),
     (r"\bhow old\b|\bage of\b", " @age "),
     (r"\bhow far\b|\bdistance\b", " @distance "),
-    # "what's the lab called", "the name of the train": asks a name
-    (r"\bnames? of\b|\bwhat(?: is| are| was|s)?(?= (?:\w+ ){1,4}called\b)", " @name "),
+    # "what's the lab called", "the name of the train", "...what is it called?": asks a name
+    (
+        r"\bnames? of\b|\bwhat(?: is| are| was|s)?(?= (?:\w+ ){1,4}called\b)"
+        r"|(?<=\w )called(?=\W*$)",
+        " @name ",
+    ),
     # "what year": a time is asked, and the year is a word of the question too.
     (
         r"\b(?:what|which) (?:day|date|time|weekday)\b|\bwhen\b|\b(?:what|which) (?=year|month)",
@@ -68,7 +74,7 @@ _FOCUS_TOKENS = {f"f{i}": token for i, (_, token) in enumerate(_FOCUS_RULES)}
 # Every rule needs one of these words (or a word starting "weigh").
 _FOCUS_TRIGGERS = frozenset(
     "how what which when where who whom whose why day date number amount age distance name "
-    "names whats".split()
+    "names whats called".split()
 )
 # Focus tokens that name the kind of answer wanted: an entry none of whose phrasings asks
 # that kind of question is unlikely to answer it ("how many planes?" vs "will planes fly?").
@@ -77,7 +83,8 @@ STRICT_FOCUS: frozenset[str] = frozenset(
 )
 
 # Function words, light verbs and chat filler: they carry no topic. Question words are not
-# here; they become focus tokens above.
+# here; they become focus tokens above. Words that are a topic in some story ("found",
+# "help", "people", "kind", "real", "answer", "short") are not here either.
 STOPWORDS: frozenset[str] = NOW_WORDS | frozenset(
     """
     a about above after again all also am an and any are aren as at be been before being below
@@ -89,10 +96,11 @@ STOPWORDS: frozenset[str] = NOW_WORDS | frozenset(
     upon us very was wasn we were weren what whatever which while will with won would you your
     yours yourself yourselves s t ll re ve d m o y
     go goes going gone went come comes coming came get gets getting got gotten make makes made
+    done instead enough
     making take takes taking took taken happen happens happened happening
     know knows knew known think thought want wanted like likes please pls plz
     thanks thank hey hi hello ok okay yes yeah yep really actually exactly basically anyway
-    wonder wondering wondered curious kind sort type bit lot thing things stuff something anything
+    wonder wondering wondered curious sort bit lot thing things stuff something anything
     famous whole entire mean means meant guess maybe perhaps probably quite rather just even
     bot storybot dear explain give show offer offers offered provide provides need needs needed
     can't cannot someone anyone
@@ -107,13 +115,13 @@ STOPWORDS: frozenset[str] = NOW_WORDS | frozenset(
     wow woah whoa ooh oh ah huh hmm um uh damn dang gosh geez jeez yikes ugh wtf lmao rofl
     heard hear hearing told reading read saw seen noticed remember
     super totally insanely crazy wild cool awesome amazing interesting weird funny nice neat
-    real realy genuinely definitely certainly surely supposedly allegedly
+    realy genuinely definitely certainly surely supposedly allegedly
     good pure another tend tends tended judging
     sorry apologies apologise apologize dumb stupid silly naive noob newbie question questions
-    query idea ideas clue clueless confused confusing help helping assist advance find found
+    query idea ideas clue clueless confused confusing helping assist advance find
     anywhere somewhere everywhere googled google searched looked looking understand understood
     clarify sure unsure certain random thoughts keep keeps
-    kept everybody anybody somebody people briefly short answer please
+    kept everybody anybody somebody briefly please
     asap regards bless tia wassup sup appreciate appreciated
     """.split()
 )
@@ -165,17 +173,39 @@ def without_links(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Unicode NFKC, case folding, straight quotes, no possessives, no digit grouping."""
+    """Unicode NFKC, case folding, straight quotes, Latin letters without their accents, no
+    possessives, no digit grouping."""
     if text.isascii():  # the common case: nothing for NFKC, zero-width or curly quotes to do
         text = text.translate(_QUOTES).lower()
     else:
         text = unicodedata.normalize("NFKC", text)
-        text = _ZERO_WIDTH.sub("", text).translate(_QUOTES).casefold()
+        text = fold_accents(_ZERO_WIDTH.sub("", text).translate(_QUOTES).casefold())
     if "'" in text:
         text = _POSSESSIVE.sub(r"\1", text)
+    if "%" in text:  # "10%" reads as "10 percent", as a reader may write it
+        text = text.replace("%", " percent ")
     if "," in text or "." in text:
         text = _DIGIT_GROUP.sub("", text)
     return text
+
+
+def fold_accents(text: str) -> str:
+    """Latin letters without their accents ("Māori" -> "Maori", "café" -> "cafe"), as readers
+    type them on any keyboard; other scripts keep theirs (Cyrillic "й" is a letter of its own,
+    Hangul syllables are not split)."""
+    if text.isascii():
+        return text
+    return "".join(_bare_letter(char) for char in text)
+
+
+@lru_cache(maxsize=4096)
+def _bare_letter(char: str) -> str:
+    decomposed = unicodedata.normalize("NFD", char)
+    base = decomposed[0]
+    marks = decomposed[1:]
+    if marks and base.isascii() and base.isalpha() and all(map(unicodedata.combining, marks)):
+        return base
+    return char
 
 
 # Chat that frames a question without naming a topic: "thanks in advance", "can you help me
@@ -192,7 +222,9 @@ _FRAMING = re.compile(
     r"|\bfirst time (?:using|here|asking|trying|on)\b|\bor am i wrong\b|\bkeep it short\b"
     r"|\b(?:saw|read|seen|heard) (?:this|it|that) on (?:twitter|x|facebook|fb|tiktok|instagram"
     r"|insta|reddit|telegram|whatsapp|youtube|the news|tv)\b"
-    r"|\bquick (?:question|q)\b|\breal talk\b|\bno big deal\b|\b(?:please|pls|plz) reply\b"
+    r"|\bquick (?:question|q)\b|\breal talk\b|\bfor real\b|\bno big deal\b"
+    r"|\bin the first place\b|\bat all(?=\s*\W*$)"
+    r"|\b(?:please|pls|plz) reply\b"
     r"|\bquestions? (?:about|on|regarding) (?:the |this |that )?(?:\w+ )?(?:story|article|news)\b"
     r"|\b(?:my|our) (?:dad|father|mum|mom|mother|parents?|brother|sister|son|daughter|wife"
     r"|husband|partner|girlfriend|boyfriend|friends?|mates?|buddy|uncle|aunt|grandma|grandpa"
@@ -226,7 +258,52 @@ def words(text: str, vocabulary: Vocabulary | None = None) -> list[str]:
     return _focused(surface_words(text), vocabulary)
 
 
-def _focused(surface: list[str], vocabulary: Vocabulary | None) -> list[str]:
+# Things that last rather than measure (a trip, a holiday, a meeting): "how long is" one of
+# them asks a duration. The lexicon lists them; a story adds its own (`lasting_words`).
+LASTING: frozenset[str] = frozenset(stem(w) for w in lexicon.word_list("en", "lasting"))
+_ASKS_LASTING = re.compile(
+    r"\bhow long (?:does|did|do|will|would|is|was|has|had)(?: (?:the|a|an|this|that|his|her"
+    r"|their|its))?(?: \w+)?? (\w+) (?:last|lasts|lasted|go on|goes on|went on)\b"
+)
+_PRONOUNS = frozenset("it they this that he she we you i".split())
+
+
+def lasting_words(phrasings: Iterable[str]) -> frozenset[str]:
+    """Stems of the things a story's phrasings ask how long they last ("how long does matariki
+    last?"): "how long is matariki?" then asks a duration too. ("How long did the train take"
+    asks how long the trip took: the train does not last.)"""
+    found = set()
+    for text in phrasings:
+        if "how long" in text.lower():
+            for match in _ASKS_LASTING.finditer(fold(text)):
+                if match.group(1) not in _PRONOUNS:
+                    found.add(stem(match.group(1)))
+    return frozenset(found)
+
+
+# Amounts rather than things (a budget, a crowd, a deficit): "how big is" one of them asks how
+# much, like "how much" does.
+AMOUNTS: frozenset[str] = frozenset(stem(w) for w in lexicon.word_list("en", "amounts"))
+
+
+def resolve_measure(tokens: list[str], lasting: frozenset[str]) -> list[str]:
+    """``@length`` read as ``@duration`` where a thing that lasts follows it, ``@size`` as
+    ``@count`` where an amount does."""
+    for i, word in enumerate(tokens):
+        after = tokens[i + 1 : i + 1 + LENGTH_REACH]
+        if word == "@length" and any(stem(w) in lasting for w in after):
+            tokens[i] = "@duration"
+        elif word == "@size" and any(stem(w) in AMOUNTS for w in after):
+            tokens[i] = "@count"
+    return tokens
+
+
+LENGTH_REACH = 5  # words after "how long is" that may name what is asked about
+
+
+def _focused(
+    surface: list[str], vocabulary: Vocabulary | None, lasting: frozenset[str] = LASTING
+) -> list[str]:
     raw = [_CHAT_SPELLINGS.get(w, w) for w in surface]
     if vocabulary is not None:
         raw = [vocabulary.correct(w) for w in raw]
@@ -236,7 +313,9 @@ def _focused(surface: list[str], vocabulary: Vocabulary | None) -> list[str]:
     if _FOCUS_TRIGGERS.isdisjoint(raw) and not any(w.startswith("weigh") for w in raw):
         return [w for w in raw if w != "@"]  # no rule can match: skip the regex
     text = _FOCUS.sub(lambda match: _FOCUS_TOKENS[match.lastgroup], " ".join(raw))
-    return [w for w in text.split() if w != "@"]
+    tokens = [w for w in text.split() if w != "@"]
+    resolve = "@length" in tokens or "@size" in tokens
+    return resolve_measure(tokens, lasting) if resolve else tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,10 +325,19 @@ class Synonyms:
     phrases: Mapping[tuple[str, ...], str]
     lengths: Mapping[str, tuple[int, ...]]  # first stem -> its aliases' lengths, longest first
     written: frozenset[str]  # the aliases' words as curators wrote them (typo targets)
+    lasting: frozenset[str] = LASTING  # stems of things that last ("how long is" asks a duration)
+    guarded: frozenset[str] = frozenset()  # tokens of guards: what the story does not say
 
     @classmethod
-    def build(cls, groups: Iterable[tuple[str, Iterable[str]]]) -> Synonyms:
-        """Build from ``(canonical, aliases)`` pairs as written by curators."""
+    def build(
+        cls,
+        groups: Iterable[tuple[str, Iterable[str]]],
+        lasting: frozenset[str] = frozenset(),
+        guards: Iterable[str] = (),
+    ) -> Synonyms:
+        """Build from ``(canonical, aliases)`` pairs as written by curators; ``lasting``: the
+        story's own things that last, beside the lexicon's; ``guards``: the canonical words of
+        the guard groups."""
         phrases: dict[tuple[str, ...], str] = {}
         written: set[str] = set()
         for canonical, aliases in groups:
@@ -267,6 +355,8 @@ class Synonyms:
             phrases,
             {first: tuple(sorted(n, reverse=True)) for first, n in lengths.items()},
             frozenset(written),
+            LASTING | lasting,
+            frozenset(canonical_token(g) for g in guards),
         )
 
     def apply(self, stems: list[str]) -> list[str]:
@@ -371,6 +461,12 @@ def english_words() -> frozenset[str]:
     else:
         counts = ((m[1], int(m[2])) for m in _WORD_COUNT.finditer(text.decode()))
     return frozenset(word for word, count in counts if count >= REAL_WORD_COUNT)
+
+
+@cache
+def english_stems() -> frozenset[str]:
+    """Stems of the common English words (`english_words`)."""
+    return frozenset(stem(w) for w in english_words())
 
 
 _WORD_COUNT = re.compile(r'"([^"\\]+)": ?(\d+)')
@@ -643,7 +739,7 @@ def analyse_surface(
     vocabulary: Vocabulary | None = None,
 ) -> list[str]:
     """`analyse` for text already split by `surface_words` (saves folding it twice)."""
-    tokens = _focused(surface, vocabulary)
+    tokens = _focused(surface, vocabulary, synonyms.lasting)
     stems = synonyms.apply([stem(w) for w in tokens])
     return [s for s in stems if s not in _STOP_STEMS]
 

@@ -149,13 +149,19 @@ _STRICTLY_AFTER = re.compile(
     r"(?=\s*(?:[^\w\s]|$))"  # "how did the parade go?", not "how did he go to China"
     r"|\bin the end\b|\bended up\b|\bafterwards?\b|\beventually\b|\bsince then\b"
     r"|\bwhat happened (?:next|then|later)\b"
-    r"|\b(?:return|returns|returned|returning|came back|come back|coming back|went back|"
-    r"go back|going back|got back|get back|head(?:ed)? back|cross(?:ed)? back|back home)\b"
     r"|\bafter (?:the|his|this|that|their) (?:\w+ )?(?:trip|parade|visit|event|summit|meeting"
     r"|ceremony|celebration|commemoration|story|article|journey)\b"
     r"|\b(?:next|latest)\s*\W*$",
     re.IGNORECASE,
 )
+# Coming back: after the story, unless coming back is what the story is about (a mission to
+# return samples from Mars): then the knowledge's own entries use the word.
+_RETURNING = re.compile(
+    r"\b(?:return|returns|returned|returning|came back|come back|coming back|went back|"
+    r"go back|going back|got back|get back|head(?:ed)? back|cross(?:ed)? back|back home)\b",
+    re.IGNORECASE,
+)
+RETURN_STEM = "return"
 # Words of the reader's now (and "calendar" of "calendar date") that name no topic: the
 # matcher drops them like stopwords. ("still", "yet", "already" ask whether something has
 # happened by now: the knowledge's synonyms make them one word.)
@@ -170,9 +176,16 @@ _NOW = re.compile(
 )
 
 
-def asks_after_story(question: str) -> bool:
-    """True when the question asks what happened after the story was written."""
-    return bool(_OUTCOME.search(question) or _STRICTLY_AFTER.search(question))
+def asks_after_story(question: str, returns_told: bool = False) -> bool:
+    """True when the question asks what happened after the story was written;
+    ``returns_told``: the story itself tells of returning (its knowledge uses the word)."""
+    return bool(_OUTCOME.search(question) or _strictly_after(question, returns_told))
+
+
+def _strictly_after(question: str, returns_told: bool) -> bool:
+    return bool(
+        _STRICTLY_AFTER.search(question) or (not returns_told and _RETURNING.search(question))
+    )
 
 
 def asks_now(question: str) -> bool:
@@ -270,14 +283,15 @@ def after_story(snapshot: Snapshot, question: str, closest: Answer) -> Answer | 
     """An abstention with its reason when the question asks what happened after the story;
     None when the story does tell it (the closest answer is about something it reports as
     done: "what happened at the missile lab?")."""
-    if not asks_after_story(question):
+    returns_told = snapshot.index.knows(RETURN_STEM)
+    if not asks_after_story(question, returns_told):
         return None
     entry = closest.entry if closest.answered else None
     source = snapshot.source_date(entry)
     event = snapshot.event_date(entry) if entry else None
     later = _later_event_named(snapshot, question)
     reported = entry is not None and event is not None and event < source
-    if reported and later is None and not _STRICTLY_AFTER.search(question):
+    if reported and later is None and not _strictly_after(question, returns_told):
         return None
     suggestions = closest.suggestions or tuple(
         Suggestion(part.entry.id, part.entry.question) for part in closest.parts if part.entry

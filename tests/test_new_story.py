@@ -1,0 +1,190 @@
+"""A new story: `storybot new` scaffolds its knowledge; the curator loop; the test stories.
+
+The two test stories (tests/data/stories/) are real, freely licensed articles of other fields
+whose knowledge was curated from the article alone by following knowledge/README.md; their
+blind sets were written by another helper who read only the article, and measured once before
+any engine change (notes/newstory.md). The floors keep what general mechanisms reached.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import main
+from bot.engine.answering import answer_question
+from bot.engine.evaluation import evaluate, load_cases
+from bot.engine.loader import load, validate
+
+STORIES = Path(__file__).parent / "data" / "stories"
+ARTICLE = STORIES / "nasa-mars-sample-return" / "sources" / "n-2024-04-15-nasa-sets-path.txt"
+NEW = [
+    "--source",
+    str(ARTICLE),
+    "--title",
+    "NASA Sets Path to Return Mars Samples, Seeks Innovative Designs",
+    "--publisher",
+    "NASA",
+    "--date",
+    "2024-04-15",
+]
+# Rates reached by general mechanisms only (the stories' knowledge never changed for them):
+# vintage 34/40 answered, 9/10 near misses (26/40 and 9/10 before tuning); NASA 27/40 and 9/10
+# (17/40 and 8/10 before). The astronaut trainer and COVID-19 stories were curated and measured
+# once with the general lexicon in (15/40 and 8/10; 22/40 and 7/10) and are not tuned on.
+# Unrelated questions: 10/10 each, before and after.
+FLOORS = {
+    "voa-vintage-clothing": {"answerable": 0.85, "unrelated": 1.0, "nearmiss": 0.9},
+    "nasa-mars-sample-return": {"answerable": 0.67, "unrelated": 1.0, "nearmiss": 0.9},
+    "nasa-astronaut-fitness-trainer": {"answerable": 0.37, "unrelated": 1.0, "nearmiss": 0.8},
+    "voa-covid-year-2021": {"answerable": 0.55, "unrelated": 1.0, "nearmiss": 0.7},
+}
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("STORYBOT_"):
+            monkeypatch.delenv(name)
+
+
+def test_new_scaffolds_a_folder_check_accepts_with_its_to_dos(tmp_path: Path, capsys):
+    folder = tmp_path / "mars"
+    assert main(["new", str(folder), *NEW]) == 0
+    assert "entries to write" in capsys.readouterr().out
+    assert (folder / "schema" / "knowledge.schema.json").is_file()
+    source = next((folder / "sources").iterdir())
+    assert source.read_bytes() == ARTICLE.read_bytes()  # verbatim
+    facts = yaml.safe_load((folder / "facts.yaml").read_text(encoding="utf-8"))["facts"]
+    assert len(facts) == 20  # one per sentence, headline and link line included
+    assert facts[0]["statement"] == facts[0]["quote"]  # the headline: no dateline here
+    assert main(["check", "--knowledge", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "to do: entry story-summary ('What is the story about?')" in out
+    assert "0 entries (10 to do)" in out
+    # Stubs answer nobody.
+    snapshot = load(folder)
+    assert not snapshot.entries and len(snapshot.todo) == 10
+    assert not answer_question(snapshot, "What is the story about?").answered
+
+
+def test_the_dateline_draft_says_who_published_the_story_and_when(tmp_path: Path):
+    article = Path(__file__).parents[1] / "knowledge" / "sources" / "gli-2025-09-02-kim-train.txt"
+    folder = tmp_path / "kim"
+    argv = ["new", str(folder), "--source", str(article), "--title", "Kim Rides Train"]
+    assert main([*argv, "--publisher", "GLI", "--date", "2025-09-02"]) == 0
+    facts = yaml.safe_load((folder / "facts.yaml").read_text(encoding="utf-8"))["facts"]
+    assert facts[1]["quote"] == "By Global Leaders Insights Team | Sep 02, 2025"
+    assert facts[1]["statement"] == "GLI published the story on 2 September 2025."
+    faq = yaml.safe_load((folder / "faq.yaml").read_text(encoding="utf-8"))["entries"]
+    assert faq[1]["facts"] == [facts[1]["id"]]  # who published it, and when: the dateline
+
+
+def test_once_an_entry_is_written_ask_answers_from_it(tmp_path: Path, capsys):
+    folder = tmp_path / "mars"
+    assert main(["new", str(folder), *NEW]) == 0
+    faq = folder / "faq.yaml"
+    text = faq.read_text(encoding="utf-8")
+    written = text.replace(
+        "  - id: story-summary\n    todo: true\n",
+        "  - id: story-summary\n    phrasings: [what is this about, summary, what happened]\n"
+        "    answer: NASA is looking for cheaper, faster ways to bring Mars samples to Earth.\n",
+    )
+    assert written != text
+    faq.write_text(written, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["ask", "--knowledge", str(folder), "what's this story about?"]) == 0
+    assert "cheaper, faster ways" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (["--date", "15/04/2024"], "--date '15/04/2024' must be a date as YYYY-MM-DD"),
+        (["--url", "http://nasa.gov"], "must be an https:// link"),
+    ],
+)
+def test_new_refuses_bad_input(tmp_path: Path, capsys, change: list[str], message: str):
+    assert main(["new", str(tmp_path / "k"), *NEW, *change]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "k").exists()
+
+
+def test_new_refuses_a_folder_that_is_not_empty(tmp_path: Path, capsys):
+    (tmp_path / "k").mkdir()
+    (tmp_path / "k" / "notes.txt").write_text("mine", encoding="utf-8")
+    assert main(["new", str(tmp_path / "k"), *NEW]) == 2
+    assert "already exists and is not empty" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "k").iterdir()] == ["notes.txt"]
+
+
+def test_a_to_do_entry_is_checked_like_any_reference(tmp_path: Path):
+    folder = tmp_path / "mars"
+    assert main(["new", str(folder), *NEW]) == 0
+    faq = folder / "faq.yaml"
+    faq.write_text(
+        faq.read_text(encoding="utf-8").replace("    todo: true", "    todo: yes please", 1),
+        encoding="utf-8",
+    )
+    _, problems = validate(folder)
+    assert [p.message for p in problems] == [
+        "entry story-summary: 'todo' must be true, or left out once written"
+    ]
+
+
+def test_show_fails_names_the_entry_and_the_words_to_add(tmp_path: Path, capsys):
+    knowledge = STORIES / "voa-vintage-clothing"
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        '- {q: "what do unsold frocks become", expect: answer, kind: paraphrase,'
+        " all: [[blankets]]}\n",
+        encoding="utf-8",
+    )
+    main(["eval", "--knowledge", str(knowledge), "--show-fails", str(questions)])
+    out = capsys.readouterr().out
+    assert "should answer: unsold-clothes" in out
+    assert "words unsold-clothes does not know: frocks, become" in out
+    assert "      - what do unsold frocks become" in out  # a phrasing to paste
+    assert "aliases: [frocks]" in out  # a synonym line to fill in
+
+
+@pytest.mark.parametrize("story", sorted(FLOORS))
+def test_test_story_knowledge_is_clean(story: str):
+    snapshot, problems = validate(STORIES / story)
+    assert problems == [] and snapshot is not None
+    groups = yaml.safe_load((STORIES / story / "synonyms.yaml").read_text(encoding="utf-8"))
+    words = {w for g in groups["synonyms"] for w in (g["canonical"], *g["aliases"])}
+    assert not words & {"reason", "why", "talk", "said", "website"}  # the lexicon's
+
+
+@pytest.mark.parametrize("story", sorted(FLOORS))
+def test_test_story_blind_set_floors(story: str):
+    snapshot = load(STORIES / story)
+    report = evaluate(snapshot, load_cases(STORIES / f"{story}_blind.yaml"))
+    rates = {kind: report.rate(kind) for kind in FLOORS[story]}
+    for kind, floor in FLOORS[story].items():
+        correct, total = rates[kind]
+        assert correct / total >= floor, (kind, rates, [c.question for c, _ in report.misses()])
+
+
+def test_thin_knowledge_weighs_an_everyday_word_it_lacks_less_than_a_rare_one():
+    thin = load(STORIES / "voa-vintage-clothing").index  # about 10 phrasings per entry
+    dense = load(Path(__file__).parents[1] / "knowledge").index  # about 55
+    for index in (thin, dense):
+        assert not index.knows("accept") and not index.knows("zorblax")
+    assert thin.weight("accept") < thin.weight("zorblax")  # "acceptable": everyday English
+    assert dense.weight("accept") == dense.weight("zorblax")
+
+
+def test_a_guard_keeps_its_full_weight_in_thin_knowledge(tmp_path: Path):
+    folder = tmp_path / "vintage"
+    shutil.copytree(STORIES / "voa-vintage-clothing", folder)
+    with (folder / "synonyms.yaml").open("a", encoding="utf-8") as synonyms:
+        synonyms.write("  - canonical: weather\n    guard: true\n    aliases: [rain, snow]\n")
+    index = load(folder).index
+    assert "weather" in index.synonyms.guarded
+    assert index.weight("weather") == index.weight("zorblax") > index.weight("accept")
