@@ -127,7 +127,9 @@ def analyse_surface(
 ) -> list[str]:
     """Content stems of words split by `surface_words`: focus tokens, typos corrected,
     stopwords dropped, synonyms applied."""
-    # Slips first, so a misspelt question word still asks ("кагда" is "когда").
+    # Spoken spellings, then slips, so a misspelt question word still asks ("кагда" is
+    # "когда"); "када" is one slip from "куда" too, but readers write it for "когда".
+    surface = [SPOKEN.get(w, w) for w in surface]
     if vocabulary is not None:
         surface = [vocabulary.correct(w) for w in surface]
     words = _FOCUS.mark(" ".join(surface)).split()
@@ -213,6 +215,10 @@ def synonyms(groups: Iterable[Iterable[str]]) -> Synonyms:
         {first: tuple(sorted(n, reverse=True)) for first, n in lengths.items()},
         frozenset(written),
     )
+
+
+# How chat spells question words, read as written in full before typos are corrected.
+SPOKEN: dict[str, str] = {"када": "когда", "кода": "когда"}
 
 
 def vocabulary(counts: Mapping[str, int]) -> Vocabulary:
