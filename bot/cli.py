@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
+from bot import i18n
 from bot.curation.cli import add_knowledge_option, eval_from_log
 from bot.curation.cli import register as register_curation
 from bot.curation.drafting import uncited_sentences
@@ -48,7 +49,7 @@ def format_answer(answer: Answer, examples: Sequence[str] = ()) -> str:
     if answer.about:  # a follow-up: how it was read, so the reader can correct it
         lines.append(f"(about: {answer.about})")
     if answer.outcome is Outcome.ANSWERED:
-        lines.append(answer.text or "")
+        lines.append(i18n.answer_text(answer))  # the notes said in the answer's language
         citations = answer.all_citations
         # A translated answer quotes the source in its own language, labelled as the original.
         label = "Original: " if answer.language != DEFAULT else ""
@@ -64,7 +65,7 @@ def format_answer(answer: Answer, examples: Sequence[str] = ()) -> str:
         lines.extend(f"  - {s.question}  [{s.entry}]" for s in answer.suggestions)
     else:
         unsaid = "The story doesn't say why." if answer.reason_missing else "The story doesn't say."
-        lines.append(answer.reason or unsaid)
+        lines.append(i18n.say(answer.reason, answer.language) if answer.reason else unsaid)
         if answer.suggestions:
             lines.append("Closest topics it covers:")
             lines.extend(f"  - {s.question}  [{s.entry}]" for s in answer.suggestions)

@@ -622,9 +622,11 @@ class BotApiEmulator:
         first_name: str = "Ann",
         username: str | None = None,
         reply_to: JsonDict | None = None,
+        language_code: str | None = None,
     ) -> JsonDict:
-        """Queue a text message from ``user_id`` in its private chat with the bot."""
-        user = self._user(user_id, first_name, username)
+        """Queue a text message from ``user_id`` in its private chat with the bot
+        (``language_code``: their app's language, kept for their later updates)."""
+        user = self._user(user_id, first_name, username, language_code)
         chat = {"id": user_id, "type": "private", "first_name": first_name}
         if username:
             chat["username"] = username
@@ -644,9 +646,10 @@ class BotApiEmulator:
         is_topic_message: bool = False,
         first_name: str = "Ann",
         username: str | None = None,
+        language_code: str | None = None,
     ) -> JsonDict:
         """Queue a text message from ``user_id`` in a group, optionally inside a thread/topic."""
-        user = self._user(user_id, first_name, username)
+        user = self._user(user_id, first_name, username, language_code)
         chat = {"id": chat_id, "type": chat_type, "title": title}
         if is_topic_message:
             chat["is_forum"] = True
@@ -693,12 +696,18 @@ class BotApiEmulator:
         return self.push_update({"callback_query": query})
 
     def inline_query(
-        self, user_id: int, query: str, *, offset: str = "", chat_type: str = "sender"
+        self,
+        user_id: int,
+        query: str,
+        *,
+        offset: str = "",
+        chat_type: str = "sender",
+        language_code: str | None = None,
     ) -> JsonDict:
         """Queue an inline query ``@bot query`` typed by ``user_id``."""
         inline = {
             "id": str(next(self._ids)),
-            "from": self._user(user_id),
+            "from": self._user(user_id, language_code=language_code),
             "query": query,
             "offset": offset,
             "chat_type": chat_type,
@@ -852,7 +861,11 @@ class BotApiEmulator:
     # ------------------------------------------------------------------ internal model
 
     def _user(
-        self, user_id: int, first_name: str | None = None, username: str | None = None
+        self,
+        user_id: int,
+        first_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = None,
     ) -> JsonDict:
         user = self._users.setdefault(
             user_id, {"id": user_id, "is_bot": False, "first_name": first_name or "Ann"}
@@ -861,7 +874,20 @@ class BotApiEmulator:
             user["first_name"] = first_name
         if username:
             user["username"] = username
+        if language_code:
+            user["language_code"] = language_code
         return dict(user)
+
+    def set_language(self, user_id: int, language_code: str | None) -> None:
+        """The language of a user's Telegram app, sent as ``from.language_code`` in every
+        update they cause from now on (None: their app says none, as Telegram may)."""
+        user = self._users.setdefault(
+            user_id, {"id": user_id, "is_bot": False, "first_name": "Ann"}
+        )
+        if language_code:
+            user["language_code"] = language_code
+        else:
+            user.pop("language_code", None)
 
     def _chat(self, chat_id: Any) -> JsonDict:
         if isinstance(chat_id, str) and chat_id.startswith("@"):

@@ -320,3 +320,22 @@ async def test_flood_limits_can_be_turned_off(bot: Bot, botapi: BotApiEmulator) 
     for _ in range(10):
         await bot.send_message(1, "x")
     assert botapi.flood_log == []
+
+
+async def test_a_user_s_app_language_rides_on_their_updates(
+    bot: Bot, botapi: BotApiEmulator
+) -> None:
+    botapi.private_message(7, "привет", language_code="ru-RU")
+    botapi.private_message(8, "hi")  # Telegram may send no language at all
+    await bot.send_message(7, "q")
+    botapi.callback_query(7, botapi.sent_messages(7)[0], "d")
+    botapi.inline_query(7, "story")
+    botapi.set_language(7, None)
+    botapi.group_message(-100, 7, "hello")
+    updates = await bot.get_updates()
+    first, other, pressed, inline, later = updates
+    assert first.message.from_user.language_code == "ru-RU"
+    assert other.message.from_user.language_code is None
+    assert pressed.callback_query.from_user.language_code == "ru-RU"
+    assert inline.inline_query.from_user.language_code == "ru-RU"
+    assert later.message.from_user.language_code is None

@@ -294,3 +294,29 @@ async def test_a_failed_combined_send_is_counted_and_apologised_for(services):
     (apology,) = bot.sent
     assert apology["text"].startswith("Sorry, something went wrong")
     assert services.metrics.answers_dropped.labels(reason="error")._value.get() == 2
+
+
+async def test_an_entry_asked_for_in_two_languages_is_no_repeat(services):
+    dispatch, bot, _ = dispatcher(services)
+    await dispatch.submit(job(1, "", chat=1, entry_id="train-speed"))
+    await dispatch.submit(job(1, "", chat=1, entry_id="train-speed", language="ru"))
+    await settle(dispatch)
+    english, russian = (sent["text"] for sent in bot.sent)
+    assert "60 km/h" in english and "км/ч" in russian
+
+
+async def test_busy_groups_answer_each_asker_in_their_language(services):
+    dispatch, bot, gate = dispatcher(services)
+    await dispatch.submit(job(1, "when did kim leave pyongyang?"))
+    gate.open = False
+    await dispatch.submit(job(2, "how fast is kim's train?"))
+    await dispatch.submit(job(3, "С какой скоростью едет поезд Кима?", hint="ru"))
+    await dispatch.submit(job(4, "金正恩的火车开多快？"))
+    gate.open = True
+    await settle(dispatch)
+    combined = bot.sent[1]["text"]
+    assert "<b>1.</b> <a" in combined and "asked" in combined
+    assert "<b>2.</b> Вопрос от" in combined and "км/ч" in combined
+    assert "<b>3.</b> <a" in combined and "问：" in combined
+    notice = dispatch._notice(job(5, "", hint="ko-KR"))
+    assert notice.reply.text.startswith('<a href="tg://user?id=5">Reader 5</a> 님,')

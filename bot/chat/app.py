@@ -32,6 +32,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import i18n
 from bot.chat import handlers, teaching
 from bot.chat.conversation import open_store
 from bot.chat.dispatch import BudgetLimiter, Budgets, Dispatcher, Limits
@@ -48,13 +49,28 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PUBLIC_COMMANDS = [
-    BotCommand("ask", "Ask a question about the story"),
-    BotCommand("help", "How to ask"),
-    BotCommand("sources", "Where the answers come from"),
-]
-PRIVATE_COMMANDS = [BotCommand("start", "What I can answer"), *PUBLIC_COMMANDS]
-ADMIN_COMMANDS = [
+
+def public_commands(lang: str = i18n.DEFAULT) -> list[BotCommand]:
+    """The commands every chat's menu lists, described in ``lang``."""
+    _ = i18n.translator(lang).gettext
+    return [
+        BotCommand("ask", _("Ask a question about the story")),
+        BotCommand("help", _("How to ask")),
+        BotCommand("sources", _("Where the answers come from")),
+    ]
+
+
+def private_commands(lang: str = i18n.DEFAULT) -> list[BotCommand]:
+    """The menu of a private chat, described in ``lang``."""
+    return [
+        BotCommand("start", i18n.translator(lang).gettext("What I can answer")),
+        *public_commands(lang),
+    ]
+
+
+PUBLIC_COMMANDS = public_commands()
+PRIVATE_COMMANDS = private_commands()
+ADMIN_COMMANDS = [  # admins' replies are English, and so is their menu
     *PRIVATE_COMMANDS,
     BotCommand("reload", "Reload the knowledge from disk"),
     BotCommand("version", "Live knowledge version"),
@@ -179,6 +195,19 @@ async def _post_init(application: Application) -> None:
     try:
         await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
         await bot.set_my_commands(PUBLIC_COMMANDS, scope=BotCommandScopeAllGroupChats())
+        # Telegram shows a reader the menu of their app's language, else the one above.
+        for lang in i18n.supported():
+            if lang != i18n.DEFAULT:
+                await bot.set_my_commands(
+                    private_commands(lang),
+                    scope=BotCommandScopeAllPrivateChats(),
+                    language_code=lang,
+                )
+                await bot.set_my_commands(
+                    public_commands(lang),
+                    scope=BotCommandScopeAllGroupChats(),
+                    language_code=lang,
+                )
         for admin in sorted(services.settings.admins):
             # Scopes only hide commands; handlers still check the user id on every call.
             await bot.set_my_commands(ADMIN_COMMANDS, scope=BotCommandScopeChat(admin))
@@ -275,6 +304,7 @@ def make_services(settings: Settings, *, webhook: bool = False) -> Services:
     if not settings.admins:
         log.warning("no STORYBOT_ADMINS set: /reload is disabled (SIGHUP still reloads)")
     holder = KnowledgeHolder(load(settings.knowledge_dir), on_reload=on_reload)
+    i18n.preload()  # before the first update: no reader waits for a catalog
     metrics.knowledge_loaded(holder.snapshot)
     return Services(
         settings=settings,

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from telegram import Bot, ReplyParameters
 from telegram.ext import AIORateLimiter
 
+from bot import i18n
 from bot.chat import render
 from bot.engine.followup import Turn
 from bot.engine.model import Answer, Outcome, Suggestion
@@ -277,6 +278,8 @@ class Job:
     message_id: int | None = None  # the question's message, which a lone answer replies to
     thread_id: int | None = None  # the forum topic the question was asked in
     entry_id: str | None = None  # a button's choice: the answer to this entry
+    language: str = i18n.DEFAULT  # the language a button's entry is answered in
+    hint: str | None = None  # the reader's Telegram app language (notices, ties in questions)
     reply: render.Reply | None = None  # a ready reply (help, greeting): sent as it is
     turn_before: Turn | None = None  # the turn a follow-up is read with
     # Told, once the answer is sent, its message id (None in a combined answer) and the answer.
@@ -306,8 +309,8 @@ class AnswerSource(Protocol):
         """Count and log an answered question; the reference 👍/👎 use for it."""
         ...
 
-    def examples(self, count: int) -> Sequence[Suggestion]:
-        """Example questions, offered when nothing in the story comes close."""
+    def examples(self, count: int, language: str) -> Sequence[Suggestion]:
+        """Example questions in ``language``, offered when nothing in the story comes close."""
         ...
 
     def knowledge_version(self) -> str:
@@ -417,7 +420,9 @@ class Dispatcher:
         if job.reply is not None:  # a command's reply: counts towards bursts, never a repeat
             return False
         asked = job.entry_id or _question_key(job.question)
-        key = (self.source.knowledge_version(), asked, job.turn_before)
+        # Asked again in another language, or from an app in another one, it is another
+        # question: its answer may be in another language.
+        key = (self.source.knowledge_version(), asked, job.turn_before, job.language, job.hint)
         if any(k == key and now - t <= self.limits.repeat_window for k, t in reader.recent):
             self._drop(job, "repeat")
             return True
@@ -459,7 +464,7 @@ class Dispatcher:
 
     def _notice(self, job: Job) -> Job:
         private = job.chat_type == "private"
-        text = render.flood_notice(None if private else job.asker)
+        text = render.flood_notice(None if private else job.asker, i18n.pick(job.hint))
         return Job(
             job.chat_id,
             job.chat_type,
@@ -467,6 +472,7 @@ class Dispatcher:
             job.user_id,
             job.name,
             thread_id=job.thread_id,
+            hint=job.hint,
             reply=text,
             notice=True,
         )
@@ -541,10 +547,11 @@ class Dispatcher:
         """Tell the chat an answer failed, as the error handler does for a handler's error."""
         if job.chat_type == "channel":
             return
+        _ = i18n.translator(i18n.pick(job.hint)).gettext
         try:
             await self.bot.send_message(
                 job.chat_id,
-                "Sorry, something went wrong while answering. Please try again.",
+                _("Sorry, something went wrong while answering. Please try again."),
                 message_thread_id=job.thread_id,
             )
         except Exception:  # the chat is gone, or the Bot API is down: logged above
@@ -680,7 +687,7 @@ class Dispatcher:
     def _single(self, answer: Answer, job: Job) -> render.Reply:
         ref = self.source.record(answer, job.chat_type)
         wants_examples = answer.outcome in (Outcome.ABSTAINED, Outcome.GREETING, Outcome.HELP)
-        examples = self.source.examples(3) if wants_examples else ()
+        examples = self.source.examples(3, answer.language) if wants_examples else ()
         return render.answer_reply(
             answer, feedback_ref=ref, examples=examples, bot_username=self.bot.username or ""
         )
@@ -707,13 +714,14 @@ class Dispatcher:
 
 
 def _parts(jobs: Sequence[Job], answers: Sequence[Answer]) -> list[render.Part]:
-    """One part per distinct question: askers of the same answer share it."""
-    parts: dict[tuple[str, str], render.Part] = {}
+    """One part per distinct question: askers of the same answer (in the same language)
+    share it."""
+    parts: dict[tuple[str, str, str], render.Part] = {}
     for job, answer in zip(jobs, answers, strict=True):
         if answer.answered and answer.entry is not None:
-            key = ("entry", answer.entry.id)
+            key = ("entry", answer.entry.id, answer.language)
         else:
-            key = ("question", _question_key(answer.question))
+            key = ("question", _question_key(answer.question), answer.language)
         part = parts.get(key)
         askers = (*part.askers, job.asker) if part else (job.asker,)
         parts[key] = render.Part(askers, part.answer if part else answer)

@@ -30,11 +30,13 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ContextTypes, filters
 
+from bot import i18n
 from bot.chat import conversation, render
 from bot.chat.conversation import ConversationStore, MemoryConversations
 from bot.chat.dispatch import Dispatcher, Job
 from bot.chat.holder import KnowledgeHolder
 from bot.curation.report import CHART_DAYS, format_stats, render_chart
+from bot.engine import languages
 from bot.engine.answering import answer_entry, answer_question
 from bot.engine.followup import Turn, next_turn
 from bot.engine.model import Answer, Outcome, Suggestion
@@ -75,23 +77,25 @@ class Services:
     # Every answer to a question goes out through it (fair, combined, within flood limits).
     dispatcher: Dispatcher | None = None
     # Readers ask the same popular questions over and over: their answers are kept, keyed by
-    # the knowledge version so a reload never serves an old answer.
-    _answers: OrderedDict[tuple[str, dt.date, str, Turn | None], Answer] = field(
+    # the knowledge version so a reload never serves an old answer, and by the reader's app
+    # language, which may decide the language of the answer.
+    _answers: OrderedDict[tuple[str, dt.date, str, Turn | None, str | None], Answer] = field(
         default_factory=OrderedDict
     )
 
-    def answer(self, question: str, context: Turn | None = None) -> Answer:
+    def answer(self, question: str, context: Turn | None = None, hint: str | None = None) -> Answer:
         """The engine's answer to ``question`` on the live knowledge, read as a follow-up of
-        ``context`` when it is one (memoised: readers follow up the same answers alike)."""
+        ``context`` when it is one, in the question's language (``hint``, the reader's
+        Telegram language_code, breaks ties); memoised: readers ask the same things alike."""
         snapshot = self.holder.snapshot
         today = self.settings.reader_today()  # answers are said as of the reader's day
-        key = (snapshot.version, today, question, context)
+        key = (snapshot.version, today, question, context, hint)
         known = self._answers.get(key)
         if known is not None:
             self._answers.move_to_end(key)
             return known
         answer = answer_question(
-            snapshot, question, self.settings.bands, context=context, today=today
+            snapshot, question, self.settings.bands, context=context, today=today, hint=hint
         )
         self._answers[key] = answer
         if len(self._answers) > MAX_REMEMBERED_ANSWERS:
@@ -101,12 +105,12 @@ class Services:
     def answer_job(self, job: Job) -> Answer:
         """The answer a dispatched job asks for: a button's entry, or its question."""
         if job.entry_id is not None:
-            return answer_entry(self.holder.snapshot, job.entry_id)
-        return self.answer(job.question, job.turn_before)
+            return answer_entry(self.holder.snapshot, job.entry_id, language=job.language)
+        return self.answer(job.question, job.turn_before, job.hint)
 
-    def examples(self, count: int) -> list[Suggestion]:
-        """Example questions: the most asked first."""
-        return _examples(self, count)
+    def examples(self, count: int, language: str = i18n.DEFAULT) -> list[Suggestion]:
+        """Example questions in ``language``: the most asked first."""
+        return _examples(self, count, language)
 
     def knowledge_version(self) -> str:
         """The live knowledge's version."""
@@ -154,6 +158,18 @@ class Services:
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     """The shared services of the running application."""
     return context.bot_data["services"]
+
+
+def hint(update: object) -> str | None:
+    """The reader's Telegram app language ("ru-RU"), if Telegram says it."""
+    user = update.effective_user if isinstance(update, Update) else None
+    return user.language_code if user else None
+
+
+def reader_language(update: object) -> str:
+    """The language of replies that answer no question (commands, buttons, errors): the
+    reader's app language when the bot speaks it, else English."""
+    return i18n.pick(hint(update))
 
 
 async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
@@ -243,7 +259,7 @@ def _logged_reply(svc: Services, answer: Answer, chat_type: str, bot_username: s
     """Log the answer and render it with its 👍/👎 row (and examples when nothing is close)."""
     ref = svc.record(answer, chat_type)
     wants_examples = answer.outcome in (Outcome.ABSTAINED, Outcome.GREETING, Outcome.HELP)
-    examples = _examples(svc, 3) if wants_examples else ()
+    examples = _examples(svc, 3, answer.language) if wants_examples else ()
     return render.answer_reply(
         answer, feedback_ref=ref, examples=examples, bot_username=bot_username
     )
@@ -263,6 +279,7 @@ def job_for(update: Update, question: str, **details: Any) -> Job:
         name=user.full_name if user else (sender.title or "" if sender else ""),
         message_id=message.message_id if message else None,
         thread_id=message.message_thread_id if message and message.is_topic_message else None,
+        hint=hint(update),
         **details,
     )
 
@@ -292,43 +309,45 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
 # --- commands ------------------------------------------------------------------------------
 
 
-def _examples(svc: Services, count: int = 4) -> list[Suggestion]:
+def _examples(svc: Services, count: int = 4, language: str = i18n.DEFAULT) -> list[Suggestion]:
+    """Example questions in ``language`` (where the entry is translated): the most asked
+    first."""
     snapshot = svc.holder.snapshot
     ids = [eid for eid, _ in svc.popular.most_common(count) if eid in snapshot.entries]
     ids += [eid for eid in snapshot.entries if eid not in ids][: count - len(ids)]
-    return [Suggestion(eid, snapshot.entries[eid].question) for eid in ids]
+    return [Suggestion(eid, answer_entry(snapshot, eid, language=language).question) for eid in ids]
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet, or answer the entry named by a deep link (/start <entry-id>)."""
+    """Greet, or answer the entry named by a deep link (/start <entry-id>), in the reader's
+    language."""
     svc = services(context)
     await conversation.forget_reader(svc.conversations, update.effective_message)
     snapshot = svc.holder.snapshot
     payload = context.args[0] if context.args else ""
+    lang = reader_language(update)
     if payload and _DEEP_LINK.match(payload) and payload in snapshot.entries:
-        reply = render.answer_reply(answer_entry(snapshot, payload))
+        reply = render.answer_reply(answer_entry(snapshot, payload, language=lang))
     else:
-        reply = render.start_reply(snapshot, _examples(svc))
+        reply = render.start_reply(snapshot, _examples(svc, language=lang), lang)
         if payload and payload != "help":
-            reply = render.Reply(
-                "That link points to a question I no longer have.\n\n" + reply.text,
-                reply.keyboard,
-            )
+            gone = i18n.translator(lang).gettext("That link points to a question I no longer have.")
+            reply = render.Reply(f"{gone}\n\n{reply.text}", reply.keyboard)
     await send(update, context, reply)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain how to ask in each kind of chat (and start the conversation afresh)."""
     await conversation.forget_reader(services(context).conversations, update.effective_message)
-    await send(
-        update, context, render.help_reply(context.bot.username, _examples(services(context), 1))
-    )
+    lang = reader_language(update)
+    example = _examples(services(context), 1, lang)
+    await send(update, context, render.help_reply(context.bot.username, example, lang))
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the sources the knowledge comes from."""
     sources_known = services(context).holder.snapshot.sources.values()
-    await send(update, context, render.sources_reply(sources_known))
+    await send(update, context, render.sources_reply(sources_known, reader_language(update)))
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -338,10 +357,13 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if question:
         await respond(update, context, question)
         return
+    _ = i18n.translator(reader_language(update)).gettext
     await message.reply_html(
-        "What would you like to know about the story? Reply to this message with your "
-        "question, or send <code>/ask</code> followed by it.",
-        reply_markup=ForceReply(selective=True, input_field_placeholder="Your question"),
+        _(
+            "What would you like to know about the story? Reply to this message with your "
+            "question, or send <code>/ask</code> followed by it."
+        ),
+        reply_markup=ForceReply(selective=True, input_field_placeholder=_("Your question")),
         do_quote=True,
     )
 
@@ -380,7 +402,8 @@ async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if reply_id is None or not question:
         return
     svc = services(context)
-    answer = svc.answer(question, await conversation.asked_with(svc.conversations, message))
+    used = await conversation.asked_with(svc.conversations, message)
+    answer = svc.answer(question, used, hint(update))
     reply = _logged_reply(svc, answer, message.chat.type, context.bot.username)
     try:
         await with_retries(
@@ -402,20 +425,23 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     parsed = render.parse_callback(query.data)
     svc = services(context)
+    _ = i18n.translator(reader_language(update)).gettext
     if parsed is None:
-        await query.answer("Sorry, that button is no longer valid.")
+        await query.answer(_("Sorry, that button is no longer valid."))
         return
     prefix, args = parsed
     if prefix == render.FEEDBACK:
         saved = svc.question_log is not None and await svc.question_log.feedback(
             int(args[0]), args[1] == "1"
         )
-        await query.answer("Thanks for the feedback!" if saved else "Thanks!")
+        await query.answer(_("Thanks for the feedback!") if saved else _("Thanks!"))
         return
     snapshot = svc.holder.snapshot
     if args[0] not in snapshot.entries:
-        await query.answer("Sorry, that question is no longer available.")
+        await query.answer(_("Sorry, that question is no longer available."))
         return
+    # The answer is said in the language the button was offered in.
+    language = args[1] if len(args) > 1 else i18n.DEFAULT
     await query.answer()
     if prefix == render.ANSWER_NEW and isinstance(query.message, Message):
         chat = query.message.chat
@@ -425,9 +451,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await svc.remember(chat, query.from_user, next_turn(answer), reply_id)
 
         question = snapshot.entries[args[0]].question
-        await svc.dispatcher.submit(job_for(update, question, entry_id=args[0], remember=chosen))
+        job = job_for(update, question, entry_id=args[0], language=language, remember=chosen)
+        await svc.dispatcher.submit(job)
         return
-    answer = answer_entry(snapshot, args[0])
+    answer = answer_entry(snapshot, args[0], language=language)
     chat_type = query.message.chat.type if query.message else ChatType.SENDER
     reply = _logged_reply(svc, answer, chat_type, context.bot.username)
     sent = await with_retries(
@@ -439,29 +466,36 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """@bot question: up to five answers as articles; an empty query shows popular topics."""
+    """@bot question: up to five answers as articles, in the question's language; an empty
+    query shows popular topics in the reader's."""
     query = update.inline_query
     svc = services(context)
     snapshot = svc.holder.snapshot
     text = query.query.strip()
     if text:
-        matches = snapshot.index.search(text, limit=INLINE_RESULTS)
+        lang = languages.detect(text, hint(update))
+        # Telegram may hand cached results to anyone who types the same query: only when the
+        # reader's app language decided the language are they theirs alone.
+        personal = lang != languages.detect(text)
+        view = snapshot.in_language(lang) or snapshot
+        matches = view.index.search(text, limit=INLINE_RESULTS)
         entry_ids = [
             m.entry.id
             for m in matches
             if m.confidence >= svc.settings.bands.suggest and m.entry.id in snapshot.entries
         ]
     else:
+        lang, personal = reader_language(update), True
         entry_ids = [s.entry for s in _examples(svc, INLINE_RESULTS)]
     results = []
     for entry_id in entry_ids:
-        answer = answer_entry(snapshot, entry_id, text or None)
+        answer = answer_entry(snapshot, entry_id, text or None, language=lang)
         reply = render.answer_reply(answer)
         results.append(
             InlineQueryResultArticle(
                 id=entry_id,
                 title=answer.entry.question,
-                description=answer.entry.answer[:120],
+                description=i18n.answer_text(answer)[:120],
                 input_message_content=InputTextMessageContent(
                     reply.text,
                     parse_mode=ParseMode.HTML,
@@ -470,11 +504,13 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                 reply_markup=reply.keyboard,
             )
         )
-    button_text = "The story doesn't say. Ask me in private" if text and not results else None
+    button_text = None
+    if text and not results:
+        button_text = i18n.translator(lang).gettext("The story doesn't say. Ask me in private")
     await query.answer(
         results,
         cache_time=60,
-        is_personal=False,
+        is_personal=personal,
         button=InlineQueryResultsButton(button_text, start_parameter="help")
         if button_text
         else None,
@@ -492,7 +528,8 @@ async def refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     command = (update.effective_message.text or "").split(maxsplit=1)[0][:40]
     # A refused admin command is a security event: the caller's id is logged on purpose.
     log.warning("refused %s from non-admin user id %s", command, user.id if user else None)
-    await update.effective_message.reply_text("Sorry, only the bot's admins can do that.")
+    _ = i18n.translator(reader_language(update)).gettext
+    await update.effective_message.reply_text(_("Sorry, only the bot's admins can do that."))
     return True
 
 
@@ -562,9 +599,10 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     if isinstance(update, Update) and update.effective_message and update.effective_chat:
         if update.effective_chat.type == ChatType.CHANNEL:
             return
+        _ = i18n.translator(reader_language(update)).gettext
         try:
             await update.effective_message.reply_text(
-                "Sorry, something went wrong while answering. Please try again."
+                _("Sorry, something went wrong while answering. Please try again.")
             )
         except Exception:  # the error handler must never raise
             log.warning("could not tell the user about the error", exc_info=True)

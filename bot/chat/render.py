@@ -2,6 +2,8 @@
 
 Everything that came from a user or from the knowledge is escaped here and nowhere else, and no
 message leaves this module longer than Telegram accepts (quotes are trimmed, never the answer).
+Every text a reader sees is said in a language (``lang``, a code of `bot.i18n`): an answer in
+its own (``Answer.language``), anything else in the reader's. Admins' replies stay English.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from babel import Locale
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
+from bot import i18n
 from bot.chat.holder import ReloadResult
 from bot.curation.grouping import UnansweredGroup
 from bot.engine.model import (
@@ -79,7 +83,9 @@ def parse_callback(data: str | None) -> tuple[str, list[str]] | None:
     if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
         return None
     prefix, *args = data.split(":")
-    if prefix in (ANSWER_IN_PLACE, ANSWER_NEW) and len(args) == 1 and args[0]:
+    # the entry, and the language its answer is wanted in (English when none is named)
+    named = len(args) == 1 or (len(args) == 2 and args[1] in i18n.supported())
+    if prefix in (ANSWER_IN_PLACE, ANSWER_NEW) and named and args[0]:
         return prefix, args
     if prefix == FEEDBACK and len(args) == 2 and _is_number(args[0]) and args[1] in ("0", "1"):
         return prefix, args
@@ -104,41 +110,76 @@ def _button_text(text: str) -> str:
     return text if len(text) <= MAX_BUTTON_TEXT else text[: MAX_BUTTON_TEXT - 1] + "…"
 
 
-def _buttons(suggestions: Iterable[Suggestion], prefix: str) -> list[list[InlineKeyboardButton]]:
+def entry_callback(prefix: str, entry_id: str, lang: str = i18n.DEFAULT) -> str:
+    """A button that answers an entry, in the language the button was offered in (English
+    buttons name none, as before languages)."""
+    return callback(prefix, entry_id) if lang == i18n.DEFAULT else callback(prefix, entry_id, lang)
+
+
+def _buttons(
+    suggestions: Iterable[Suggestion], prefix: str, lang: str = i18n.DEFAULT
+) -> list[list[InlineKeyboardButton]]:
     return [
-        [InlineKeyboardButton(_button_text(s.question), callback_data=callback(prefix, s.entry))]
+        [
+            InlineKeyboardButton(
+                _button_text(s.question), callback_data=entry_callback(prefix, s.entry, lang)
+            )
+        ]
         for s in suggestions
     ]
 
 
-def _date(iso: str) -> str:
+def _date(iso: str, lang: str) -> str:
     try:
         day = date.fromisoformat(iso)
     except ValueError:
         return iso
-    return f"{day.day} {day:%B %Y}"
+    return i18n.local_date(day, lang)
 
 
-def citation_line(citation: Citation) -> str:
+def citation_line(citation: Citation, lang: str = i18n.DEFAULT) -> str:
     """ "Source: <a href=URL>Title</a>, Publisher, date" (no link without a URL)."""
+    _ = i18n.translator(lang).gettext
     title = e(citation.title)
     if citation.url:
         title = f'<a href="{e(citation.url)}">{title}</a>'
-    return f"Source: {title}, {e(citation.publisher)}, {e(_date(citation.date))}"
+    return _("Source: {title}, {publisher}, {date}").format(
+        title=title, publisher=e(citation.publisher), date=e(_date(citation.date, lang))
+    )
+
+
+def original_label(citation: Citation, lang: str) -> str:
+    """ "Original quote (English):" before quotes in another language than the answer's;
+    nothing when they are in the same language."""
+    if citation.language == lang:
+        return ""
+    _ = i18n.translator(lang).gettext
+    # Babel names the source's language in the reader's ("английский", "英语", "영어").
+    name = Locale.parse(i18n.locale_name(lang)).languages.get(citation.language)
+    label = _("Original quote ({language}):").format(language=name or citation.language)
+    return f"<i>{e(label)}</i>\n"
 
 
 def _quote_block(quote: str) -> str:
     return f"<blockquote>{e(quote)}</blockquote>"
 
 
-def _fit(head: str, citations: Sequence[Citation]) -> str:
+def _fit(head: str, citations: Sequence[Citation], lang: str = i18n.DEFAULT) -> str:
     """Head, then the quotes of each source followed by its source line (once per source);
     quotes are trimmed, longest first, until the message fits."""
-    sources = [(citation_line(citations[group[0]]), group) for group in by_source(citations)]
+    sources = [
+        (
+            original_label(citations[group[0]], lang),
+            citation_line(citations[group[0]], lang),
+            group,
+        )
+        for group in by_source(citations)
+    ]
     quotes = [c.quote for c in citations]
     while True:
         blocks = [
-            "".join(_quote_block(quotes[i]) for i in indexes) + line for line, indexes in sources
+            label + "".join(_quote_block(quotes[i]) for i in indexes) + line
+            for label, line, indexes in sources
         ]
         text = "\n\n".join([head, *blocks]) if head else "\n\n".join(blocks)
         excess = visible_length(text) - MAX_TEXT
@@ -158,6 +199,24 @@ def _clip(text: str) -> str:
     return text[:MAX_ECHO] + ("…" if len(text) > MAX_ECHO else "")
 
 
+def unsaid(answer: Answer, question: str = "") -> str:
+    """Why nothing is answered, in the answer's language: the engine's reason, or that the
+    story doesn't say (why); ``question`` (HTML, escaped) is echoed after it when given."""
+    _ = i18n.translator(answer.language).gettext
+    if answer.reason:
+        reason = e(i18n.say(answer.reason, answer.language))
+        return f"{reason} (<i>{question}</i>)" if question else reason
+    if question:
+        if answer.reason_missing:
+            return _("The story doesn't say why (<i>{question}</i>).").format(question=question)
+        return _("The story doesn't say that (<i>{question}</i>).").format(question=question)
+    return (
+        _("The story doesn't say why.")
+        if answer.reason_missing
+        else _("The story doesn't say that.")
+    )
+
+
 def answer_reply(
     answer: Answer,
     *,
@@ -166,19 +225,24 @@ def answer_reply(
     bot_username: str = "",
 ) -> Reply:
     """The reply to one message in any band, or to a hello, thanks or a request for help or
-    the sources; ``examples`` are offered to a hello and when nothing in the story comes close
-    to the question (help shows the first as its example)."""
+    the sources, in the answer's language; ``examples`` (in that language too) are offered to
+    a hello and when nothing in the story comes close to the question (help shows the first as
+    its example)."""
+    lang = answer.language
+    _ = i18n.translator(lang).gettext
     if answer.outcome is Outcome.HELP:
-        return help_reply(bot_username, examples)
+        return help_reply(bot_username, examples, lang)
     if answer.outcome is Outcome.SOURCES:
-        return sources_reply(answer.sources)
+        return sources_reply(answer.sources, lang)
     if answer.outcome is Outcome.THANKS:
-        return Reply("You're welcome! Ask me anything else about the story.")
+        return Reply(_("You're welcome! Ask me anything else about the story."))
     # A follow-up shows what it was read with, so the reader can see it and correct it.
-    about = f"<i>about: {e(_clip(answer.about))}</i>\n" if answer.about else ""
+    about = ""
+    if answer.about:
+        about = "<i>{}</i>\n".format(_("about: {question}").format(question=e(_clip(answer.about))))
     if answer.outcome is Outcome.ANSWERED and answer.entry is not None:
-        text = _fit(about + e(answer.text or ""), answer.all_citations)
-        rows = _buttons(answer.related[:3], ANSWER_NEW)
+        text = _fit(about + e(i18n.answer_text(answer)), answer.all_citations, lang)
+        rows = _buttons(answer.related[:3], ANSWER_NEW, lang)
         if feedback_ref is not None:
             rows.append(
                 [
@@ -187,27 +251,30 @@ def answer_reply(
                 ]
             )
         return Reply(text, InlineKeyboardMarkup(rows) if rows else None)
-    asked = _clip(answer.question)
+    asked = e(_clip(answer.question))
     if answer.outcome is Outcome.SUGGESTED:
-        text = f"{about}I'm not sure what you mean by <i>{e(asked)}</i>. Did you mean one of these?"
-        return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))
+        text = about + _(
+            "I'm not sure what you mean by <i>{question}</i>. Did you mean one of these?"
+        ).format(question=asked)
+        return Reply(
+            text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE, lang))
+        )
     if answer.outcome is Outcome.GREETING:
-        text = "Hello! I answer questions about one news story, with its sources."
+        text = _("Hello! I answer questions about one news story, with its sources.")
         if examples:
-            text += " For example:"
-            return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_IN_PLACE)))
-        return Reply(text + " Try /help.")
-    unsaid = "why" if answer.reason_missing else "that"
-    text = f"{about}The story doesn't say {unsaid} (<i>{e(asked)}</i>)."
-    if answer.reason:
-        text = f"{about}{e(answer.reason)} (<i>{e(asked)}</i>)"
+            text += " " + _("For example:")
+            return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_IN_PLACE, lang)))
+        return Reply(text + " " + _("Try /help."))
+    text = about + unsaid(answer, asked)
     if answer.suggestions:
-        text += "\nHere is what it does cover that comes closest:"
-        return Reply(text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE)))
+        text += "\n" + _("Here is what it does cover that comes closest:")
+        return Reply(
+            text, InlineKeyboardMarkup(_buttons(answer.suggestions, ANSWER_IN_PLACE, lang))
+        )
     if examples:
-        text += "\nHere are some things it does answer:"
-        return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_IN_PLACE)))
-    return Reply(text + "\nTry /help to see what I can answer.")
+        text += "\n" + _("Here are some things it does answer:")
+        return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_IN_PLACE, lang)))
+    return Reply(text + "\n" + _("Try /help to see what I can answer."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,9 +298,9 @@ MAX_NAME = 64  # of an asker's name in a mention
 COMBINED_QUOTE = 300  # a combined answer quotes each source at most this long
 
 
-def mention(asker: Asker) -> str:
+def mention(asker: Asker, lang: str = i18n.DEFAULT) -> str:
     """The asker's name, linked to them by id (works without a username; escaped)."""
-    name = asker.name.strip() or "Someone"
+    name = asker.name.strip() or i18n.translator(lang).gettext("Someone")
     if len(name) > MAX_NAME:
         name = name[: MAX_NAME - 1] + "…"
     if asker.user_id is None:
@@ -241,32 +308,38 @@ def mention(asker: Asker) -> str:
     return f'<a href="tg://user?id={asker.user_id}">{e(name)}</a>'
 
 
-def _names(askers: Sequence[Asker]) -> str:
-    names = [mention(a) for a in askers]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def _names(askers: Sequence[Asker], lang: str) -> str:
+    names = [mention(a, lang) for a in askers]
+    if len(names) == 1:
+        return names[0]
+    _ = i18n.translator(lang).gettext
+    return _("{names} and {last}").format(names=", ".join(names[:-1]), last=names[-1])
 
 
 def _part_text(number: int, part: Part) -> str:
     answer = part.answer
+    lang = answer.language
+    _ = i18n.translator(lang).gettext
     asked = answer.question[:MAX_ECHO] + ("…" if len(answer.question) > MAX_ECHO else "")
-    head = f"<b>{number}.</b> {_names(part.askers)} asked <i>{e(asked)}</i>"
+    head = f"<b>{number}.</b> " + _("{names} asked <i>{question}</i>").format(
+        names=_names(part.askers, lang), question=e(asked)
+    )
     if answer.outcome is Outcome.ANSWERED and answer.entry is not None:
-        blocks = [e(answer.text or "")]
+        blocks = [e(i18n.answer_text(answer))]
         for indexes in by_source(answer.all_citations):
+            first = answer.all_citations[indexes[0]]
             quotes = "".join(_quote_block(_trimmed(answer.all_citations[i].quote)) for i in indexes)
-            blocks.append(quotes + citation_line(answer.all_citations[indexes[0]]))
+            blocks.append(original_label(first, lang) + quotes + citation_line(first, lang))
         return head + "\n" + "\n".join(blocks)
     if answer.outcome is Outcome.SUGGESTED:
-        return head + "\nI'm not sure what that means. Did you mean one of these (buttons)?"
+        return head + "\n" + _("I'm not sure what that means. Did you mean one of these (buttons)?")
     if answer.outcome is Outcome.GREETING:
-        return head + "\nHello! I answer questions about one news story, with its sources."
+        return head + "\n" + _("Hello! I answer questions about one news story, with its sources.")
     if answer.outcome is Outcome.THANKS:
-        return head + "\nYou're welcome!"
+        return head + "\n" + _("You're welcome!")
     if answer.outcome in (Outcome.HELP, Outcome.SOURCES):
-        return head + "\nAsk me about the story; /help and /sources tell more."
-    if answer.reason:
-        return head + "\n" + e(answer.reason)
-    return head + f"\nThe story doesn't say {'why' if answer.reason_missing else 'that'}."
+        return head + "\n" + _("Ask me about the story; /help and /sources tell more.")
+    return head + "\n" + unsaid(answer)
 
 
 def _trimmed(quote: str) -> str:
@@ -278,9 +351,11 @@ def combined_reply(parts: Sequence[Part]) -> Reply:
     it; "did you mean" choices are answered in a new message and 👍/👎 name their part."""
     rows: list[list[InlineKeyboardButton]] = []
     for number, part in enumerate(parts, 1):
+        lang = part.answer.language
         for s in part.answer.suggestions[:3]:
             label = _button_text(f"{number}. {s.question}")
-            rows.append([InlineKeyboardButton(label, callback_data=callback(ANSWER_NEW, s.entry))])
+            data = entry_callback(ANSWER_NEW, s.entry, lang)
+            rows.append([InlineKeyboardButton(label, callback_data=data)])
         if part.feedback_ref is not None and part.answer.answered:
             rows.append(
                 [
@@ -296,49 +371,69 @@ def combined_reply(parts: Sequence[Part]) -> Reply:
     return Reply(text, InlineKeyboardMarkup(rows) if rows else None)
 
 
-def flood_notice(asker: Asker | None) -> Reply:
+def flood_notice(asker: Asker | None, lang: str = i18n.DEFAULT) -> Reply:
     """Said once to a reader who asks faster than the bot may answer."""
-    who = f"{mention(asker)}, you're" if asker else "You're"
+    _ = i18n.translator(lang).gettext
+    if asker is None:
+        return Reply(
+            _(
+                "You're asking faster than I'm allowed to answer here. I'll answer your latest "
+                "question; the ones before it I'll skip. Thanks for your patience!"
+            )
+        )
     return Reply(
-        f"{who} asking faster than I'm allowed to answer here. I'll answer your latest "
-        "question; the ones before it I'll skip. Thanks for your patience!"
+        _(
+            "{name}, you're asking faster than I'm allowed to answer here. I'll answer your "
+            "latest question; the ones before it I'll skip. Thanks for your patience!"
+        ).format(name=mention(asker, lang))
     )
 
 
-def start_reply(snapshot: Snapshot, examples: Sequence[Suggestion]) -> Reply:
+def start_reply(
+    snapshot: Snapshot, examples: Sequence[Suggestion], lang: str = i18n.DEFAULT
+) -> Reply:
     """The greeting: what the bot knows about, with example questions as buttons."""
+    _ = i18n.translator(lang).gettext
     sources = ", ".join(
         f"<i>{e(s.title)}</i> ({e(s.publisher)})" for s in snapshot.sources.values()
     )
-    text = (
+    text = _(
         "Hi! I answer questions about one news story, and I show where each answer comes from."
-        f"\n\nI know: {sources}.\n\nAsk me anything about it, or try one of these:"
-    )
-    return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_NEW)))
+        "\n\nI know: {sources}.\n\nAsk me anything about it, or try one of these:"
+    ).format(sources=sources)
+    return Reply(text, InlineKeyboardMarkup(_buttons(examples, ANSWER_NEW, lang)))
 
 
-def help_reply(bot_username: str, examples: Sequence[Suggestion] = ()) -> Reply:
-    """How to ask, in each kind of chat; the example is a question the knowledge answers."""
-    name = e(bot_username)
-    example = f", e.g. <i>{e(examples[0].question)}</i>" if examples else ""
-    return Reply(
-        f"Ask me about the story in your own words{example}\n\n"
+def help_reply(
+    bot_username: str, examples: Sequence[Suggestion] = (), lang: str = i18n.DEFAULT
+) -> Reply:
+    """How to ask, in each kind of chat; the example (in ``lang``) is a question the knowledge
+    answers."""
+    _ = i18n.translator(lang).gettext
+    if examples:
+        first = _("Ask me about the story in your own words, e.g. <i>{example}</i>").format(
+            example=e(examples[0].question)
+        )
+    else:
+        first = _("Ask me about the story in your own words.")
+    how = _(
         "• In this chat: just write your question.\n"
-        f"• In groups: <code>/ask your question</code>, mention @{name}, or reply to me.\n"
-        f"• Anywhere: type <code>@{name} your question</code> and pick an answer.\n\n"
+        "• In groups: <code>/ask your question</code>, mention @{name}, or reply to me.\n"
+        "• Anywhere: type <code>@{name} your question</code> and pick an answer.\n\n"
         "Every answer quotes its source. When the story doesn't say, I tell you so.\n"
         "/sources lists what I know."
-    )
+    ).format(name=e(bot_username))
+    return Reply(f"{first}\n\n{how}")
 
 
-def sources_reply(sources: Iterable[Source]) -> Reply:
+def sources_reply(sources: Iterable[Source], lang: str = i18n.DEFAULT) -> Reply:
     """The list of sources with links."""
-    lines = ["The story I know about comes from:"]
+    lines = [i18n.translator(lang).gettext("The story I know about comes from:")]
     for source in sources:
         title = e(source.title)
         if source.url:
             title = f'<a href="{e(source.url)}">{title}</a>'
-        lines.append(f"• {title}, {e(source.publisher)}, {e(_date(source.date))}")
+        lines.append(f"• {title}, {e(source.publisher)}, {e(_date(source.date, lang))}")
     return Reply("\n".join(lines))
 
 

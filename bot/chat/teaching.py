@@ -8,6 +8,7 @@ import logging
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
+from bot import i18n
 from bot.chat import render
 from bot.chat.handlers import (
     Services,
@@ -15,6 +16,7 @@ from bot.chat.handlers import (
     _days,
     _send_plain_report,
     button,
+    reader_language,
     services,
 )
 from bot.curation.grouping import UnansweredGroup
@@ -82,7 +84,10 @@ async def teach_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         log.warning(
             "refused a teaching button from non-admin user id %s", user.id if user else None
         )
-        await query.answer("Sorry, only the bot's admins can teach it.", show_alert=True)
+        refusal = i18n.translator(reader_language(update)).gettext(
+            "Sorry, only the bot's admins can teach it."
+        )
+        await query.answer(refusal, show_alert=True)
         return
     parsed = render.parse_callback(query.data)
     teacher = svc.teacher

@@ -124,10 +124,7 @@ def _answer_question(
         answer = _answer_message(snapshot, asked, bands, max_suggestions)
     else:
         answer = _answer_followup(snapshot, asked, context, bands, max_suggestions)
-    if snapshot.language != languages.DEFAULT:
-        # The reader's day is said by English rules (tense, "as reported on"): translated
-        # answers stay as written, as of the story's date.
-        return replace(answer, question=question)
+    # The notes on the reader's day are Phrases, said in the answer's language by each channel.
     return replace(for_reader(snapshot, asked, answer, today), question=question)
 
 

@@ -113,6 +113,7 @@ class Citation:
     date: str
     url: str | None
     quote: str
+    language: str = "en"  # the source's: a reply in another language labels the quote
 
     def to_json(self) -> dict[str, Any]:
         """The citation as a JSON-ready dict (stable contract)."""
@@ -183,9 +184,10 @@ class Answer:
     followup_of: str | None = None
 
     # The answer as said to this reader (tense for their day, "as reported on" notes); None:
-    # the entry's answer as written.
+    # the entry's answer as written. A `bot.engine.phrases.Phrase` when it carries notes.
     said: str | None = None
-    # Why the bot abstains, when it knows ("the story is from 2 September 2025, before...").
+    # Why the bot abstains, when it knows ("the story is from 2 September 2025, before..."):
+    # a `bot.engine.phrases.Phrase`, said in the reader's language by each channel.
     reason: str | None = None
     # The language of the reply (a code of bot.engine.languages.CODES): the answer text's,
     # or for a decline, suggestion or chat reply the reader's.
@@ -295,6 +297,7 @@ class Snapshot:
                     date=source.date,
                     url=source.url,
                     quote=fact.quote,
+                    language=source.language,
                 )
             )
         return tuple(citations)

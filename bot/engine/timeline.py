@@ -18,11 +18,17 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.engine.model import Answer, Entry, Outcome, Snapshot, Suggestion
+from bot.engine.phrases import (
+    MONTHS,
+    WEEKDAYS,
+    DateStyle,
+    Day,
+    english_date,
+    joined,
+    phrase,
+    plural_phrase,
+)
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
 # A weekday in a source means the one nearest the source's date: a story dated Tuesday says
 # "Monday" for yesterday and "Wednesday" for tomorrow.
 WEEKDAY_REACH = 3
@@ -66,17 +72,17 @@ def resolve(when: str, source_date: dt.date) -> tuple[dt.date | None, str | None
 
 def day_name(date: dt.date) -> str:
     """The weekday and date as answers write them: "Wednesday, 3 September 2025"."""
-    return f"{WEEKDAYS[date.weekday()].title()}, {long_date(date)}"
+    return english_date(Day(date, DateStyle.WEEKDAY))
 
 
 def short_date(date: dt.date) -> str:
     """A compact date: "2 Sep 2025"."""
-    return f"{date.day} {MONTHS[date.month - 1][:3].title()} {date.year}"
+    return english_date(Day(date, DateStyle.SHORT))
 
 
 def long_date(date: dt.date) -> str:
     """A date without its weekday: "2 September 2025"."""
-    return f"{date.day} {MONTHS[date.month - 1].title()} {date.year}"
+    return english_date(Day(date, DateStyle.LONG))
 
 
 def weekdays_only(text: str) -> str:
@@ -190,39 +196,56 @@ def asks_now(question: str) -> bool:
 def relative_day(date: dt.date, today: dt.date) -> str:
     """The event day said from the reader's today: "Wednesday, 3 September 2025 is
     tomorrow.", "... was 458 days ago."."""
-    days, day = (date - today).days, day_name(date)
+    days, day = (date - today).days, Day(date, DateStyle.WEEKDAY)
     if days == 0:
-        return f"{day} is today."
+        return phrase("{day} is today.", day=day)
     if days == 1:
-        return f"{day} is tomorrow."
+        return phrase("{day} is tomorrow.", day=day)
     if days == -1:
-        return f"{day} was yesterday."
+        return phrase("{day} was yesterday.", day=day)
     if days > 0:
-        return f"{day} is in {days} days."
-    return f"{day} was {-days} days ago."
+        return plural_phrase("{day} is in {n} day.", "{day} is in {n} days.", days, day=day)
+    return plural_phrase("{day} was {n} day ago.", "{day} was {n} days ago.", -days, day=day)
 
 
 def as_reported(answer: str, source_date: dt.date) -> str:
     """The answer marked with its source's date: "... (as reported on 2 Sep 2025)."."""
     body = answer.rstrip()
-    end = body[-1] if body and body[-1] in ".!?" else "."
-    body = body.rstrip(".!?")
-    return f"{body} (as reported on {short_date(source_date)}){end}"
+    end = body[-1] if body and body[-1] in _ENDS else "."
+    return phrase(
+        "{answer} (as reported on {date}){end}",
+        answer=body.rstrip(_ENDS),
+        date=Day(source_date, DateStyle.SHORT),
+        end=end,
+    )
+
+
+# Sentence ends an answer may have in any of its languages ("。" in Chinese).
+_ENDS = ".!?。！？"
 
 
 def nothing_after(source_date: dt.date) -> str:
     """The plain statement that the story stops at its date."""
-    return f"The story is from {long_date(source_date)} and says nothing after that."
+    return phrase(
+        "The story is from {date} and says nothing after that.",
+        date=Day(source_date, DateStyle.LONG),
+    )
 
 
 def after_story_reason(source_date: dt.date, event: str | None, event_date: dt.date | None) -> str:
     """Why a question about what happened after the story is not answered."""
     if event and event_date and event_date > source_date:
-        return (
-            f"The story is from {long_date(source_date)}, before {event} "
-            f"({day_name(event_date)}); it doesn't say how it went or what happened after."
+        return phrase(
+            "The story is from {date}, before {event} ({event_day}); it doesn't say how it "
+            "went or what happened after.",
+            date=Day(source_date, DateStyle.LONG),
+            event=event,
+            event_day=Day(event_date, DateStyle.WEEKDAY),
         )
-    return f"The story is from {long_date(source_date)}; it doesn't say what happened after that."
+    return phrase(
+        "The story is from {date}; it doesn't say what happened after that.",
+        date=Day(source_date, DateStyle.LONG),
+    )
 
 
 # ---- answers for the reader's day -----------------------------------------------------------
@@ -253,7 +276,7 @@ def _said(snapshot: Snapshot, part: Answer, today: dt.date, now: bool) -> Answer
         notes.append(relative_day(event, today))
     if now and today > source:
         notes.append(nothing_after(source))
-    return replace(part, said=" ".join([text, *notes]), also=())
+    return replace(part, said=joined(text, *notes), also=())
 
 
 def after_story(snapshot: Snapshot, question: str, closest: Answer) -> Answer | None:
