@@ -335,6 +335,14 @@ def _focused(
     return resolve_measure(tokens, lasting) if resolve else tokens
 
 
+def alias_lengths(phrases: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, ...]]:
+    """Each alias's first stem -> the lengths of the aliases it starts, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for key in phrases:
+        lengths.setdefault(key[0], set()).add(len(key))
+    return {first: tuple(sorted(n, reverse=True)) for first, n in lengths.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class Synonyms:
     """Alias phrases (as stem tuples) mapped to a canonical stem, longest alias first."""
@@ -365,12 +373,9 @@ class Synonyms:
                 key = tuple(stem(w) for w in alias_words)
                 if key:
                     phrases[key] = target
-        lengths: dict[str, set[int]] = {}
-        for key in phrases:
-            lengths.setdefault(key[0], set()).add(len(key))
         return cls(
             phrases,
-            {first: tuple(sorted(n, reverse=True)) for first, n in lengths.items()},
+            alias_lengths(phrases),
             frozenset(written),
             LASTING | lasting,
             frozenset(canonical_token(g) for g in guards),

@@ -15,7 +15,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.engine.languages.common import Chat, Focus, clauses, fold, parts
-from bot.engine.text import EMPTY_SYNONYMS, Synonyms, Vocabulary
+from bot.engine.text import EMPTY_SYNONYMS, Synonyms, Vocabulary, alias_lengths
 
 CODE = "ru"
 
@@ -214,14 +214,7 @@ def synonyms(groups: Iterable[Iterable[str]]) -> Synonyms:
             key = tuple(stem(w) for w in alias_words)
             if key:
                 phrases[key] = target
-    lengths: dict[str, set[int]] = {}
-    for key in phrases:
-        lengths.setdefault(key[0], set()).add(len(key))
-    return Synonyms(
-        phrases,
-        {first: tuple(sorted(n, reverse=True)) for first, n in lengths.items()},
-        frozenset(written),
-    )
+    return Synonyms(phrases, alias_lengths(phrases), frozenset(written))
 
 
 # How chat spells question words, read as written in full before typos are corrected.
