@@ -178,7 +178,25 @@ def _answer_followup(
 def _answer_message(
     snapshot: Snapshot, question: str, bands: Bands, max_suggestions: int
 ) -> Answer:
-    """The message read alone, every part of it answered that can be."""
+    """The message read alone, every part of it answered that can be.
+
+    A chatty message is read twice: whole, and as only the sentences that ask (no greeting,
+    sign-off or what the reader heard or thinks first), which answer when they answer at
+    least as confidently as the whole. A near miss they point back at ("I read Kim met the
+    Pope. What did they discuss?") keeps the sentence that names it, so it is still declined.
+    """
+    answer = _answer_parts(snapshot, question, bands, max_suggestions)
+    asked = snapshot.index.language.asking_part(question)
+    if asked is None or asked == question:
+        return answer
+    focused = _answer_parts(snapshot, asked, bands, max_suggestions)
+    if focused.answered and (not answer.answered or focused.confidence >= answer.confidence):
+        return replace(focused, question=question)
+    return answer
+
+
+def _answer_parts(snapshot: Snapshot, question: str, bands: Bands, max_suggestions: int) -> Answer:
+    """The message as written, each of its questions answered that can be."""
     answer = _answer_one(snapshot, question, bands, max_suggestions)
     if (later := after_story(snapshot, question, answer)) is not None:
         return later  # the story cannot tell what happened after it; the reason says so

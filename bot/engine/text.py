@@ -58,6 +58,7 @@ _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     # "what for?" and "what is it for" ask a purpose; "what's for dinner" does not.
     (
         r"\bwhy\b|\bfor what reason\b|\bwhat for\b(?! \w)"
+        r"|\bwhat(?: is| was|s)? (?:the|his|their|its) (?:\w+ )?reasons?\b"
         r"|\bwhat(?: is| are| was| were)? (?:it|that|this|they|those|these) for\b",
         " @why ",
     ),
@@ -226,6 +227,22 @@ _FRAMING = re.compile(
     r"|\bin the first place\b|\bat all(?=\s*\W*$)"
     r"|\b(?:please|pls|plz) reply\b"
     r"|\bquestions? (?:about|on|regarding) (?:the |this |that )?(?:\w+ )?(?:story|article|news)\b"
+    # A letter's courtesies: "would you be so good as to tell me whether", "I should be most
+    # grateful to learn", "yours faithfully" wrap the question and name no topic.
+    r"|\b(?:would|could|will) (?:you|u) be so (?:good|kind) as to (?:tell|let|inform|advise)"
+    r"(?: (?:me|us))?(?: know)?\b"
+    r"|\b(?:i|we) (?:would|should|'d) be (?:most |very |so |extremely |much )?(?:grateful|obliged"
+    r"|thankful|glad)(?: (?:if (?:you|u) (?:could|would|can|will)(?: kindly)?|to))?"
+    r"(?: (?:tell|let|inform|advise|learn|know|hear|state|confirm|explain|clarify|share))?"
+    r"(?: (?:me|us))?(?: (?:know|of|about))?\b"
+    r"|\b(?:kindly |please )?(?:inform|advise) (?:me|us)(?: (?:of|about|as to))?\b"
+    r"|\byours (?:faithfully|sincerely|truly)\b|\b(?:sincerely|respectfully|faithfully) yours\b"
+    r"|\b(?:with )?(?:kind|best|warm|warmest|kindest) (?:regards|wishes)\b|\bmany thanks\b"
+    r"|\bto whom it may concern\b|\bdear (?:sir|madam|sirs)(?: (?:or|and|/) madam)?\b"
+    r"|\bi hope (?:this|my) (?:message|email|letter|note) finds (?:you|u) well\b"
+    # who the reader is ("I am a retired engineer and..."), and chat idioms
+    r"|\b(?:i am|i'm|im) (?:a|an) (?:(?!of\b|on\b|in\b|about\b|at\b|for\b)\w+ ){0,2}\w+"
+    r"(?=\s*(?:[,.;]|\band\b|\bfrom\b|\bwho\b))|\blong story short\b"
     r"|\b(?:my|our) (?:dad|father|mum|mom|mother|parents?|brother|sister|son|daughter|wife"
     r"|husband|partner|girlfriend|boyfriend|friends?|mates?|buddy|uncle|aunt|grandma|grandpa"
     r"|grandfather|grandmother|teacher|boss|colleagues?|coworkers?|roommate|kids?)\b"
@@ -669,6 +686,9 @@ _REQUEST = re.compile(
     r"\b(?:like|love|grateful|glad|want|wants|wanted|need|needs|curious|keen|eager) to "
     r"(?:know|learn|hear|understand|find out)\b|\b(?:tell|show|explain|remind) (?:me|us)\b"
     r"|\bwondering\b|\bcurious (?:about|whether|if)\b|\blet (?:me|us) know\b"
+    # a question inside a telling one: "it made me wonder how many...", "I'd find out how fast"
+    r"|\b(?:wonder|wondered|find out|figure out|found out)\s+(?:how|what|when|where|who|why"
+    r"|which|whether|if)\b"
 )
 _PART = re.compile(r"(.+?)(?:([.?!;:,\n]+)|\s[-–—]+\s|\s(?:but|so)\s|$)")
 
@@ -727,6 +747,85 @@ MAX_CONTEXT_CHARS = 300  # a longer sentence before a short question is not its 
 # not ", which is..." or ", when he left", which are not questions).
 _ASKING_SENTENCE = re.compile(_QUESTION_START.pattern + r"|[,;:-]\s*(?:what|why|how)\b")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
+
+
+def asking_part(text: str) -> str | None:
+    """The sentences of a chatty message that ask, without those that ask nothing: a greeting,
+    a sign-off, "asking for a friend", or what the reader heard or thinks ("my dad says Kim
+    hates flying. so how did he get to China?"). An asking sentence that points back ("is that
+    true?", "what is it for?") or names nothing keeps the sentence before it.
+
+    None when every sentence asks or none does: then the whole message is the question.
+    """
+    sentences = [s.strip() for s in _CHAT_SENTENCE_END.split(text) if s and s.strip()]
+    asking = [_asks(fold(sentence)) for sentence in sentences]
+    if all(asking) or not any(asking):
+        return None
+    kept: list[str] = []
+    for number, sentence in enumerate(sentences):
+        if not asking[number]:
+            continue
+        if number and _needs_context(sentence):
+            previous = sentences[number - 1]
+            if not asking[number - 1] and len(previous) <= MAX_CONTEXT_CHARS:
+                kept.append(_ended(previous))
+        kept.append(_ended(sentence))
+    return " ".join(" ".join(kept).split())
+
+
+def _needs_context(sentence: str) -> bool:
+    """True when an asking sentence is about the one before it: it names nothing of its own,
+    or a word of it points back and it names little else ("what's gonna be in it?")."""
+    named = [w for w in _split(_FRAMING.sub(" ", fold(sentence))) if w not in COMMON_WORDS]
+    return not named or (
+        bool(_POINTS_BACK.search(fold(sentence))) and len(named) <= MAX_POINTING_WORDS
+    )
+
+
+def _ended(sentence: str) -> str:
+    """The sentence with an end mark (one cut at emoji has none), so it stays a sentence."""
+    return sentence if sentence[-1] in ".?!" else sentence + "."
+
+
+MAX_POINTING_WORDS = 1
+
+
+def _asks(folded: str) -> bool:
+    """True when a sentence asks: a "?", a question word or auxiliary in front ("is it armoured
+    or nah", not "have a nice day"), or a request ("I should be grateful to learn...")."""
+    folded = _OPENERS.sub("", folded)
+    return (
+        "?" in folded
+        or (bool(_ASKING_SENTENCE.search(folded)) and not _WISH.match(folded))
+        or bool(_REQUEST.search(folded))
+        or bool(_FRAMING.search(folded) and _REQUEST_FRAMING.search(folded))
+    )
+
+
+# Sentences end at their punctuation, at a line break, and in chat at a run of emoji.
+_CHAT_SENTENCE_END = re.compile(
+    r"(?<=[.?!])\s+|\n+|\s*[\u2600-\u27bf\U0001f000-\U0001faff][\u2600-\u27bf"
+    r"\U0001f000-\U0001faff\ufe0f\u200d]*\s*"
+)
+# Words that stand for something said before: the sentence they are in needs that one.
+_POINTS_BACK = re.compile(
+    r"\b(?:it|they|them|she|her|those|these)\b|\b(?:this|that)(?=\s*(?:\W*$|is\b|was\b|right"
+    r"|true|correct|mean|about|for\b))"
+)
+# Chat in front of a question: "yo who's he meeting", "ok so, is it armoured".
+_OPENERS = re.compile(
+    r"^(?:\W*\b(?:hi|hey|hello|yo|ok|okay|so|well|anyway|anyways|lol|haha|bro|bruh|dude|ngl"
+    r"|tbh|fr|oh|hmm|um|right|and|but|also|btw)\b)+\W*"
+)
+# An auxiliary in front that does not ask: "have a lovely day", "can't wait", "would love it".
+_WISH = re.compile(
+    r"^\W*(?:have|has|had|do|did|will|would|can|could|should)(?:n't|nt|'t| not| a| an| love"
+    r"| like| appreciate| be (?:great|nice|lovely|good|fun|cool))\b"
+)
+# Framing that asks: the courtesy in front of a letter's question.
+_REQUEST_FRAMING = re.compile(
+    r"\b(?:tell|let|inform|advise|learn|know|hear|state|confirm|explain|clarify|share)\b"
+)
 
 
 def analyse(

@@ -48,6 +48,10 @@ class Analyser(Protocol):
         """The parts of a chatty message that ask something; empty for a single clause."""
         ...
 
+    def asking_part(self, text: str) -> str | None:
+        """The sentences that ask, without chat that asks nothing; None: read it whole."""
+        ...
+
     def message_parts(self, text: str) -> list[tuple[str, bool]]:
         """The message cut where framing ends: each part, and whether it asks."""
         ...
