@@ -75,9 +75,9 @@ def answer_question(
 
     A message that asks several things ("when did he leave and when did he arrive?") gets
     every part answered that can be answered with confidence. ``context`` is the previous
-    turn of the same conversation (``Answer.turn``): a follow-up is read with it. ``today`` is
-    the reader's date: answers are said as of it (tense, "as reported on"); None answers as of
-    the story's date.
+    turn of the same conversation (``followup.next_turn`` of its answer): a follow-up is read
+    with it. ``today`` is the reader's date: answers are said as of it (tense, "as reported
+    on"); None answers as of the story's date.
 
     The question is read in ``language`` when given (one of `languages.CODES`), else in the
     language it is written in (``hint``, the reader's Telegram language_code, only breaks
