@@ -1,6 +1,7 @@
 """Languages: detection, the engine API every language shares, and each analyser's reading."""
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,27 @@ def test_unrelated_questions_and_near_misses_are_declined_in_the_readers_languag
     assert not answer.answered and answer.language == language
     view = snapshot.in_language(language)
     assert all(s.question == view.entries[s.entry].question for s in answer.suggestions)
+
+
+@pytest.mark.parametrize(
+    ("after", "before", "language"),
+    [
+        ("Как прошёл парад?", "Когда будет парад?", "ru"),
+        ("Ким уже вернулся в Пхеньян?", "На чём Ким поехал в Китай?", "ru"),
+        ("阅兵进行得怎么样了？", "阅兵式是哪天？", "zh"),
+        ("金正恩后来回国了吗？", "金正恩坐什么去的中国？", "zh"),
+        ("열병식은 어떻게 됐어요?", "열병식은 언제예요?", "ko"),
+        ("김정은은 평양으로 돌아갔어?", "김정은은 베이징에 어떻게 갔나요?", "ko"),
+    ],
+)
+def test_what_happened_after_the_story_is_declined_with_the_reason_in_each_language(
+    snapshot, after, before, language
+):
+    declined = answer_question(snapshot, after, today=dt.date(2026, 12, 5))
+    assert not declined.answered and declined.language == language
+    assert declined.reason is not None and "2025" in str(declined.reason)
+    # the same topic asked as of the story is still answered
+    assert answer_question(snapshot, before, today=dt.date(2026, 12, 5)).answered
 
 
 def test_did_you_mean_offers_the_entries_in_the_readers_language(snapshot):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from bot.engine.model import Answer, Entry, Outcome, Snapshot, Suggestion
 from bot.engine.phrases import (
@@ -28,6 +29,9 @@ from bot.engine.phrases import (
     phrase,
     plural_phrase,
 )
+
+if TYPE_CHECKING:
+    from bot.engine.languages import Analyser
 
 # A weekday in a source means the one nearest the source's date: a story dated Tuesday says
 # "Monday" for yesterday and "Wednesday" for tomorrow.
@@ -176,16 +180,30 @@ _NOW = re.compile(
 )
 
 
-def asks_after_story(question: str, returns_told: bool = False) -> bool:
+def asks_after_story(question: str, returns_told: bool = False, language: str = "en") -> bool:
     """True when the question asks what happened after the story was written;
     ``returns_told``: the story itself tells of returning (its knowledge uses the word)."""
-    return bool(_OUTCOME.search(question) or _strictly_after(question, returns_told))
+    outcome = _OUTCOME if language == "en" else _analyser(language).OUTCOME
+    return bool(
+        (outcome and outcome.search(question)) or _strictly_after(question, returns_told, language)
+    )
 
 
-def _strictly_after(question: str, returns_told: bool) -> bool:
+def _strictly_after(question: str, returns_told: bool, language: str = "en") -> bool:
+    if language != "en":
+        later = _analyser(language).STRICTLY_AFTER
+        return bool(later and later.search(question))
     return bool(
         _STRICTLY_AFTER.search(question) or (not returns_told and _RETURNING.search(question))
     )
+
+
+def _analyser(language: str) -> Analyser:
+    """The rules of another language (imported here: the analysers read text.py, which reads
+    this module's NOW_WORDS)."""
+    from bot.engine import languages
+
+    return languages.get(language)
 
 
 def asks_now(question: str) -> bool:
@@ -284,14 +302,15 @@ def after_story(snapshot: Snapshot, question: str, closest: Answer) -> Answer | 
     None when the story does tell it (the closest answer is about something it reports as
     done: "what happened at the missile lab?")."""
     returns_told = snapshot.index.knows(RETURN_STEM)
-    if not asks_after_story(question, returns_told):
+    language = snapshot.language
+    if not asks_after_story(question, returns_told, language):
         return None
     entry = closest.entry if closest.answered else None
     source = snapshot.source_date(entry)
     event = snapshot.event_date(entry) if entry else None
     later = _later_event_named(snapshot, question)
     reported = entry is not None and event is not None and event < source
-    if reported and later is None and not _strictly_after(question, returns_told):
+    if reported and later is None and not _strictly_after(question, returns_told, language):
         return None
     suggestions = closest.suggestions or tuple(
         Suggestion(part.entry.id, part.entry.question) for part in closest.parts if part.entry

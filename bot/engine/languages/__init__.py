@@ -27,6 +27,11 @@ class Analyser(Protocol):
     CODE: str
     # Unknown words that are values to check ("did he leave on Sunday?"), not missing topics.
     PREMISE_STEMS: frozenset[str]
+    # Questions about what happened after the story: how something went (unless the story
+    # reports it done), and what can only have come later (endings, returns). English: None,
+    # the timeline's own rules.
+    OUTCOME: re.Pattern[str] | None
+    STRICTLY_AFTER: re.Pattern[str] | None
 
     def surface_words(self, text: str) -> list[str]:
         """Folded words as written, before focus and stemming: typo correction's input."""

@@ -22,6 +22,8 @@ from bot.engine.text import (
 
 CODE = "en"
 PREMISE_STEMS: frozenset[str] = frozenset(stem(w) for w in PREMISE_WORDS)
+# After the story: bot.engine.timeline's English rules.
+OUTCOME = STRICTLY_AFTER = None
 
 __all__ = [
     "CODE",

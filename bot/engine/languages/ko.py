@@ -72,6 +72,16 @@ _WORD = re.compile(r"@\w+|[가-힣]+|[^\W가-힣]+")
 PREMISE_STEMS: frozenset[str] = frozenset(
     "월요일 화요일 수요일 목요일 금요일 토요일 일요일 어제 오늘 내일 주말".split()
 )
+# After the story ("열병식은 어떻게 됐어요?", "결국 어떻게 됐어?", "평양으로 돌아갔어?"):
+# how something went, unless the story reports it done, and what can only have come later.
+OUTCOME = re.compile(
+    r"어떻게\s*(?:됐|되었)|어땠|잘\s*(?:끝났|치러졌)",
+    re.IGNORECASE,
+)
+STRICTLY_AFTER = re.compile(
+    r"결국|끝난\s*(?:후|뒤)|끝났|돌아왔|돌아갔|귀국",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=65536)

@@ -109,6 +109,20 @@ MIN_STEM = 5
 
 PREMISE_STEMS: frozenset[str] = frozenset(stem(w) for w in PREMISE_WORDS)
 _STOP_STEMS = STOPWORDS | frozenset(stem(w) for w in STOPWORDS)
+# After the story ("как прошёл парад?", "чем всё закончилось?", "он вернулся?"): how something
+# went, unless the story reports it done, and what can only have come later.
+OUTCOME = re.compile(
+    r"\bкак\s+(?:вс[её]\s+)?прош(?:ёл|ел|ла|ло|ли)\b"
+    r"|\bчто\s+(?:было|произошло|случилось)\s+(?:на|во\s+время|в\s+ходе)\b",
+    re.IGNORECASE,
+)
+STRICTLY_AFTER = re.compile(
+    r"\bчем\s+(?:вс[её]\s+)?(?:за)?кончил\w*|\bв\s+итоге\b|\bв\s+конце\s+концов\b"
+    r"|\bчто\s+было\s+(?:потом|дальше|после)\b|\bвернул(?:ся|ась|ись)\b|\bверн[её]тся\b"
+    r"|\bпосле\s+(?:парада|поездки|визита|встречи|саммита|церемонии|торжеств)\w*"
+    r"|\bуже\s+(?:прош(?:ёл|ел|ла|ло)|закончил\w*)",
+    re.IGNORECASE,
+)
 
 
 def _fold(text: str) -> str:

@@ -54,6 +54,16 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|@\w+|[^\W\u3400-\u9fff\uf900-\
 PREMISE_STEMS: frozenset[str] = frozenset(
     "周一 周二 周三 周四 周五 周六 周日 星期 昨天 今天 明天".split()
 )
+# After the story ("阅兵进行得怎么样了？", "后来呢？", "他回国了吗？"): how something went,
+# unless the story reports it done, and what can only have come later.
+OUTCOME = re.compile(
+    r"怎么样了|进行得(?:怎么样|如何)|(?:举行|办)得(?:怎么样|如何)|结果(?:如何|怎么样|怎样)",
+    re.IGNORECASE,
+)
+STRICTLY_AFTER = re.compile(
+    r"后来|之后(?:呢|怎么样|发生)|最后(?:怎么样|结果)|最终|结束了吗|已经结束|回国|回(?:到)?平壤",
+    re.IGNORECASE,
+)
 
 
 def unknown_share(token: str) -> float:
