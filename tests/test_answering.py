@@ -127,6 +127,13 @@ def test_chat_words_inside_a_story_question_stay_a_question(snapshot, text):
     assert answer_question(snapshot, text).answered
 
 
+def test_a_help_cue_the_curators_wrote_as_a_phrasing_is_the_storys_question(snapshot):
+    # "what's on the menu" is one of train-perks' phrasings: the train's menu, not the bot's.
+    answer = answer_question(snapshot, "what's on the menu?")
+    assert answer.answered and answer.entry.id == "train-perks"
+    assert answer_question(snapshot, "what can you do?").outcome is Outcome.HELP
+
+
 @pytest.mark.parametrize(
     ("text", "entries"),
     [

@@ -201,7 +201,7 @@ BLIND_FLOORS = {
     "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.89, "switch": 1.0, "nearmiss": 0.84},
     # Written by a helper from the article alone in the fourth session; measured once before
     # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.
-    "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.84, "switch": 1.0, "nearmiss": 0.69},
+    "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.88, "switch": 1.0, "nearmiss": 0.69},
 }
 
 

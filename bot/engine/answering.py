@@ -58,6 +58,8 @@ class Bands:
 
 
 DEFAULT_BANDS = Bands()
+# A match this close is one of the curators' phrasings as written.
+CURATED = 0.99
 
 
 def answer_question(
@@ -106,6 +108,8 @@ def _answer_question(
     message = without_links(question[:MAX_MESSAGE_CHARS])
     question = " ".join(question[:MAX_MESSAGE_CHARS].split())
     kind = languages.get(reader).chat_kind(message)
+    if kind == Outcome.HELP and _curated(snapshot, message):
+        kind = None  # "what's on the menu?" is the story's question where curators wrote it
     if kind is not None:  # a hello, thanks, or a request for help or the sources
         sources = tuple(snapshot.sources.values()) if kind == Outcome.SOURCES else ()
         return Answer(question, Outcome(kind), 0.0, sources=sources)
@@ -126,6 +130,12 @@ def _answer_question(
         answer = _answer_followup(snapshot, asked, context, bands, max_suggestions)
     # The notes on the reader's day are Phrases, said in the answer's language by each channel.
     return replace(for_reader(snapshot, asked, answer, today), question=question)
+
+
+def _curated(snapshot: Snapshot, message: str) -> bool:
+    """True when the message reads as one of the knowledge's own phrasings, word for word."""
+    matches = snapshot.index.search(message, limit=1)
+    return bool(matches) and matches[0].confidence >= CURATED
 
 
 def _answer_followup(
