@@ -120,32 +120,35 @@ class Chat:
         return kind if not any(c.isalnum() for c in rest) else None
 
 
+_PART_MARKS = ".?!;:,。？！；：，、\n"
 _PART = re.compile(r"[^.?!;:,。？！；：，、\n]+(?:[.?!;:,。？！；：，、\n]+|$)")
+_SENTENCE_MARKS = ".?!;。？！；\n"
+_SENTENCE = re.compile(r"[^.?!;。？！；\n]+(?:[.?!;。？！；\n]+|$)")
+
+
+def _pieces(
+    folded: str, piece: re.Pattern[str], marks: str, asks: re.Pattern[str]
+) -> list[tuple[str, bool]]:
+    """The message cut by ``piece``: each piece without its ``marks``, and whether it asks
+    ("?" or ``asks``)."""
+    found = []
+    for match in piece.finditer(folded):
+        written = match.group(0)
+        text = written.rstrip(marks).strip()
+        if text:
+            found.append((text, "?" in written or "？" in written or bool(asks.search(text))))
+    return found
 
 
 def parts(folded: str, asks: re.Pattern[str]) -> list[tuple[str, bool]]:
     """The message cut at punctuation: each part, and whether it asks ("?" or ``asks``)."""
-    found = []
-    for match in _PART.finditer(folded):
-        piece = match.group(0)
-        text = piece.rstrip(".?!;:,。？！；：，、\n").strip()
-        if text:
-            found.append((text, "?" in piece or "？" in piece or bool(asks.search(text))))
-    return found
-
-
-_SENTENCE = re.compile(r"[^.?!;。？！；\n]+(?:[.?!;。？！；\n]+|$)")
+    return _pieces(folded, _PART, _PART_MARKS, asks)
 
 
 def clauses(folded: str, asks: re.Pattern[str]) -> list[str]:
     """The sentences that ask, when the message has more than one; else none. Commas do not
     cut: in these languages they mostly join the parts of one question."""
-    found = []
-    for match in _SENTENCE.finditer(folded):
-        piece = match.group(0)
-        text = piece.rstrip(".?!;。？！；\n").strip()
-        if text:
-            found.append((text, "?" in piece or "？" in piece or bool(asks.search(text))))
+    found = _pieces(folded, _SENTENCE, _SENTENCE_MARKS, asks)
     if len(found) < 2:
         return []
     return [text for text, asking in found if asking]
