@@ -282,7 +282,8 @@ class Job:
     hint: str | None = None  # the reader's Telegram app language (notices, ties in questions)
     reply: render.Reply | None = None  # a ready reply (help, greeting): sent as it is
     turn_before: Turn | None = None  # the turn a follow-up is read with
-    # Told, once the answer is sent, its message id (None in a combined answer) and the answer.
+    # Told the answer before it is sent (with None), and after, the id of the message that
+    # answers it alone (a combined answer has none).
     remember: Callable[[int | None, Answer], Awaitable[None]] | None = None
     received: float = field(default_factory=time.monotonic)
     notice: bool = False  # the once-per-burst "I'll answer your latest question"
@@ -586,8 +587,21 @@ class Dispatcher:
             self._pending += 1
         self._queue_changed()
 
+    async def _remember(self, outgoing: Outgoing, reply_id: int | None) -> None:
+        """Tell each job's ``remember`` its answer: before sending (``reply_id`` None), and
+        after, the id of the message that answers it alone."""
+        for job, answer in zip(outgoing.jobs, outgoing.answers, strict=False):
+            if job.remember is not None and answer is not None:
+                try:
+                    await job.remember(reply_id, answer)
+                except Exception:  # the answer still goes out; only what a follow-up reads is lost
+                    log.warning("could not remember a conversation turn", exc_info=True)
+
     async def _deliver(self, lane: _Lane, jobs: list[Job]) -> None:
         outgoing = self._compose(lane, jobs)
+        # What each reader's next message follows up is kept before the answer goes out: that
+        # message may reach another replica as soon as the reader sees this one.
+        await self._remember(outgoing, None)
         first = outgoing.jobs[0]
         reply_to = None
         if not outgoing.combined and first.message_id is not None:
@@ -603,13 +617,8 @@ class Dispatcher:
             )
         )
         now = time.monotonic()
-        reply_id = None if outgoing.combined else sent.message_id
-        for job, answer in zip(outgoing.jobs, outgoing.answers, strict=False):
-            if job.remember is not None and answer is not None:
-                try:
-                    await job.remember(reply_id, answer)
-                except Exception:  # the answer is out; only what a follow-up reads is lost
-                    log.warning("could not remember a conversation turn", exc_info=True)
+        if not outgoing.combined:  # a reply to this message follows it up
+            await self._remember(outgoing, sent.message_id)
         if outgoing.combined:
             self.metrics.answers_combined.inc(len(outgoing.jobs))
             self.metrics.combined_messages.inc()

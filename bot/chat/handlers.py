@@ -149,6 +149,18 @@ class Services:
         if reply_id is not None:
             await conversation.remember_answer(self.conversations, chat, reply_id, turn)
 
+    async def remember_dispatched(
+        self, chat: Chat, user: User | None, turn: Turn, reply_id: int | None
+    ) -> None:
+        """A dispatched job's ``remember``: before its answer is sent (``reply_id`` None) the
+        reader's conversation goes on from ``turn``; after, bot message ``reply_id`` answers it."""
+        if reply_id is None:
+            await conversation.remember_reader(
+                self.conversations, chat, user, turn, self.reader_seconds
+            )
+        else:
+            await conversation.remember_answer(self.conversations, chat, reply_id, turn)
+
     def is_admin(self, update: Update) -> bool:
         """True only for configured admin user ids (checked on every call)."""
         user = update.effective_user
@@ -299,7 +311,7 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
 
     async def answered(reply_id: int | None, answer: Answer) -> None:
         # The reader's next question follows this one up; a reply to the answer does too.
-        await svc.remember(message.chat, message.from_user, next_turn(answer), reply_id)
+        await svc.remember_dispatched(message.chat, message.from_user, next_turn(answer), reply_id)
         if reply_id is not None:
             _remember(context, message.message_id, reply_id)
 
@@ -448,7 +460,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
         async def chosen(reply_id: int | None, answer: Answer) -> None:
             # The chosen entry is what the reader's next question follows up.
-            await svc.remember(chat, query.from_user, next_turn(answer), reply_id)
+            await svc.remember_dispatched(chat, query.from_user, next_turn(answer), reply_id)
 
         question = snapshot.entries[args[0]].question
         job = job_for(update, question, entry_id=args[0], language=language, remember=chosen)
