@@ -109,6 +109,33 @@ def test_near_miss_follow_ups_are_declined(snapshot):
         assert answer.about is not None  # declined as a follow-up, the reading shown
 
 
+def test_asking_to_identify_what_the_answer_only_mentions_is_declined(snapshot):
+    # The answers say "a missile lab", "developing countries", "26 other world leaders".
+    for opening, near_miss in [
+        ("Where did Kim go before leaving for Beijing?", "where is that lab?"),
+        ("What did North Korea say about Xi's global plans?", "which developing countries?"),
+        ("How many other world leaders are attending?", "can you name them?"),
+        ("What did they say about the missiles?", "which lab?"),
+    ]:
+        _, answer = talk(snapshot, opening, near_miss)
+        assert not answer.answered, (opening, near_miss, entry(answer))
+
+
+def test_asking_to_identify_what_the_answer_names_is_answered(snapshot):
+    # "the Hwasong-19 and Hwasong-20 missiles"; "developing countries" says which countries.
+    for opening, follow_up, expected in [
+        ("What does the missile news show?", "which missiles is it for?", "hwasong-missiles"),
+        (
+            "How did North Korea react to Xi's call for a fairer world?",
+            "which countries would that help?",
+            "global-order",
+        ),
+        ("What does the parade celebrate?", "where is the parade?", "destination"),
+    ]:
+        _, answer = talk(snapshot, opening, follow_up)
+        assert entry(answer) == expected, (opening, follow_up, entry(answer))
+
+
 def test_a_follow_up_that_fails_keeps_the_topic_for_the_next(snapshot):
     _, heavy, fast = talk(snapshot, "Did Kim fly to China?", "how heavy is it?", "how fast is it?")
     assert not heavy.answered
@@ -198,10 +225,10 @@ def test_dev_conversations(snapshot):
 # measured once before tuning are in notes/conversations.md.
 BLIND_FLOORS = {
     "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.84, "switch": 0.92, "nearmiss": 0.93},
-    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.89, "switch": 1.0, "nearmiss": 0.84},
+    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.89, "switch": 1.0, "nearmiss": 0.94},
     # Written by a helper from the article alone in the fourth session; measured once before
     # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.
-    "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.88, "switch": 1.0, "nearmiss": 0.69},
+    "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.88, "switch": 1.0, "nearmiss": 0.84},
 }
 
 

@@ -19,9 +19,11 @@ from bot.engine.followup import (
     names_topic,
     points_back,
     read_with,
+    topic_words,
 )
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
+from bot.engine.naming import asked_to_name, names_it
 from bot.engine.text import asking_sentences, fold, without_links
 from bot.engine.timeline import after_story, for_reader, in_story_days
 
@@ -128,8 +130,33 @@ def _answer_question(
         answer = _answer_message(snapshot, asked, bands, max_suggestions)
     else:
         answer = _answer_followup(snapshot, asked, context, bands, max_suggestions)
+    if context is not None:
+        answer = _named_or_declined(snapshot, asked, answer, context)
     # The notes on the reader's day are Phrases, said in the answer's language by each channel.
     return replace(for_reader(snapshot, asked, answer, today), question=question)
+
+
+def _named_or_declined(snapshot: Snapshot, question: str, answer: Answer, context: Turn) -> Answer:
+    """The answer, unless the message asks to identify something ("which lab?", "can you
+    name them?") that the answer only mentions without naming it ("a missile lab"): then the
+    story does not say, as for any near miss. A place ("where is that lab?") is checked only
+    when the answer would repeat the turn before: a new entry telling where is taken as it is."""
+    if not answer.answered or answer.entry is None:
+        return answer
+    request = asked_to_name(snapshot, question, topic_words(snapshot, context))
+    if request is None or (request.place and answer.entry.id != context.entry_id):
+        return answer
+    if names_it(snapshot, answer.entry, request):
+        return answer
+    return replace(
+        answer,
+        outcome=Outcome.ABSTAINED,
+        entry=None,
+        citations=(),
+        related=(),
+        also=(),
+        suggestions=(Suggestion(answer.entry.id, answer.entry.question),),
+    )
 
 
 def _curated(snapshot: Snapshot, message: str) -> bool:

@@ -170,6 +170,11 @@ def read_with(
     return Reading(own, borrowed, fitting, matches)
 
 
+def topic_words(snapshot: Snapshot, turn: Turn) -> list[str]:
+    """The analysed topic words of the turn: what "them" in "can you name them?" stands for."""
+    return [t for t in snapshot.index.analyse(topic_of(snapshot, turn)) if not t.startswith("@")]
+
+
 def story_voice(snapshot: Snapshot) -> frozenset[str]:
     """The analysed words that name the story itself ("article", "story", "author")."""
     return words_of(snapshot, SOURCE_VOICE)
