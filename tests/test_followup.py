@@ -103,6 +103,8 @@ def test_near_miss_follow_ups_are_declined(snapshot):
         ("Who is China's leader?", "what will they discuss?"),
         ("What did Kim do before leaving?", "and their range?"),
         ("When is the parade?", "how long will it last?"),
+        # "is it the Hwasong-18?" is answered alone; its thrust is not
+        ("How much thrust do the Hwasong-19 engines have?", "and the hwasong-18?"),
     ]:
         _, answer = talk(snapshot, opening, near_miss)
         assert not answer.answered, (opening, near_miss, entry(answer))
@@ -225,7 +227,7 @@ def test_dev_conversations(snapshot):
 # measured once before tuning are in notes/conversations.md.
 BLIND_FLOORS = {
     "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.84, "switch": 0.92, "nearmiss": 0.93},
-    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.89, "switch": 1.0, "nearmiss": 0.94},
+    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.89, "switch": 1.0, "nearmiss": 1.0},
     # Written by a helper from the article alone in the fourth session; measured once before
     # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.
     "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.88, "switch": 1.0, "nearmiss": 0.84},

@@ -11,6 +11,7 @@ from bot.engine.followup import (
     CLEARLY_BETTER,
     Turn,
     as_followup,
+    asks_the_last_question_again,
     continues_last_question,
     did_you_mean,
     has_focus,
@@ -197,7 +198,11 @@ def _answer_followup(
         clearly = standalone.confidence - contextual.confidence >= CLEARLY_BETTER
         alone_wins = standalone.answered and (not contextual.answered or clearly)
         return standalone if alone_wins else contextual
-    if not standalone.answered:
+    if not standalone.answered or (
+        not contextual.answered and asks_the_last_question_again(question, own)
+    ):
+        # "and the Hwasong-18?" after "how much thrust?": the story does not say that, even
+        # if it says something else about the Hwasong-18.
         return contextual
     if contextual.answered and continues_last_question(question) and not has_focus(own):
         return contextual  # "and China's?": the last question again, about China

@@ -166,7 +166,9 @@ def read_with(
     topic = {t for t in borrowed if not t.startswith("@")}
     if entry is not None:
         topic.update(t for t in index.analyse(said) if not t.startswith("@"))
-    fitting = [m for m in matches if _fits(snapshot, m, own, topic)]
+    # "and the Hwasong-18?" after "how much thrust?": the kind of answer borrowed is asked too.
+    focus = [t for t in borrowed if t.startswith("@")]
+    fitting = [m for m in matches if _fits(snapshot, m, own + focus, topic)]
     return Reading(own, borrowed, fitting, matches)
 
 
@@ -212,6 +214,13 @@ def means_the_same_alone(snapshot: Snapshot, question: str, borrowed: list[str])
 def names_topic(snapshot: Snapshot, own: list[str]) -> bool:
     """True when analysed words name something the knowledge knows (not only ask "when?")."""
     return any(not t.startswith("@") and snapshot.index.knows(t) for t in own)
+
+
+def asks_the_last_question_again(question: str, own: list[str]) -> bool:
+    """True for "and Russia's?", "and the Hwasong-18?": the last question about something
+    else, asking no kind of answer of its own ("what about the train?" asks to hear about
+    the train, whatever was asked before)."""
+    return continues_last_question(question) and not has_focus(own) and not _ABOUT.match(question)
 
 
 def continues_last_question(question: str) -> bool:
