@@ -123,6 +123,15 @@ def test_asking_to_identify_what_the_answer_only_mentions_is_declined(snapshot):
         assert not answer.answered, (opening, near_miss, entry(answer))
 
 
+def test_the_same_asked_of_another_subject_needs_an_answer_naming_it(snapshot):
+    _, declined = talk(
+        snapshot, "What did North Korea say about Xi's plans?", "did russia back it too?"
+    )
+    assert not declined.answered, entry(declined)
+    _, answered = talk(snapshot, "Is Xi at the parade?", "is putin coming too?")
+    assert entry(answered) == "who-is-putin"
+
+
 def test_asking_to_identify_what_the_answer_names_is_answered(snapshot):
     # "the Hwasong-19 and Hwasong-20 missiles"; "developing countries" says which countries.
     for opening, follow_up, expected in [
@@ -230,7 +239,7 @@ BLIND_FLOORS = {
     "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.89, "switch": 1.0, "nearmiss": 1.0},
     # Written by a helper from the article alone in the fourth session; measured once before
     # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.
-    "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.88, "switch": 1.0, "nearmiss": 0.84},
+    "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.88, "switch": 1.0, "nearmiss": 0.92},
 }
 
 

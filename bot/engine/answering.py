@@ -18,8 +18,10 @@ from bot.engine.followup import (
     is_followup_shaped,
     means_the_same_alone,
     names_topic,
+    new_subject,
     points_back,
     read_with,
+    says_of,
     topic_words,
 )
 from bot.engine.matcher import Match
@@ -138,16 +140,24 @@ def _answer_question(
 
 
 def _named_or_declined(snapshot: Snapshot, question: str, answer: Answer, context: Turn) -> Answer:
-    """The answer, unless the message asks to identify something ("which lab?", "can you
-    name them?") that the answer only mentions without naming it ("a missile lab"): then the
-    story does not say, as for any near miss. A place ("where is that lab?") is checked only
-    when the answer would repeat the turn before: a new entry telling where is taken as it is."""
+    """The answer to a message read in a conversation, unless it does not say what the
+    message asks: then the story does not say, as for any near miss.
+
+    - "which lab?", "can you name them?": the answer only mentions it ("a missile lab")
+      without naming it. A place ("where is that lab?") is checked only when the answer
+      would repeat the turn before: a new entry telling where is taken as it is.
+    - "did Russia back it too?": the same asked of another subject, which the answer does
+      not name.
+    """
     if not answer.answered or answer.entry is None:
         return answer
+    entry = answer.entry
+    subject = new_subject(snapshot, question, context)
     request = asked_to_name(snapshot, question, topic_words(snapshot, context))
-    if request is None or (request.place and answer.entry.id != context.entry_id):
-        return answer
-    if names_it(snapshot, answer.entry, request):
+    if request is not None and request.place and entry.id != context.entry_id:
+        request = None
+    unnamed = request is not None and not names_it(snapshot, entry, request)
+    if not unnamed and not (subject and not says_of(snapshot, entry.id, subject)):
         return answer
     return replace(
         answer,
@@ -156,7 +166,7 @@ def _named_or_declined(snapshot: Snapshot, question: str, answer: Answer, contex
         citations=(),
         related=(),
         also=(),
-        suggestions=(Suggestion(answer.entry.id, answer.entry.question),),
+        suggestions=(Suggestion(entry.id, entry.question),),
     )
 
 

@@ -177,6 +177,32 @@ def topic_words(snapshot: Snapshot, turn: Turn) -> list[str]:
     return [t for t in snapshot.index.analyse(topic_of(snapshot, turn)) if not t.startswith("@")]
 
 
+# "did Russia back it too?", "is Japan sending anyone as well?": the same asked of another.
+_TOO = re.compile(r"\b(?:too|also|as well|either)\b")
+
+
+def new_subject(snapshot: Snapshot, question: str, turn: Turn) -> frozenset[str]:
+    """The words of the subject a follow-up asks the same about ("did Russia back it too?"
+    after North Korea backed something): its own words the last turn neither asked nor
+    answered. Empty when it asks nothing "too"."""
+    if not _TOO.search(fold(question)):
+        return frozenset()
+    index = snapshot.index
+    before = set(topic_words(snapshot, turn))
+    entry = snapshot.entries.get(turn.entry_id or "")
+    if entry is not None:
+        before.update(index.analyse(entry.answer))
+    own = own_words(snapshot, question)
+    return frozenset(t for t in own if not t.startswith("@") and t not in before)
+
+
+def says_of(snapshot: Snapshot, entry_id: str, subject: frozenset[str]) -> bool:
+    """True when the entry's question or answer names every word of the subject."""
+    entry = snapshot.entries[entry_id]
+    index = snapshot.index
+    return subject <= set(index.analyse(entry.question)) | set(index.analyse(entry.answer))
+
+
 def story_voice(snapshot: Snapshot) -> frozenset[str]:
     """The analysed words that name the story itself ("article", "story", "author")."""
     return words_of(snapshot, SOURCE_VOICE)
