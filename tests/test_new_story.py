@@ -19,6 +19,7 @@ from bot.cli import main
 from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import load, validate
+from bot.engine.text import asked_for
 
 STORIES = Path(__file__).parent / "data" / "stories"
 ARTICLE = STORIES / "nasa-mars-sample-return" / "sources" / "n-2024-04-15-nasa-sets-path.txt"
@@ -36,12 +37,17 @@ NEW = [
 # vintage 34/40 answered, 9/10 near misses (26/40 and 9/10 before tuning); NASA 27/40 and 9/10
 # (17/40 and 8/10 before). The astronaut trainer and COVID-19 stories were curated and measured
 # once with the general lexicon in (15/40 and 8/10; 22/40 and 7/10) and are not tuned on.
-# Unrelated questions: 10/10 each, before and after.
+# Unrelated questions: 10/10 each, before and after. Everyday words read as the reader's own
+# wording beside the knowledge's (matcher.PARAPHRASE_SHARE) then gave trainer 18/40, NASA
+# 29/40, COVID-19 28/40, vintage unchanged, no near miss or unrelated question lost.
 FLOORS = {
     "voa-vintage-clothing": {"answerable": 0.85, "unrelated": 1.0, "nearmiss": 0.9},
-    "nasa-mars-sample-return": {"answerable": 0.67, "unrelated": 1.0, "nearmiss": 0.9},
-    "nasa-astronaut-fitness-trainer": {"answerable": 0.37, "unrelated": 1.0, "nearmiss": 0.8},
-    "voa-covid-year-2021": {"answerable": 0.55, "unrelated": 1.0, "nearmiss": 0.7},
+    "nasa-mars-sample-return": {"answerable": 0.72, "unrelated": 1.0, "nearmiss": 0.9},
+    "nasa-astronaut-fitness-trainer": {"answerable": 0.45, "unrelated": 1.0, "nearmiss": 0.8},
+    "voa-covid-year-2021": {"answerable": 0.7, "unrelated": 1.0, "nearmiss": 0.7},
+    # A fifth story (arts), curated and blind-written in the sixth session, first measured on
+    # that session's starting engine: 17/40, 10/10, 9/10.
+    "voa-english-play": {"answerable": 0.57, "unrelated": 1.0, "nearmiss": 0.9},
 }
 
 
@@ -188,3 +194,23 @@ def test_a_guard_keeps_its_full_weight_in_thin_knowledge(tmp_path: Path):
     index = load(folder).index
     assert "weather" in index.synonyms.guarded
     assert index.weight("weather") == index.weight("zorblax") > index.weight("accept")
+
+
+def test_thin_knowledge_reads_everyday_words_beside_its_own_as_the_readers_wording():
+    covid = load(STORIES / "voa-covid-year-2021")
+    # "giant" and "drive" are the reader's words for the vaccination programme the entry tells
+    giant = answer_question(covid, "Which governments paid for the giant vaccine drive?")
+    assert giant.answered and giant.entry is not None
+    assert giant.entry.id == "vaccination-program"
+    # ...but the noun a which/what question asks for keeps its weight: the story has no unit
+    trainer = load(STORIES / "nasa-astronaut-fitness-trainer")
+    assert not answer_question(trainer, "Which Army unit did he work with?").answered
+    # and a question made mostly of words the story lacks is still declined
+    assert not answer_question(covid, "What is the boiling point of water?").answered
+
+
+def test_asked_for_names_what_a_which_or_what_question_asks_for():
+    assert asked_for("Which Army unit did he work with?") == {"armi", "unit"}
+    assert asked_for("What is the deadline for the proposals?") >= {"deadlin"}
+    assert asked_for("What kind of job did he have?") >= {"job"}
+    assert asked_for("Who got him hooked on lifting?") == frozenset()

@@ -44,6 +44,13 @@ PREMISE_WEIGHT = 1.0
 # full. Below, an everyday English word it lacks weighs less, down to THIN_FLOOR of that.
 DENSE_PHRASINGS = 30
 THIN_FLOOR = 0.35
+# In thin knowledge, an everyday word it lacks that is not what the question asks for ("who got
+# him *hooked* on...", "the *giant* vaccine drive") is the reader's own wording when at least
+# PARAPHRASE_TOPICS of the question's other words are the knowledge's: it weighs this share.
+# The noun a which/what question asks for keeps its weight: "which army *unit*?", "what is the
+# *deadline*?" ask for something the story may not say.
+PARAPHRASE_SHARE = 0.05
+PARAPHRASE_TOPICS = 2
 FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a content word
 CANDIDATES = 8
 MIN_PART_TOPICS = 2  # known words an asking part of a long message needs to stand alone
@@ -230,7 +237,7 @@ class MatchIndex:
         """Entries ranked for analysed tokens, each weighed times ``scale`` (default 1): a
         follow-up's words count fully, the words it borrows from the turn before less. An
         ``optional`` word an entry lacks costs it only OPTIONAL_SHARE of its weight."""
-        return self._score(tokens, scale, optional)[:limit]
+        return self._score(tokens, None, scale, optional)[:limit]
 
     def weight(self, token: str) -> float:
         """How much a stem says about which entry is meant (unknown stems weigh most)."""
@@ -242,9 +249,19 @@ class MatchIndex:
         if token.isdigit() or token in self.language.PREMISE_STEMS:
             return PREMISE_WEIGHT
         weight = self._unknown_weight * self.language.unknown_share(token)
-        if self._thin < 1.0 and token in english_stems() and token not in self._guarded:
+        if self._thin < 1.0 and self._is_everyday_unknown(token):
             return weight * self._thin
         return weight
+
+    def _is_everyday_unknown(self, token: str) -> bool:
+        """An everyday English word no entry uses and no guard names (numbers are premises)."""
+        return (
+            token not in self._weights
+            and not token.isdigit()
+            and token not in self.language.PREMISE_STEMS
+            and token in english_stems()
+            and token not in self._guarded
+        )
 
     def search(self, question: str, limit: int = 5) -> list[Match]:
         """Entries ranked by confidence, best first; empty when nothing overlaps.
@@ -255,6 +272,11 @@ class MatchIndex:
         question = without_links(question)
         best: dict[str, Match] = {}
         seen: set[tuple[str, ...]] = set()
+        asked_for = (
+            self.language.asked_for(question, self.synonyms, self.vocabulary)
+            if self._thin < 1.0
+            else frozenset()
+        )
         for tokens in (
             self.analyse(question),
             *map(self.analyse, self.language.question_clauses(question)),
@@ -263,7 +285,7 @@ class MatchIndex:
             if tuple(tokens) in seen:
                 continue  # the same words score the same
             seen.add(tuple(tokens))
-            for match in self._score(tokens):
+            for match in self._score(tokens, asked_for):
                 known = best.get(match.entry.id)
                 if known is None or match.confidence > known.confidence:
                     best[match.entry.id] = match
@@ -303,12 +325,22 @@ class MatchIndex:
     def _score(
         self,
         tokens: list[str],
+        asked_for: frozenset[str] | None = None,
         scale: Mapping[str, float] | None = None,
         optional: frozenset[str] = frozenset(),
     ) -> list[Match]:
+        """Matches for analysed tokens. ``asked_for`` (a whole question's, None for a
+        follow-up's borrowed reading) lets thin knowledge read the reader's own everyday
+        words as paraphrase."""
         if all(t.startswith("@") for t in tokens):
             return []  # "how are you?": a question word alone names no topic
         weights = {t: self.weight(t) * (scale.get(t, 1.0) if scale else 1.0) for t in tokens}
+        if asked_for is not None and self._thin < 1.0:
+            topics = sum(t in self._weights and not t.startswith("@") for t in tokens)
+            if topics >= PARAPHRASE_TOPICS:
+                for token in weights:
+                    if token not in asked_for and self._is_everyday_unknown(token):
+                        weights[token] *= PARAPHRASE_SHARE
         total = sum(weights.values())
         # Candidates come from the rarer words; words in a large share of the entries only
         # add to the score of those candidates (walking their postings costs the most).

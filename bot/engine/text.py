@@ -850,3 +850,22 @@ def analyse_surface(
 
 # Stopwords as written and as stemmed (synonyms may produce either form).
 _STOP_STEMS: frozenset[str] = STOPWORDS | frozenset(stem(w) for w in STOPWORDS)
+
+
+# "which army unit...", "what is the deadline...", "what kind of job...": the words after a
+# which/what name the thing the question asks for.
+_ASKED_FOR = re.compile(
+    r"\b(?:which|what)(?:\s+(?:kind|sort|type)s?\s+of)?(?:\s+(?:is|was|are|were))?"
+    r"(?:\s+(?:the|a|an|his|her|their|its|this|that|these|those))?\s+(\w+)(?:\s+(\w+))?"
+)
+
+
+def asked_for(
+    text: str, synonyms: Synonyms = EMPTY_SYNONYMS, vocabulary: Vocabulary | None = None
+) -> frozenset[str]:
+    """Stems of what a which/what question asks for: "which army unit?" -> army, unit."""
+    found: set[str] = set()
+    for match in _ASKED_FOR.finditer(fold(text)):
+        words = " ".join(word for word in match.groups() if word)
+        found.update(analyse(words, synonyms, vocabulary))
+    return frozenset(found)

@@ -49,6 +49,13 @@ class Analyser(Protocol):
         """Content tokens of ``text``: focus tokens, stems or n-grams, synonyms applied."""
         ...
 
+    def asked_for(
+        self, text: str, synonyms: Synonyms = ..., vocabulary: Vocabulary | None = ...
+    ) -> frozenset[str]:
+        """Tokens of the thing a question asks for ("which army *unit*?"): where the
+        knowledge lacks them, the story may not say it, however everyday the word."""
+        ...
+
     def question_clauses(self, text: str) -> list[str]:
         """The parts of a chatty message that ask something; empty for a single clause."""
         ...

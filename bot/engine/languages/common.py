@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.engine.text import Synonyms
+from bot.engine.text import Synonyms, Vocabulary
 
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _DIGIT_GROUP = re.compile(r"(?<=\d)[,. ](?=\d{3}\b)")
@@ -157,3 +157,12 @@ def clauses(folded: str, asks: re.Pattern[str]) -> list[str]:
 def squeeze(text: str) -> str:
     """Runs of whitespace as one space, trimmed."""
     return _TOKEN_SPACE.sub(" ", text).strip()
+
+
+def asked_for(
+    text: str, synonyms: Synonyms, vocabulary: Vocabulary | None = None
+) -> frozenset[str]:
+    """Nothing to keep: only English everyday words are read as a reader's own wording (the
+    matcher's paraphrase rule), so no other language's word needs keeping from it."""
+    del text, synonyms, vocabulary
+    return frozenset()

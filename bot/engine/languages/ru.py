@@ -15,6 +15,9 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.engine.languages.common import Chat, Focus, clauses, fold, parts
+
+# the interface's asked_for, shared: nothing to keep (see common.asked_for)
+from bot.engine.languages.common import asked_for as asked_for
 from bot.engine.text import EMPTY_SYNONYMS, Synonyms, Vocabulary, alias_lengths
 
 CODE = "ru"

@@ -19,6 +19,9 @@ from bot.engine.languages.common import (
     phrase_synonyms,
     phrase_table,
 )
+
+# the interface's asked_for, shared: nothing to keep (see common.asked_for)
+from bot.engine.languages.common import asked_for as asked_for
 from bot.engine.text import EMPTY_SYNONYMS, Synonyms, Vocabulary
 
 CODE = "zh"
