@@ -111,6 +111,15 @@ def test_near_miss_follow_ups_are_declined(snapshot):
         assert answer.about is not None  # declined as a follow-up, the reading shown
 
 
+def test_a_pointing_follow_up_read_alone_when_clearly_better_and_on_topic(snapshot):
+    # "it" is Rodong Sinmun: alone, the message asks when Kim arrived, which Rodong Sinmun said
+    _, answer = talk(
+        snapshot, "Which newspaper reported Kim's arrival?", "when did it say he got there?"
+    )
+    assert entry(answer) == "arrival-time"
+    assert answer.followup_of == "rodong-sinmun"
+
+
 def test_asking_to_identify_what_the_answer_only_mentions_is_declined(snapshot):
     # The answers say "a missile lab", "developing countries", "26 other world leaders".
     for opening, near_miss in [
@@ -235,7 +244,7 @@ def test_dev_conversations(snapshot):
 # Floors on the blind sets (written from the article alone by another session): the figures
 # measured once before tuning are in notes/conversations.md.
 BLIND_FLOORS = {
-    "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.84, "switch": 0.92, "nearmiss": 0.93},
+    "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.89, "switch": 0.92, "nearmiss": 0.93},
     "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.89, "switch": 1.0, "nearmiss": 1.0},
     # Written by a helper from the article alone in the fourth session; measured once before
     # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.

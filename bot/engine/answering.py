@@ -197,6 +197,20 @@ def _answer_followup(
     contextual = as_followup(contextual, snapshot, context)
     own = reading.own
     same_alone = means_the_same_alone(snapshot, question, reading.borrowed)
+    if not same_alone and names_topic(snapshot, own) and points_back(question):
+        # "when did it say he got there?" after Rodong Sinmun: alone, it asks when Kim
+        # arrived; that reading wins when clearly better and about all of the same topic.
+        standalone = _answer_message(snapshot, question, bands, max_suggestions)
+        topic = [t for t in reading.borrowed if not t.startswith("@")]
+        if (
+            standalone.answered
+            and standalone.entry is not None
+            and standalone.entry != contextual.entry
+            and standalone.confidence - contextual.confidence >= CLEARLY_BETTER
+            and all(snapshot.index.accounts_for(standalone.entry.id, t) for t in topic)
+        ):
+            return as_followup(standalone, snapshot, context)
+        return contextual
     if not same_alone and (not names_topic(snapshot, own) or points_back(question)):
         # "when?", "how many?": alone they ask nothing; "what did he see there?": alone,
         # "he" and "there" point at nothing.
