@@ -120,6 +120,17 @@ def test_a_pointing_follow_up_read_alone_when_clearly_better_and_on_topic(snapsh
     assert answer.followup_of == "rodong-sinmun"
 
 
+def test_both_readings_pointing_at_one_entry_answer_it(snapshot):
+    # in context only a "did you mean" for it, alone an answer: both mean the same entry
+    *_, answer = talk(
+        snapshot,
+        "russia leader there?",
+        "how about china's?",
+        "what do they have in common with kim",
+    )
+    assert entry(answer) == "western-influence"
+
+
 def test_asking_to_identify_what_the_answer_only_mentions_is_declined(snapshot):
     # The answers say "a missile lab", "developing countries", "26 other world leaders".
     for opening, near_miss in [
@@ -245,7 +256,7 @@ def test_dev_conversations(snapshot):
 # measured once before tuning are in notes/conversations.md.
 BLIND_FLOORS = {
     "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.89, "switch": 0.92, "nearmiss": 0.93},
-    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.89, "switch": 1.0, "nearmiss": 1.0},
+    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.92, "switch": 1.0, "nearmiss": 1.0},
     # Written by a helper from the article alone in the fourth session; measured once before
     # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.
     "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.88, "switch": 1.0, "nearmiss": 0.92},

@@ -206,8 +206,14 @@ def _answer_followup(
             standalone.answered
             and standalone.entry is not None
             and standalone.entry != contextual.entry
-            and standalone.confidence - contextual.confidence >= CLEARLY_BETTER
-            and all(snapshot.index.accounts_for(standalone.entry.id, t) for t in topic)
+            and (
+                # both readings point at it: in context it was only short of the answer band
+                _first_suggested(contextual) == standalone.entry.id
+                or (
+                    standalone.confidence - contextual.confidence >= CLEARLY_BETTER
+                    and all(snapshot.index.accounts_for(standalone.entry.id, t) for t in topic)
+                )
+            )
         ):
             return as_followup(standalone, snapshot, context)
         return contextual
@@ -239,6 +245,13 @@ def _answer_followup(
     return as_followup(
         did_you_mean(question, contextual, standalone, max_suggestions), snapshot, context
     )
+
+
+def _first_suggested(answer: Answer) -> str | None:
+    """The entry an answer's "did you mean" offers first, if it offers any."""
+    if answer.outcome is Outcome.SUGGESTED and answer.suggestions:
+        return answer.suggestions[0].entry
+    return None
 
 
 def _answer_message(
