@@ -156,6 +156,8 @@ def test_asking_to_identify_what_the_answer_names_is_answered(snapshot):
     # "the Hwasong-19 and Hwasong-20 missiles"; "developing countries" says which countries.
     for opening, follow_up, expected in [
         ("What does the missile news show?", "which missiles is it for?", "hwasong-missiles"),
+        # the lab visit names no missiles: the message alone is answered by an entry that does
+        ("Where did Kim go before leaving?", "which missiles are they for?", "hwasong-missiles"),
         (
             "How did North Korea react to Xi's call for a fairer world?",
             "which countries would that help?",
@@ -255,7 +257,7 @@ def test_dev_conversations(snapshot):
 # Floors on the blind sets (written from the article alone by another session): the figures
 # measured once before tuning are in notes/conversations.md.
 BLIND_FLOORS = {
-    "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.89, "switch": 0.92, "nearmiss": 0.93},
+    "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.91, "switch": 0.92, "nearmiss": 0.93},
     "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.92, "switch": 1.0, "nearmiss": 1.0},
     # Written by a helper from the article alone in the fourth session; measured once before
     # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.

@@ -134,12 +134,19 @@ def _answer_question(
     else:
         answer = _answer_followup(snapshot, asked, context, bands, max_suggestions)
     if context is not None:
-        answer = _named_or_declined(snapshot, asked, answer, context)
+        answer = _named_or_declined(snapshot, asked, answer, context, bands, max_suggestions)
     # The notes on the reader's day are Phrases, said in the answer's language by each channel.
     return replace(for_reader(snapshot, asked, answer, today), question=question)
 
 
-def _named_or_declined(snapshot: Snapshot, question: str, answer: Answer, context: Turn) -> Answer:
+def _named_or_declined(
+    snapshot: Snapshot,
+    question: str,
+    answer: Answer,
+    context: Turn,
+    bands: Bands,
+    max_suggestions: int,
+) -> Answer:
     """The answer to a message read in a conversation, unless it does not say what the
     message asks: then the story does not say, as for any near miss.
 
@@ -159,6 +166,18 @@ def _named_or_declined(snapshot: Snapshot, question: str, answer: Answer, contex
     unnamed = request is not None and not names_it(snapshot, entry, request)
     if not unnamed and not (subject and not says_of(snapshot, entry.id, subject)):
         return answer
+    if unnamed and answer.followup_of is not None and request is not None:
+        # "which missiles are they for?" after the lab visit: the lab entry names none, the
+        # message alone is answered by one that does.
+        alone = _answer_message(snapshot, question, bands, max_suggestions)
+        if (
+            alone.answered
+            and alone.entry is not None
+            and alone.entry != entry
+            and names_it(snapshot, alone.entry, request)
+            and not (subject and not says_of(snapshot, alone.entry.id, subject))
+        ):
+            return as_followup(alone, snapshot, context)
     return replace(
         answer,
         outcome=Outcome.ABSTAINED,
