@@ -131,6 +131,16 @@ def test_both_readings_pointing_at_one_entry_answer_it(snapshot):
     assert entry(answer) == "western-influence"
 
 
+def test_whose_after_an_answer_naming_an_owner_is_that_answer(snapshot):
+    # "... China's efforts to flex its diplomatic clout"
+    _, whose = talk(snapshot, "What does China get out of this?", "whose?")
+    assert entry(whose) == "china-gains"
+    assert whose.followup_of == "china-gains"
+    # "The missile work shows North Korea is still doubling down": no owner named
+    _, other = talk(snapshot, "What does the missile news show about North Korea?", "whose?")
+    assert entry(other) != "military-buildup"
+
+
 def test_asking_to_identify_what_the_answer_only_mentions_is_declined(snapshot):
     # The answers say "a missile lab", "developing countries", "26 other world leaders".
     for opening, near_miss in [
@@ -261,7 +271,7 @@ BLIND_FLOORS = {
     "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.92, "switch": 1.0, "nearmiss": 1.0},
     # Written by a helper from the article alone in the fourth session; measured once before
     # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.
-    "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.88, "switch": 1.0, "nearmiss": 0.92},
+    "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.91, "switch": 1.0, "nearmiss": 0.92},
 }
 
 

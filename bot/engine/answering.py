@@ -19,6 +19,7 @@ from bot.engine.followup import (
     means_the_same_alone,
     names_topic,
     new_subject,
+    owner_said_before,
     points_back,
     read_with,
     says_of,
@@ -121,7 +122,11 @@ def _answer_question(
     asked = " ".join(message.split())
     if len(asked) > LONG_MESSAGE_CHARS:
         asked = asking_sentences(message, LONG_MESSAGE_CHARS)
-    if asks_whose_claim(fold(asked)):
+    if context is not None and owner_said_before(snapshot, asked, context):
+        # "whose?" after "...China's efforts to flex its diplomatic clout": that answer again
+        last = answer_entry(snapshot, str(context.entry_id), asked)
+        answer = as_followup(last, snapshot, context)
+    elif asks_whose_claim(fold(asked)):
         # "who said so?": the last answer again, which names its speaker and quotes the words;
         # with no answer before it, it points at nothing.
         if context is not None and context.entry_id in snapshot.entries:

@@ -203,6 +203,23 @@ def says_of(snapshot: Snapshot, entry_id: str, subject: frozenset[str]) -> bool:
     return subject <= set(index.analyse(entry.question)) | set(index.analyse(entry.answer))
 
 
+# "whose?", "and whose is it?": the owner of what the last answer spoke of.
+_WHOSE = re.compile(
+    r"^(?:(?:and|but|so)\s+)?whose(?:\s+(?:is|are|was|were)\s+(?:it|they|that|those))?\W*$"
+)
+# "China's efforts", "Kim's train": a name owning something.
+_POSSESSIVE_NAME = re.compile(r"\b[A-Z][\w-]*['’]s\b")
+
+
+def owner_said_before(snapshot: Snapshot, question: str, turn: Turn) -> bool:
+    """True when a bare "whose?" follows an answer that names an owner ("China's efforts
+    to flex its diplomatic clout"): that answer says whose."""
+    entry = snapshot.entries.get(turn.entry_id or "")
+    if entry is None or not _WHOSE.match(fold(question).strip()):
+        return False
+    return bool(_POSSESSIVE_NAME.search(entry.answer))
+
+
 def story_voice(snapshot: Snapshot) -> frozenset[str]:
     """The analysed words that name the story itself ("article", "story", "author")."""
     return words_of(snapshot, SOURCE_VOICE)
