@@ -174,6 +174,8 @@ def test_asking_to_identify_what_the_answer_names_is_answered(snapshot):
             "global-order",
         ),
         ("What does the parade celebrate?", "where is the parade?", "destination"),
+        # the same entry again, but one that asks where: its answer tells a place
+        ("Where is Kim going?", "where is the parade?", "destination"),
     ]:
         _, answer = talk(snapshot, opening, follow_up)
         assert entry(answer) == expected, (opening, follow_up, entry(answer))

@@ -85,6 +85,8 @@ def names_it(snapshot: Snapshot, entry: Entry, request: Request) -> bool:
     mention the thing names it unless the entry is about it (then any name it gives may be
     the one: "which country surrendered?" - "Japan's surrender")."""
     index = snapshot.index
+    if request.place and "@where" in index.analyse(entry.question):
+        return True  # "Where is Kim going?" tells a place
     tokens = _TOKEN.findall(entry.answer)
     words = [t[0].isalnum() for t in tokens]
     stems = [
