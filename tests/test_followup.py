@@ -162,6 +162,21 @@ def test_the_same_asked_of_another_subject_needs_an_answer_naming_it(snapshot):
     assert entry(answered) == "who-is-putin"
 
 
+def test_questions_standing_alone_mid_talk_are_not_checked_as_follow_ups(snapshot):
+    # a "which" question with a verb of its own, a "too" question read alone: not follow-ups
+    for opening, question, expected in [
+        (
+            "How fast is the train?",
+            "Which newspaper reported that Kim had reached China?",
+            "rodong-sinmun",
+        ),
+        ("How fast is the train?", "Which Hwasong missiles were mentioned?", "hwasong-missiles"),
+        ("Who is Xi Jinping?", "Is Putin going to be at the parade too?", "who-kim-meets"),
+    ]:
+        _, answer = talk(snapshot, opening, question)
+        assert entry(answer) == expected, (opening, question, entry(answer))
+
+
 def test_asking_to_identify_what_the_answer_names_is_answered(snapshot):
     # "the Hwasong-19 and Hwasong-20 missiles"; "developing countries" says which countries.
     for opening, follow_up, expected in [

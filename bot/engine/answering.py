@@ -164,14 +164,19 @@ def _named_or_declined(
     if not answer.answered or answer.entry is None:
         return answer
     entry = answer.entry
-    subject = new_subject(snapshot, question, context)
+    # Only a message read as a follow-up, or one that asks nothing but "which lab?", is
+    # checked: "Which newspaper reported the arrival?" asked mid-talk stands alone.
+    in_context = answer.followup_of is not None
+    subject = new_subject(snapshot, question, context) if in_context else frozenset()
     request = asked_to_name(snapshot, question, topic_words(snapshot, context))
+    if request is not None and not (in_context or request.bare):
+        request = None
     if request is not None and request.place and entry.id != context.entry_id:
         request = None
     unnamed = request is not None and not names_it(snapshot, entry, request)
     if not unnamed and not (subject and not says_of(snapshot, entry.id, subject)):
         return answer
-    if unnamed and answer.followup_of is not None and request is not None:
+    if unnamed and in_context and request is not None:
         # "which missiles are they for?" after the lab visit: the lab entry names none, the
         # message alone is answered by one that does.
         alone = _answer_message(snapshot, question, bands, max_suggestions)

@@ -182,9 +182,9 @@ _TOO = re.compile(r"\b(?:too|also|as well|either)\b")
 
 
 def new_subject(snapshot: Snapshot, question: str, turn: Turn) -> frozenset[str]:
-    """The words of the subject a follow-up asks the same about ("did Russia back it too?"
-    after North Korea backed something): its own words the last turn neither asked nor
-    answered. Empty when it asks nothing "too"."""
+    """The subject a follow-up asks the same about ("did Russia back it too?" after North
+    Korea backed something): its first own word, when the last turn neither asked nor
+    answered it. Empty when it asks nothing "too"."""
     if not _TOO.search(fold(question)):
         return frozenset()
     index = snapshot.index
@@ -192,8 +192,9 @@ def new_subject(snapshot: Snapshot, question: str, turn: Turn) -> frozenset[str]
     entry = snapshot.entries.get(turn.entry_id or "")
     if entry is not None:
         before.update(index.analyse(entry.answer))
-    own = own_words(snapshot, question)
-    return frozenset(t for t in own if not t.startswith("@") and t not in before)
+    # The subject comes first: "is Putin at the parade too?" asks about Putin.
+    own = [t for t in own_words(snapshot, question) if not t.startswith("@")]
+    return frozenset(own[:1]) - before
 
 
 def says_of(snapshot: Snapshot, entry_id: str, subject: frozenset[str]) -> bool:

@@ -18,6 +18,16 @@ from bot.engine.text import STOPWORDS, fold
 # "which developing countries?": the words after "which" (up to a function word) name the kind
 # of thing asked for; "which is it?" names none.
 _WHICH = re.compile(r"\bwhich\s+([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2})")
+# Verbs that may follow the thing in "which paper wrote...", "which leader says..." (besides
+# any word ending in -ed).
+_VERBS = frozenset(
+    """
+    said says wrote writes told tells made makes took takes went goes came comes got gets gave
+    gives saw sees built builds sent sends led leads won wins lost loses met meets ran runs
+    brought brings thought thinks put puts reports claims shows sells buys pays hosts holds
+    held
+    """.split()
+)
 # "where is that lab?", "where's the lab?": the thing whose place is asked.
 _WHERE = re.compile(
     r"\bwhere(?:\s+(?:is|are|was|were|will)|'s|s)\s+(?:(?:the|that|this|these|those)\s+)?"
@@ -49,6 +59,9 @@ class Request:
     place: bool = False
     # "them": the thing is the last turn's topic, so an answer naming it must mention it.
     referent: bool = False
+    # "which lab?", "which developing countries?": nothing but the thing is asked, so the
+    # message only makes sense after something that mentioned it.
+    bare: bool = False
     # The words the reader already knows (the question's, the last turn's topic): a word
     # before the thing that is not one of them says which it is ("developing countries").
     known: frozenset[str] = frozenset()
@@ -66,8 +79,18 @@ def asked_to_name(snapshot: Snapshot, question: str, topic: Iterable[str] = ()) 
             if word in STOPWORDS:
                 break
             words.append(word)
-        things = {t for t in index.analyse(" ".join(words)) if not t.startswith("@")}
-        return Request(frozenset(things), known=known) if things else None
+        # "which newspaper reported...": the thing is the last word before the verb.
+        while len(words) > 1 and (words[-1].endswith("ed") or words[-1] in _VERBS):
+            words.pop()
+        bare = not folded[match.end() :].strip(" ?!.") and folded[: match.start()].strip() in {
+            "",
+            "and",
+            "but",
+            "so",
+        }
+        head = words[-1:]
+        things = {t for t in index.analyse(" ".join(head)) if not t.startswith("@")}
+        return Request(frozenset(things), known=known, bare=bare) if things else None
     if match := _WHERE.search(folded):
         things = {t for t in index.analyse(match.group(1)) if not t.startswith("@")}
         return Request(frozenset(things), place=True, known=known) if things else None
@@ -125,13 +148,19 @@ def _mentions(snapshot: Snapshot, text: str, request: Request) -> bool:
 
 
 def _is_name(tokens: list[str], number: int, things: frozenset[str], stems: set[str]) -> bool:
+    """True for a name that is not just the thing's own word: a word with digits
+    ("Hwasong-20"), or a capitalised one inside a sentence."""
     word = tokens[number]
-    if not word[0].isalnum() or stems & things:
+    if not word[0].isalnum():
         return False
     if any(c.isdigit() for c in word):
         return True
+    return _capitalised(tokens, number) and not stems & things
+
+
+def _capitalised(tokens: list[str], number: int) -> bool:
     starts_sentence = number == 0 or tokens[number - 1] in {".", "!", "?", "—", ":"}
-    return word[0].isupper() and not starts_sentence
+    return tokens[number][0].isupper() and not starts_sentence
 
 
 def _named_at(
@@ -143,9 +172,15 @@ def _named_at(
 ) -> bool:
     things = request.things
     start, end = span
-    for number in range(start - 1, max(start - 1 - _BEFORE, -1), -1):
-        if not tokens[number][0].isalnum():
+    if all(_capitalised(tokens, number) for number in range(start, end)):
+        return True  # the thing said by its name: "Rodong Sinmun" for "which newspaper?"
+    words = 0
+    for number in range(start - 1, -1, -1):
+        if tokens[number] == "," and words == 0:
+            continue  # "Beijing, China" for "which Chinese city?"
+        if not tokens[number][0].isalnum() or words == _BEFORE:
             break
+        words += 1
         if _is_name(tokens, number, things, stems[number]):
             return True
     if not request.place and _in_new_term(span, stems, request, analysed):
