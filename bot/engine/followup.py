@@ -113,7 +113,11 @@ def read_with(
     own = own_words(snapshot, question)
     # Only "and Russia's?" asks the last question's kind of answer again; "what will happen
     # there?" asks something new about the same topic.
-    borrow_focus = not has_focus(own) and continues_last_question(question)
+    borrow_focus = (
+        not has_focus(own)
+        and continues_last_question(question)
+        and len(_WORD.findall(fold(question))) <= _SHORT
+    )
     weight = CONTEXT_WEIGHT if names_topic(snapshot, own) else 1.0
     entry = snapshot.entries.get(turn.entry_id or "")
     # Answers are read as the index reads them: without the dates beside their weekdays.
@@ -260,11 +264,22 @@ def names_topic(snapshot: Snapshot, own: list[str]) -> bool:
     return any(not t.startswith("@") and snapshot.index.knows(t) for t in own)
 
 
+# "and the Hwasong-18?": a continuation this short names only what it asks about; a longer
+# one ("so is Kim going to get private time with Putin?") asks a question of its own.
+_SHORT = 4
+
+
 def asks_the_last_question_again(question: str, own: list[str]) -> bool:
     """True for "and Russia's?", "and the Hwasong-18?": the last question about something
     else, asking no kind of answer of its own ("what about the train?" asks to hear about
     the train, whatever was asked before)."""
-    return continues_last_question(question) and not has_focus(own) and not _ABOUT.match(question)
+    words = _WORD.findall(fold(question))
+    return (
+        len(words) <= _SHORT
+        and continues_last_question(question)
+        and not has_focus(own)
+        and not _ABOUT.match(question)
+    )
 
 
 def continues_last_question(question: str) -> bool:
