@@ -196,6 +196,14 @@ def test_asking_to_identify_what_the_answer_names_is_answered(snapshot):
         assert entry(answer) == expected, (opening, follow_up, entry(answer))
 
 
+def test_he_after_a_who_question_is_that_person(snapshot):
+    # "he" is Putin: the reporting entry shares only the words of Putin's answer ("Kim")
+    *_, answer = talk(snapshot, "Who is Vladimir Putin in this story?", "will he give a speech?")
+    assert not answer.answered, entry(answer)
+    _, answer = talk(snapshot, "Who is Vladimir Putin in this story?", "which country is he from?")
+    assert entry(answer) == "who-is-putin"
+
+
 def test_a_follow_up_that_fails_keeps_the_topic_for_the_next(snapshot):
     _, heavy, fast = talk(snapshot, "Did Kim fly to China?", "how heavy is it?", "how fast is it?")
     assert not heavy.answered
@@ -288,7 +296,7 @@ BLIND_FLOORS = {
     "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.92, "switch": 1.0, "nearmiss": 1.0},
     # Written by a helper from the article alone in the fourth session; measured once before
     # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.
-    "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.91, "switch": 1.0, "nearmiss": 0.92},
+    "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.91, "switch": 1.0, "nearmiss": 1.0},
 }
 
 

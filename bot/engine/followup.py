@@ -59,6 +59,7 @@ class Turn:
     entry_id: str | None = None
 
 
+_PERSONAL = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
 # "this", "that"...: a pronoun alone ("is that a lot?"), a determiner before a noun.
 DEMONSTRATIVES: frozenset[str] = frozenset("this that these those such".split())
 _REFERENCE = re.compile(r"\b(?:" + "|".join(sorted(REFERENCE_WORDS)) + r")\b", re.IGNORECASE)
@@ -168,7 +169,15 @@ def read_with(
     )[:limit]
     # What "it" may stand for: the topic words, or what the last answer named ("by train").
     topic = {t for t in borrowed if not t.startswith("@")}
-    if entry is not None:
+    # "he", "her" after a who-question ("Who is Putin?" - "will he give a speech?"): the
+    # person asked about, so the answer must know the question's words, not only whatever
+    # the last answer named ("one of the big names Kim joins").
+    personal = (
+        bool(_PERSONAL.search(question))
+        and entry is not None
+        and "@who" in index.analyse(entry.question)
+    )
+    if entry is not None and (by_answer or not personal or not topic):
         topic.update(t for t in index.analyse(said) if not t.startswith("@"))
     # "and the Hwasong-18?" after "how much thrust?": the kind of answer borrowed is asked too.
     focus = [t for t in borrowed if t.startswith("@")]
