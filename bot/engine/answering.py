@@ -226,7 +226,12 @@ def _answer_followup(
     contextual = as_followup(contextual, snapshot, context)
     own = reading.own
     same_alone = means_the_same_alone(snapshot, question, reading.borrowed)
+    # A reading in context this sure is kept without searching the message alone too (the
+    # search is most of a follow-up's cost).
+    beatable = not contextual.answered or contextual.confidence < bands.together
     if not same_alone and names_topic(snapshot, own) and points_back(question):
+        if not beatable:
+            return contextual
         # "when did it say he got there?" after Rodong Sinmun: alone, it asks when Kim
         # arrived; that reading wins when clearly better and about all of the same topic.
         standalone = _answer_message(snapshot, question, bands, max_suggestions)

@@ -187,7 +187,7 @@ def read_with(
 
 def topic_words(snapshot: Snapshot, turn: Turn) -> list[str]:
     """The analysed topic words of the turn: what "them" in "can you name them?" stands for."""
-    return [t for t in snapshot.index.analyse(topic_of(snapshot, turn)) if not t.startswith("@")]
+    return sorted(words_of(snapshot, topic_of(snapshot, turn)))
 
 
 # "did Russia back it too?", "is Japan sending anyone as well?": the same asked of another.

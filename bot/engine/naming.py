@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
+from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Snapshot
 from bot.engine.text import STOPWORDS, fold
 
@@ -71,6 +73,8 @@ def asked_to_name(snapshot: Snapshot, question: str, topic: Iterable[str] = ()) 
     """The thing the question asks to have identified, or None when it asks no such thing.
     ``topic`` is what "them" stands for in "can you name them?" (the last turn's topic)."""
     folded = fold(question)
+    if "which" not in folded and "where" not in folded and not _NAME_THEM.search(folded):
+        return None
     index = snapshot.index
     known = frozenset(index.analyse(question)) | frozenset(topic)
     if match := _WHICH.search(folded):
@@ -110,16 +114,10 @@ def names_it(snapshot: Snapshot, entry: Entry, request: Request) -> bool:
     index = snapshot.index
     if request.place and "@where" in index.analyse(entry.question):
         return True  # "Where is Kim going?" tells a place
-    tokens = _TOKEN.findall(entry.answer)
-    words = [t[0].isalnum() for t in tokens]
-    stems = [
-        set(index.analyse(t)) if word else set() for t, word in zip(tokens, words, strict=True)
-    ]
+    tokens, stems, runs = _read(index, entry.answer)
 
-    def analysed(start: int, end: int) -> set[str] | None:
-        if start < 0 or end > len(tokens) or not all(words[start:end]):
-            return None
-        return set(index.analyse(" ".join(tokens[start:end])))
+    def analysed(start: int, end: int) -> frozenset[str] | None:
+        return runs.get((start, end))
 
     spans = [
         (start, start + size)
@@ -143,11 +141,32 @@ def names_it(snapshot: Snapshot, entry: Entry, request: Request) -> bool:
     return not (about_it and _mentions(snapshot, entry.question, request))
 
 
+@lru_cache(maxsize=1024)
+def _read(
+    index: MatchIndex, answer: str
+) -> tuple[list[str], list[frozenset[str]], dict[tuple[int, int], frozenset[str]]]:
+    """An answer's tokens, each word's analysed stems, and those of every run of up to
+    ``_TERM`` words (no punctuation inside); cached, as the knowledge's answers recur."""
+    tokens = _TOKEN.findall(answer)
+    words = [t[0].isalnum() for t in tokens]
+    stems = [
+        frozenset(index.analyse(t)) if word else frozenset()
+        for t, word in zip(tokens, words, strict=True)
+    ]
+    runs = {
+        (start, start + size): frozenset(index.analyse(" ".join(tokens[start : start + size])))
+        for size in range(1, _TERM + 1)
+        for start in range(len(tokens) - size + 1)
+        if all(words[start : start + size])
+    }
+    return tokens, stems, runs
+
+
 def _mentions(snapshot: Snapshot, text: str, request: Request) -> bool:
     return bool(request.things & set(snapshot.index.analyse(text)))
 
 
-def _is_name(tokens: list[str], number: int, things: frozenset[str], stems: set[str]) -> bool:
+def _is_name(tokens: list[str], number: int, things: frozenset[str], stems: frozenset[str]) -> bool:
     """True for a name that is not just the thing's own word: a word with digits
     ("Hwasong-20"), or a capitalised one inside a sentence."""
     word = tokens[number]
@@ -165,10 +184,10 @@ def _capitalised(tokens: list[str], number: int) -> bool:
 
 def _named_at(
     tokens: list[str],
-    stems: list[set[str]],
+    stems: list[frozenset[str]],
     span: tuple[int, int],
     request: Request,
-    analysed: Callable[[int, int], set[str] | None],
+    analysed: Callable[[int, int], frozenset[str] | None],
 ) -> bool:
     things = request.things
     start, end = span
@@ -197,7 +216,9 @@ def _named_at(
     return following < len(tokens) and _is_name(tokens, following, things, stems[following])
 
 
-def _is_term(start: int, end: int, stems: list[set[str]], analysed: Callable) -> set[str] | None:
+def _is_term(
+    start: int, end: int, stems: list[frozenset[str]], analysed: Callable
+) -> frozenset[str] | None:
     """The words start..end read as one term of the knowledge (they analyse otherwise than
     each alone: "developing countries"), with no shorter term inside; else None."""
     found = analysed(start, end)
@@ -211,7 +232,7 @@ def _is_term(start: int, end: int, stems: list[set[str]], analysed: Callable) ->
 
 
 def _in_new_term(
-    span: tuple[int, int], stems: list[set[str]], request: Request, analysed: Callable
+    span: tuple[int, int], stems: list[frozenset[str]], request: Request, analysed: Callable
 ) -> bool:
     """True when the mention is part of a term the reader has not used ("developing
     countries" for "which countries?")."""
