@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from bot.cli import main
+from bot.engine import languages
 from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import load, validate
@@ -214,3 +215,27 @@ def test_asked_for_names_what_a_which_or_what_question_asks_for():
     assert asked_for("What is the deadline for the proposals?") >= {"deadlin"}
     assert asked_for("What kind of job did he have?") >= {"job"}
     assert asked_for("Who got him hooked on lifting?") == frozenset()
+
+
+def test_a_how_many_question_needs_a_number_in_the_answer():
+    mars = load(STORIES / "nasa-mars-sample-return")
+    # the Perseverance entry says since when it collects samples, not how many it has
+    assert not answer_question(mars, "How many samples has Perseverance collected so far?").answered
+    bundled = load(Path(__file__).parents[1] / "knowledge")
+    assert answer_question(bundled, "how many other leaders are going?").answered
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "states"),
+    [
+        ("en", "26 other world leaders", True),
+        ("en", "twice as fast", True),
+        ("en", "It has collected samples since 2021.", False),
+        ("ru", "ещё двадцать шесть лидеров", True),
+        ("ru", "с 2021 года", False),
+        ("zh", "另外二十六位领导人", True),
+        ("ko", "다른 정상 26명", True),
+    ],
+)
+def test_states_amount_per_language(code: str, text: str, states: bool):
+    assert languages.get(code).states_amount(text) is states

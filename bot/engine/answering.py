@@ -21,7 +21,7 @@ from bot.engine.followup import (
     read_with,
 )
 from bot.engine.matcher import Match
-from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
+from bot.engine.model import Answer, Entry, Outcome, Snapshot, Suggestion
 from bot.engine.text import asking_sentences, fold, without_links
 from bot.engine.timeline import after_story, for_reader, in_story_days
 
@@ -249,6 +249,9 @@ def _decide(
     if not matches:
         return Answer(question, Outcome.ABSTAINED, 0.0)
     top, clear_winner = _winner(matches, bands)
+    if "@count" in snapshot.index.analyse(question) and not _states_amount(snapshot, top.entry):
+        # "how many samples has it collected?": an answer without a number does not say
+        return _abstain(question, matches, bands, max_suggestions)
     if top.reason_missing and top.confidence >= bands.suggest:
         # A why-question whose closest entry tells about its topic ("did he fly?"), not the
         # reason: say the story doesn't say why, with the closest topics.
@@ -280,6 +283,12 @@ def _decide(
             suggestions=_suggestions(close),
         )
     return _abstain(question, matches, bands, max_suggestions)
+
+
+def _states_amount(snapshot: Snapshot, entry: Entry) -> bool:
+    """True when the entry's answer or quotes give a number: what "how many?" asks for."""
+    quotes = (citation.quote for citation in snapshot.citations_for(entry))
+    return snapshot.index.language.states_amount(" ".join([entry.answer, *quotes]))
 
 
 def _abstain(question: str, matches: list[Match], bands: Bands, max_suggestions: int) -> Answer:
