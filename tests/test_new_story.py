@@ -48,7 +48,10 @@ FLOORS = {
     "voa-covid-year-2021": {"answerable": 0.7, "unrelated": 1.0, "nearmiss": 0.7},
     # A fifth story (arts), curated and blind-written in the sixth session, first measured on
     # that session's starting engine: 17/40, 10/10, 9/10.
-    "voa-english-play": {"answerable": 0.57, "unrelated": 1.0, "nearmiss": 0.9},
+    "voa-english-play": {"answerable": 0.6, "unrelated": 1.0, "nearmiss": 0.9},
+    # A sixth (technology), the same way: 20/40, 10/10, 7/10 on the starting engine (which
+    # could not load it as curated: "on the ground" read as "on what grounds", a why).
+    "voa-supersonic-jet": {"answerable": 0.6, "unrelated": 1.0, "nearmiss": 0.7},
 }
 
 
