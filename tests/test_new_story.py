@@ -242,3 +242,9 @@ def test_a_how_many_question_needs_a_number_in_the_answer():
 )
 def test_states_amount_per_language(code: str, text: str, states: bool):
     assert languages.get(code).states_amount(text) is states
+
+
+def test_what_happened_at_an_event_the_story_tells_without_a_date_is_answered():
+    jet = load(STORIES / "voa-supersonic-jet")
+    answer = answer_question(jet, "What happened in Palmdale?")
+    assert answer.answered and answer.entry is not None and answer.entry.id == "unveiling"
