@@ -248,3 +248,14 @@ def test_what_happened_at_an_event_the_story_tells_without_a_date_is_answered():
     jet = load(STORIES / "voa-supersonic-jet")
     answer = answer_question(jet, "What happened in Palmdale?")
     assert answer.answered and answer.entry is not None and answer.entry.id == "unveiling"
+
+
+def test_an_entry_about_a_subject_answers_what_its_answer_says_of_it(tmp_path: Path):
+    folder = tmp_path / "jet"
+    shutil.copytree(STORIES / "voa-supersonic-jet", folder)
+    faq = folder / "faq.yaml"
+    text = faq.read_text(encoding="utf-8")
+    entry = "  - id: concorde\n    question: What was the Concorde?\n"
+    faq.write_text(text.replace(entry, entry + "    about: the Concorde\n"), encoding="utf-8")
+    answer = answer_question(load(folder), "who operated the concorde")  # its own phrasing
+    assert answer.answered and answer.entry is not None and answer.entry.id == "concorde"

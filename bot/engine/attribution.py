@@ -215,7 +215,8 @@ def _covers(snapshot: Snapshot, entry: Entry, part: frozenset[str], whole: froze
     subject = words_of(snapshot, entry.about)
     if not whole & subject or part <= subject:
         return True  # another thing's part, or a part the subject itself is
-    return part <= subject | _asked_by(snapshot.index, entry)
+    # what its answer says is told too ("who operated the Concorde?": "operated jointly by...")
+    return part <= subject | _asked_by(snapshot.index, entry) | words_of(snapshot, entry.answer)
 
 
 def words_of(snapshot: Snapshot, text: str) -> frozenset[str]:
