@@ -20,6 +20,7 @@ from bot.engine import languages
 from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import load, validate
+from bot.engine.model import Outcome
 from bot.engine.text import asked_for
 
 STORIES = Path(__file__).parent / "data" / "stories"
@@ -259,3 +260,34 @@ def test_an_entry_about_a_subject_answers_what_its_answer_says_of_it(tmp_path: P
     faq.write_text(text.replace(entry, entry + "    about: the Concorde\n"), encoding="utf-8")
     answer = answer_question(load(folder), "who operated the concorde")  # its own phrasing
     assert answer.answered and answer.entry is not None and answer.entry.id == "concorde"
+
+
+@pytest.mark.parametrize("folder", [*sorted(FLOORS), "bundled"])
+def test_every_phrasing_the_curators_wrote_answers_its_own_entry(folder: str):
+    knowledge = Path(__file__).parents[1] / "knowledge" if folder == "bundled" else STORIES / folder
+    snapshot = load(knowledge)
+    wrong = []
+    for entry in snapshot.entries.values():
+        for phrasing in (entry.question, *entry.phrasings):
+            answer = answer_question(snapshot, phrasing)
+            if answer.outcome == Outcome.SOURCES:
+                continue  # "what are the sources?": the sources reply lists them
+            if not (answer.answered and answer.entry is not None and answer.entry.id == entry.id):
+                wrong.append((entry.id, phrasing, answer.outcome, answer.entry and answer.entry.id))
+    assert not wrong
+
+
+@pytest.mark.parametrize(
+    ("folder", "question", "entry"),
+    [
+        # a speaker the entry's own phrasings ask about, in other words
+        ("nasa-mars-sample-return", "what did NASA's science chief say?", "nicky-fox"),
+        ("nasa-astronaut-fitness-trainer", "what did his friend tell him?", "school-struggles"),
+        # how someone reacted is what they did, not whose words
+        ("voa-covid-year-2021", "how did the governments react to delta?", "restrictions"),
+        ("voa-supersonic-jet", "how will NASA check how people react?", "cities-testing"),
+    ],
+)
+def test_questions_about_someones_words_or_reaction_reach_the_entry(folder, question, entry):
+    answer = answer_question(load(STORIES / folder), question)
+    assert answer.answered and answer.entry is not None and answer.entry.id == entry

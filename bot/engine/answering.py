@@ -58,8 +58,6 @@ class Bands:
 
 
 DEFAULT_BANDS = Bands()
-# A match this close is one of the curators' phrasings as written.
-CURATED = 0.99
 
 
 def answer_question(
@@ -108,7 +106,7 @@ def _answer_question(
     message = without_links(question[:MAX_MESSAGE_CHARS])
     question = " ".join(question[:MAX_MESSAGE_CHARS].split())
     kind = languages.get(reader).chat_kind(message)
-    if kind == Outcome.HELP and _curated(snapshot, message):
+    if kind == Outcome.HELP and snapshot.index.curated(message) is not None:
         kind = None  # "what's on the menu?" is the story's question where curators wrote it
     if kind is not None:  # a hello, thanks, or a request for help or the sources
         sources = tuple(snapshot.sources.values()) if kind == Outcome.SOURCES else ()
@@ -118,10 +116,13 @@ def _answer_question(
         asked = asking_sentences(message, LONG_MESSAGE_CHARS)
     if asks_whose_claim(fold(asked)):
         # "who said so?": the last answer again, which names its speaker and quotes the words;
-        # with no answer before it, it points at nothing.
+        # with no answer before it, it points at nothing, unless the curators wrote it as a
+        # question of its own ("who wrote this?": the story's author).
         if context is not None and context.entry_id in snapshot.entries:
             last = answer_entry(snapshot, context.entry_id, asked)
             answer = as_followup(last, snapshot, context)
+        elif snapshot.index.curated(asked) is not None:
+            answer = _answer_message(snapshot, asked, bands, max_suggestions)
         else:
             answer = Answer(asked, Outcome.ABSTAINED, 0.0)
     elif context is None or not is_followup_shaped(snapshot, asked):
@@ -130,12 +131,6 @@ def _answer_question(
         answer = _answer_followup(snapshot, asked, context, bands, max_suggestions)
     # The notes on the reader's day are Phrases, said in the answer's language by each channel.
     return replace(for_reader(snapshot, asked, answer, today), question=question)
-
-
-def _curated(snapshot: Snapshot, message: str) -> bool:
-    """True when the message reads as one of the knowledge's own phrasings, word for word."""
-    matches = snapshot.index.search(message, limit=1)
-    return bool(matches) and matches[0].confidence >= CURATED
 
 
 def _answer_followup(
@@ -195,6 +190,12 @@ def _answer_message(
     least as confidently as the whole. A near miss they point back at ("I read Kim met the
     Pope. What did they discuss?") keeps the sentence that names it, so it is still declined.
     """
+    curated = snapshot.index.curated(question)
+    if curated is not None and curated.id not in snapshot.declined:
+        # One of the curators' own phrasings, word for word: its entry answers it, whatever
+        # the scores ("who is this guy?" has no word a score could go by) or the time rules
+        # ("will supersonic travel come back?" asks what the story says of it).
+        return answer_entry(snapshot, curated.id, question)
     answer = _answer_parts(snapshot, question, bands, max_suggestions)
     asked = snapshot.index.language.asking_part(question)
     if asked is None or asked == question:
