@@ -103,10 +103,105 @@ def test_near_miss_follow_ups_are_declined(snapshot):
         ("Who is China's leader?", "what will they discuss?"),
         ("What did Kim do before leaving?", "and their range?"),
         ("When is the parade?", "how long will it last?"),
+        # "is it the Hwasong-18?" is answered alone; its thrust is not
+        ("How much thrust do the Hwasong-19 engines have?", "and the hwasong-18?"),
     ]:
         _, answer = talk(snapshot, opening, near_miss)
         assert not answer.answered, (opening, near_miss, entry(answer))
         assert answer.about is not None  # declined as a follow-up, the reading shown
+
+
+def test_a_pointing_follow_up_read_alone_when_clearly_better_and_on_topic(snapshot):
+    # "it" is Rodong Sinmun: alone, the message asks when Kim arrived, which Rodong Sinmun said
+    _, answer = talk(
+        snapshot, "Which newspaper reported Kim's arrival?", "when did it say he got there?"
+    )
+    assert entry(answer) == "arrival-time"
+    assert answer.followup_of == "rodong-sinmun"
+
+
+def test_both_readings_pointing_at_one_entry_answer_it(snapshot):
+    # in context only a "did you mean" for it, alone an answer: both mean the same entry
+    *_, answer = talk(
+        snapshot,
+        "russia leader there?",
+        "how about china's?",
+        "what do they have in common with kim",
+    )
+    assert entry(answer) == "western-influence"
+
+
+def test_whose_after_an_answer_naming_an_owner_is_that_answer(snapshot):
+    # "... China's efforts to flex its diplomatic clout"
+    _, whose = talk(snapshot, "What does China get out of this?", "whose?")
+    assert entry(whose) == "china-gains"
+    assert whose.followup_of == "china-gains"
+    # "The missile work shows North Korea is still doubling down": no owner named
+    _, other = talk(snapshot, "What does the missile news show about North Korea?", "whose?")
+    assert entry(other) != "military-buildup"
+
+
+def test_asking_to_identify_what_the_answer_only_mentions_is_declined(snapshot):
+    # The answers say "a missile lab", "developing countries", "26 other world leaders".
+    for opening, near_miss in [
+        ("Where did Kim go before leaving for Beijing?", "where is that lab?"),
+        ("What did North Korea say about Xi's global plans?", "which developing countries?"),
+        ("How many other world leaders are attending?", "can you name them?"),
+        ("What did they say about the missiles?", "which lab?"),
+    ]:
+        _, answer = talk(snapshot, opening, near_miss)
+        assert not answer.answered, (opening, near_miss, entry(answer))
+
+
+def test_the_same_asked_of_another_subject_needs_an_answer_naming_it(snapshot):
+    _, declined = talk(
+        snapshot, "What did North Korea say about Xi's plans?", "did russia back it too?"
+    )
+    assert not declined.answered, entry(declined)
+    _, answered = talk(snapshot, "Is Xi at the parade?", "is putin coming too?")
+    assert entry(answered) == "who-is-putin"
+
+
+def test_questions_standing_alone_mid_talk_are_not_checked_as_follow_ups(snapshot):
+    # a "which" question with a verb of its own, a "too" question read alone: not follow-ups
+    for opening, question, expected in [
+        (
+            "How fast is the train?",
+            "Which newspaper reported that Kim had reached China?",
+            "rodong-sinmun",
+        ),
+        ("How fast is the train?", "Which Hwasong missiles were mentioned?", "hwasong-missiles"),
+        ("Who is Xi Jinping?", "Is Putin going to be at the parade too?", "who-kim-meets"),
+    ]:
+        _, answer = talk(snapshot, opening, question)
+        assert entry(answer) == expected, (opening, question, entry(answer))
+
+
+def test_asking_to_identify_what_the_answer_names_is_answered(snapshot):
+    # "the Hwasong-19 and Hwasong-20 missiles"; "developing countries" says which countries.
+    for opening, follow_up, expected in [
+        ("What does the missile news show?", "which missiles is it for?", "hwasong-missiles"),
+        # the lab visit names no missiles: the message alone is answered by an entry that does
+        ("Where did Kim go before leaving?", "which missiles are they for?", "hwasong-missiles"),
+        (
+            "How did North Korea react to Xi's call for a fairer world?",
+            "which countries would that help?",
+            "global-order",
+        ),
+        ("What does the parade celebrate?", "where is the parade?", "destination"),
+        # the same entry again, but one that asks where: its answer tells a place
+        ("Where is Kim going?", "where is the parade?", "destination"),
+    ]:
+        _, answer = talk(snapshot, opening, follow_up)
+        assert entry(answer) == expected, (opening, follow_up, entry(answer))
+
+
+def test_he_after_a_who_question_is_that_person(snapshot):
+    # "he" is Putin: the reporting entry shares only the words of Putin's answer ("Kim")
+    *_, answer = talk(snapshot, "Who is Vladimir Putin in this story?", "will he give a speech?")
+    assert not answer.answered, entry(answer)
+    _, answer = talk(snapshot, "Who is Vladimir Putin in this story?", "which country is he from?")
+    assert entry(answer) == "who-is-putin"
 
 
 def test_a_follow_up_that_fails_keeps_the_topic_for_the_next(snapshot):
@@ -197,11 +292,11 @@ def test_dev_conversations(snapshot):
 # Floors on the blind sets (written from the article alone by another session): the figures
 # measured once before tuning are in notes/conversations.md.
 BLIND_FLOORS = {
-    "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.84, "switch": 0.92, "nearmiss": 0.93},
-    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.89, "switch": 1.0, "nearmiss": 0.84},
+    "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.91, "switch": 0.92, "nearmiss": 0.93},
+    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.92, "switch": 1.0, "nearmiss": 1.0},
     # Written by a helper from the article alone in the fourth session; measured once before
     # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.
-    "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.88, "switch": 1.0, "nearmiss": 0.69},
+    "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.91, "switch": 1.0, "nearmiss": 1.0},
 }
 
 

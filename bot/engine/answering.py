@@ -11,17 +11,23 @@ from bot.engine.followup import (
     CLEARLY_BETTER,
     Turn,
     as_followup,
+    asks_the_last_question_again,
     continues_last_question,
     did_you_mean,
     has_focus,
     is_followup_shaped,
     means_the_same_alone,
     names_topic,
+    new_subject,
+    owner_said_before,
     points_back,
     read_with,
+    says_of,
+    topic_words,
 )
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Entry, Outcome, Snapshot, Suggestion
+from bot.engine.naming import asked_to_name, names_it
 from bot.engine.text import asking_sentences, fold, without_links
 from bot.engine.timeline import after_story, for_reader, in_story_days
 
@@ -114,7 +120,11 @@ def _answer_question(
     asked = " ".join(message.split())
     if len(asked) > LONG_MESSAGE_CHARS:
         asked = asking_sentences(message, LONG_MESSAGE_CHARS)
-    if asks_whose_claim(fold(asked)):
+    if context is not None and owner_said_before(snapshot, asked, context):
+        # "whose?" after "...China's efforts to flex its diplomatic clout": that answer again
+        last = answer_entry(snapshot, str(context.entry_id), asked)
+        answer = as_followup(last, snapshot, context)
+    elif asks_whose_claim(fold(asked)):
         # "who said so?": the last answer again, which names its speaker and quotes the words;
         # with no answer before it, it points at nothing, unless the curators wrote it as a
         # question of its own ("who wrote this?": the story's author).
@@ -129,8 +139,65 @@ def _answer_question(
         answer = _answer_message(snapshot, asked, bands, max_suggestions)
     else:
         answer = _answer_followup(snapshot, asked, context, bands, max_suggestions)
+    if context is not None:
+        answer = _named_or_declined(snapshot, asked, answer, context, bands, max_suggestions)
     # The notes on the reader's day are Phrases, said in the answer's language by each channel.
     return replace(for_reader(snapshot, asked, answer, today), question=question)
+
+
+def _named_or_declined(
+    snapshot: Snapshot,
+    question: str,
+    answer: Answer,
+    context: Turn,
+    bands: Bands,
+    max_suggestions: int,
+) -> Answer:
+    """The answer to a message read in a conversation, unless it does not say what the
+    message asks: then the story does not say, as for any near miss.
+
+    - "which lab?", "can you name them?": the answer only mentions it ("a missile lab")
+      without naming it. A place ("where is that lab?") is checked only when the answer
+      would repeat the turn before: a new entry telling where is taken as it is.
+    - "did Russia back it too?": the same asked of another subject, which the answer does
+      not name.
+    """
+    if not answer.answered or answer.entry is None:
+        return answer
+    entry = answer.entry
+    # Only a message read as a follow-up, or one that asks nothing but "which lab?", is
+    # checked: "Which newspaper reported the arrival?" asked mid-talk stands alone.
+    in_context = answer.followup_of is not None
+    subject = new_subject(snapshot, question, context) if in_context else frozenset()
+    request = asked_to_name(snapshot, question, topic_words(snapshot, context))
+    if request is not None and not (in_context or request.bare):
+        request = None
+    if request is not None and request.place and entry.id != context.entry_id:
+        request = None
+    unnamed = request is not None and not names_it(snapshot, entry, request)
+    if not unnamed and not (subject and not says_of(snapshot, entry.id, subject)):
+        return answer
+    if unnamed and in_context and request is not None:
+        # "which missiles are they for?" after the lab visit: the lab entry names none, the
+        # message alone is answered by one that does.
+        alone = _answer_message(snapshot, question, bands, max_suggestions)
+        if (
+            alone.answered
+            and alone.entry is not None
+            and alone.entry != entry
+            and names_it(snapshot, alone.entry, request)
+            and not (subject and not says_of(snapshot, alone.entry.id, subject))
+        ):
+            return as_followup(alone, snapshot, context)
+    return replace(
+        answer,
+        outcome=Outcome.ABSTAINED,
+        entry=None,
+        citations=(),
+        related=(),
+        also=(),
+        suggestions=(Suggestion(entry.id, entry.question),),
+    )
 
 
 def _answer_followup(
@@ -154,6 +221,26 @@ def _answer_followup(
     contextual = as_followup(contextual, snapshot, context)
     own = reading.own
     same_alone = means_the_same_alone(snapshot, question, reading.borrowed)
+    if not same_alone and names_topic(snapshot, own) and points_back(question):
+        # "when did it say he got there?" after Rodong Sinmun: alone, it asks when Kim
+        # arrived; that reading wins when clearly better and about all of the same topic.
+        standalone = _answer_message(snapshot, question, bands, max_suggestions)
+        topic = [t for t in reading.borrowed if not t.startswith("@")]
+        if (
+            standalone.answered
+            and standalone.entry is not None
+            and standalone.entry != contextual.entry
+            and (
+                # both readings point at it: in context it was only short of the answer band
+                _first_suggested(contextual) == standalone.entry.id
+                or (
+                    standalone.confidence - contextual.confidence >= CLEARLY_BETTER
+                    and all(snapshot.index.accounts_for(standalone.entry.id, t) for t in topic)
+                )
+            )
+        ):
+            return as_followup(standalone, snapshot, context)
+        return contextual
     if not same_alone and (not names_topic(snapshot, own) or points_back(question)):
         # "when?", "how many?": alone they ask nothing; "what did he see there?": alone,
         # "he" and "there" point at nothing.
@@ -165,7 +252,11 @@ def _answer_followup(
         clearly = standalone.confidence - contextual.confidence >= CLEARLY_BETTER
         alone_wins = standalone.answered and (not contextual.answered or clearly)
         return standalone if alone_wins else contextual
-    if not standalone.answered:
+    if not standalone.answered or (
+        not contextual.answered and asks_the_last_question_again(question, own)
+    ):
+        # "and the Hwasong-18?" after "how much thrust?": the story does not say that, even
+        # if it says something else about the Hwasong-18.
         return contextual
     if contextual.answered and continues_last_question(question) and not has_focus(own):
         return contextual  # "and China's?": the last question again, about China
@@ -178,6 +269,13 @@ def _answer_followup(
     return as_followup(
         did_you_mean(question, contextual, standalone, max_suggestions), snapshot, context
     )
+
+
+def _first_suggested(answer: Answer) -> str | None:
+    """The entry an answer's "did you mean" offers first, if it offers any."""
+    if answer.outcome is Outcome.SUGGESTED and answer.suggestions:
+        return answer.suggestions[0].entry
+    return None
 
 
 def _answer_message(

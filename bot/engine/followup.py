@@ -59,6 +59,7 @@ class Turn:
     entry_id: str | None = None
 
 
+_PERSONAL = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
 # "this", "that"...: a pronoun alone ("is that a lot?"), a determiner before a noun.
 DEMONSTRATIVES: frozenset[str] = frozenset("this that these those such".split())
 _REFERENCE = re.compile(r"\b(?:" + "|".join(sorted(REFERENCE_WORDS)) + r")\b", re.IGNORECASE)
@@ -113,7 +114,11 @@ def read_with(
     own = own_words(snapshot, question)
     # Only "and Russia's?" asks the last question's kind of answer again; "what will happen
     # there?" asks something new about the same topic.
-    borrow_focus = not has_focus(own) and continues_last_question(question)
+    borrow_focus = (
+        not has_focus(own)
+        and continues_last_question(question)
+        and len(_WORD.findall(fold(question))) <= _SHORT
+    )
     weight = CONTEXT_WEIGHT if names_topic(snapshot, own) else 1.0
     entry = snapshot.entries.get(turn.entry_id or "")
     # Answers are read as the index reads them: without the dates beside their weekdays.
@@ -164,10 +169,69 @@ def read_with(
     )[:limit]
     # What "it" may stand for: the topic words, or what the last answer named ("by train").
     topic = {t for t in borrowed if not t.startswith("@")}
-    if entry is not None:
+    # "he", "her" after a who-question ("Who is Putin?" - "will he give a speech?"): the
+    # person asked about, so the answer must know the question's words, not only whatever
+    # the last answer named ("one of the big names Kim joins").
+    personal = (
+        bool(_PERSONAL.search(question))
+        and entry is not None
+        and "@who" in index.analyse(entry.question)
+    )
+    if entry is not None and (by_answer or not personal or not topic):
         topic.update(t for t in index.analyse(said) if not t.startswith("@"))
-    fitting = [m for m in matches if _fits(snapshot, m, own, topic)]
+    # "and the Hwasong-18?" after "how much thrust?": the kind of answer borrowed is asked too.
+    focus = [t for t in borrowed if t.startswith("@")]
+    fitting = [m for m in matches if _fits(snapshot, m, own + focus, topic)]
     return Reading(own, borrowed, fitting, matches)
+
+
+def topic_words(snapshot: Snapshot, turn: Turn) -> list[str]:
+    """The analysed topic words of the turn: what "them" in "can you name them?" stands for."""
+    return [t for t in snapshot.index.analyse(topic_of(snapshot, turn)) if not t.startswith("@")]
+
+
+# "did Russia back it too?", "is Japan sending anyone as well?": the same asked of another.
+_TOO = re.compile(r"\b(?:too|also|as well|either)\b")
+
+
+def new_subject(snapshot: Snapshot, question: str, turn: Turn) -> frozenset[str]:
+    """The subject a follow-up asks the same about ("did Russia back it too?" after North
+    Korea backed something): its first own word, when the last turn neither asked nor
+    answered it. Empty when it asks nothing "too"."""
+    if not _TOO.search(fold(question)):
+        return frozenset()
+    index = snapshot.index
+    before = set(topic_words(snapshot, turn))
+    entry = snapshot.entries.get(turn.entry_id or "")
+    if entry is not None:
+        before.update(index.analyse(entry.answer))
+    # The subject comes first: "is Putin at the parade too?" asks about Putin.
+    own = [t for t in own_words(snapshot, question) if not t.startswith("@")]
+    return frozenset(own[:1]) - before
+
+
+def says_of(snapshot: Snapshot, entry_id: str, subject: frozenset[str]) -> bool:
+    """True when the entry's question or answer names every word of the subject."""
+    entry = snapshot.entries[entry_id]
+    index = snapshot.index
+    return subject <= set(index.analyse(entry.question)) | set(index.analyse(entry.answer))
+
+
+# "whose?", "and whose is it?": the owner of what the last answer spoke of.
+_WHOSE = re.compile(
+    r"^(?:(?:and|but|so)\s+)?whose(?:\s+(?:is|are|was|were)\s+(?:it|they|that|those))?\W*$"
+)
+# "China's efforts", "Kim's train": a name owning something.
+_POSSESSIVE_NAME = re.compile(r"\b[A-Z][\w-]*['’]s\b")
+
+
+def owner_said_before(snapshot: Snapshot, question: str, turn: Turn) -> bool:
+    """True when a bare "whose?" follows an answer that names an owner ("China's efforts
+    to flex its diplomatic clout"): that answer says whose."""
+    entry = snapshot.entries.get(turn.entry_id or "")
+    if entry is None or not _WHOSE.match(fold(question).strip()):
+        return False
+    return bool(_POSSESSIVE_NAME.search(entry.answer))
 
 
 def story_voice(snapshot: Snapshot) -> frozenset[str]:
@@ -207,6 +271,24 @@ def means_the_same_alone(snapshot: Snapshot, question: str, borrowed: list[str])
 def names_topic(snapshot: Snapshot, own: list[str]) -> bool:
     """True when analysed words name something the knowledge knows (not only ask "when?")."""
     return any(not t.startswith("@") and snapshot.index.knows(t) for t in own)
+
+
+# "and the Hwasong-18?": a continuation this short names only what it asks about; a longer
+# one ("so is Kim going to get private time with Putin?") asks a question of its own.
+_SHORT = 4
+
+
+def asks_the_last_question_again(question: str, own: list[str]) -> bool:
+    """True for "and Russia's?", "and the Hwasong-18?": the last question about something
+    else, asking no kind of answer of its own ("what about the train?" asks to hear about
+    the train, whatever was asked before)."""
+    words = _WORD.findall(fold(question))
+    return (
+        len(words) <= _SHORT
+        and continues_last_question(question)
+        and not has_focus(own)
+        and not _ABOUT.match(question)
+    )
 
 
 def continues_last_question(question: str) -> bool:

@@ -1,0 +1,227 @@
+"""Questions that ask to identify something: "which lab?", "where is that lab?", "can you name
+them?". An answer that only mentions the thing generically ("Kim swung by a missile lab",
+"a new global setup that boosts developing countries") does not say which one it is: the
+story does not answer the question, however close the entry's topic.
+
+English rules (the engine's language rules; a story's own words stay in knowledge/).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.engine.model import Entry, Snapshot
+from bot.engine.text import STOPWORDS, fold
+
+# "which developing countries?": the words after "which" (up to a function word) name the kind
+# of thing asked for; "which is it?" names none.
+_WHICH = re.compile(r"\bwhich\s+([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2})")
+# Verbs that may follow the thing in "which paper wrote...", "which leader says..." (besides
+# any word ending in -ed).
+_VERBS = frozenset(
+    """
+    said says wrote writes told tells made makes took takes went goes came comes got gets gave
+    gives saw sees built builds sent sends led leads won wins lost loses met meets ran runs
+    brought brings thought thinks put puts reports claims shows sells buys pays hosts holds
+    held
+    """.split()
+)
+# "where is that lab?", "where's the lab?": the thing whose place is asked.
+_WHERE = re.compile(
+    r"\bwhere(?:\s+(?:is|are|was|were|will)|'s|s)\s+(?:(?:the|that|this|these|those)\s+)?"
+    r"(?!(?:it|he|she|they|we|you|i|him|them|there)\b)([a-z][\w'-]*)"
+)
+# "can you name them?", "who are they?", "list them": the last turn's topic, named one by one.
+_NAME_THEM = re.compile(
+    r"\b(?:name|list|identify)\s+(?:them|those|these|they|it|all|some|any)\b"
+    r"|\bwho\s+(?:are|were)\s+(?:they|those|these)\b"
+    r"|\bwhat\s+are\s+their\s+names\b"
+)
+# Words that, right after the thing ("labs such as ...", "the lab in Pyongyang"), introduce
+# its name or place.
+_INTRODUCERS = frozenset("such like including called named in at near outside from".split())
+# What a name is not: the words that start a sentence are capitalised anyway.
+_TOKEN = re.compile(r"[\w][\w'’-]*|[^\w\s]")
+# How far before the thing a name may stand ("the Hwasong-19 and Hwasong-20 missiles").
+_BEFORE = 3
+# The longest run of words read as one term ("heads of state").
+_TERM = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What a question asks to have named: the analysed words of the thing, and whether it
+    asks a place ("where") rather than which one."""
+
+    things: frozenset[str]
+    place: bool = False
+    # "them": the thing is the last turn's topic, so an answer naming it must mention it.
+    referent: bool = False
+    # "which lab?", "which developing countries?": nothing but the thing is asked, so the
+    # message only makes sense after something that mentioned it.
+    bare: bool = False
+    # The words the reader already knows (the question's, the last turn's topic): a word
+    # before the thing that is not one of them says which it is ("developing countries").
+    known: frozenset[str] = frozenset()
+
+
+def asked_to_name(snapshot: Snapshot, question: str, topic: Iterable[str] = ()) -> Request | None:
+    """The thing the question asks to have identified, or None when it asks no such thing.
+    ``topic`` is what "them" stands for in "can you name them?" (the last turn's topic)."""
+    folded = fold(question)
+    index = snapshot.index
+    known = frozenset(index.analyse(question)) | frozenset(topic)
+    if match := _WHICH.search(folded):
+        words = []
+        for word in match.group(1).split():
+            if word in STOPWORDS:
+                break
+            words.append(word)
+        # "which newspaper reported...": the thing is the last word before the verb.
+        while len(words) > 1 and (words[-1].endswith("ed") or words[-1] in _VERBS):
+            words.pop()
+        bare = not folded[match.end() :].strip(" ?!.") and folded[: match.start()].strip() in {
+            "",
+            "and",
+            "but",
+            "so",
+        }
+        head = words[-1:]
+        things = {t for t in index.analyse(" ".join(head)) if not t.startswith("@")}
+        return Request(frozenset(things), known=known, bare=bare) if things else None
+    if match := _WHERE.search(folded):
+        things = {t for t in index.analyse(match.group(1)) if not t.startswith("@")}
+        return Request(frozenset(things), place=True, known=known) if things else None
+    if _NAME_THEM.search(folded):
+        things = {t for t in topic if not t.startswith("@")}
+        return Request(frozenset(things), referent=True, known=known) if things else None
+    return None
+
+
+def names_it(snapshot: Snapshot, entry: Entry, request: Request) -> bool:
+    """True when the entry's answer names the thing asked for where it mentions it: a name (a
+    capitalised word inside a sentence, or one with digits) right before it or introduced
+    right after it ("labs such as ..."), or a term of the knowledge's own that the reader has
+    not used ("developing countries" for "which countries?"). An answer that does not
+    mention the thing names it unless the entry is about it (then any name it gives may be
+    the one: "which country surrendered?" - "Japan's surrender")."""
+    index = snapshot.index
+    if request.place and "@where" in index.analyse(entry.question):
+        return True  # "Where is Kim going?" tells a place
+    tokens = _TOKEN.findall(entry.answer)
+    words = [t[0].isalnum() for t in tokens]
+    stems = [
+        set(index.analyse(t)) if word else set() for t, word in zip(tokens, words, strict=True)
+    ]
+
+    def analysed(start: int, end: int) -> set[str] | None:
+        if start < 0 or end > len(tokens) or not all(words[start:end]):
+            return None
+        return set(index.analyse(" ".join(tokens[start:end])))
+
+    spans = [
+        (start, start + size)
+        for size in range(_TERM, 0, -1)
+        for start in range(len(tokens) - size + 1)
+        if (found := analysed(start, start + size)) and found & request.things
+    ]
+    # The shortest runs that mention it: "a missile lab" is "lab" with two words before it.
+    spans = [
+        (start, end)
+        for start, end in spans
+        if not any(start <= a and b <= end and (a, b) != (start, end) for a, b in spans)
+    ]
+    if spans:
+        return any(_named_at(tokens, stems, span, request, analysed) for span in spans)
+    if request.referent:
+        return False  # "can you name them?" answered without them
+    # An entry about the thing that does not name it: "which lab?" - "What did Kim see at
+    # the missile lab?"
+    about_it = any(index.accounts_for(entry.id, t) for t in request.things)
+    return not (about_it and _mentions(snapshot, entry.question, request))
+
+
+def _mentions(snapshot: Snapshot, text: str, request: Request) -> bool:
+    return bool(request.things & set(snapshot.index.analyse(text)))
+
+
+def _is_name(tokens: list[str], number: int, things: frozenset[str], stems: set[str]) -> bool:
+    """True for a name that is not just the thing's own word: a word with digits
+    ("Hwasong-20"), or a capitalised one inside a sentence."""
+    word = tokens[number]
+    if not word[0].isalnum():
+        return False
+    if any(c.isdigit() for c in word):
+        return True
+    return _capitalised(tokens, number) and not stems & things
+
+
+def _capitalised(tokens: list[str], number: int) -> bool:
+    starts_sentence = number == 0 or tokens[number - 1] in {".", "!", "?", "—", ":"}
+    return tokens[number][0].isupper() and not starts_sentence
+
+
+def _named_at(
+    tokens: list[str],
+    stems: list[set[str]],
+    span: tuple[int, int],
+    request: Request,
+    analysed: Callable[[int, int], set[str] | None],
+) -> bool:
+    things = request.things
+    start, end = span
+    if all(_capitalised(tokens, number) for number in range(start, end)):
+        return True  # the thing said by its name: "Rodong Sinmun" for "which newspaper?"
+    words = 0
+    for number in range(start - 1, -1, -1):
+        if tokens[number] == "," and words == 0:
+            continue  # "Beijing, China" for "which Chinese city?"
+        if not tokens[number][0].isalnum() or words == _BEFORE:
+            break
+        words += 1
+        if _is_name(tokens, number, things, stems[number]):
+            return True
+    if not request.place and _in_new_term(span, stems, request, analysed):
+        return True
+    following = end
+    if following < len(tokens) and tokens[following] == "(":
+        following += 1
+    elif following < len(tokens) and tokens[following].lower() in _INTRODUCERS:
+        following += 1
+        if following < len(tokens) and tokens[following].lower() == "as":
+            following += 1
+    else:
+        return False
+    return following < len(tokens) and _is_name(tokens, following, things, stems[following])
+
+
+def _is_term(start: int, end: int, stems: list[set[str]], analysed: Callable) -> set[str] | None:
+    """The words start..end read as one term of the knowledge (they analyse otherwise than
+    each alone: "developing countries"), with no shorter term inside; else None."""
+    found = analysed(start, end)
+    if found is None or found == set().union(*stems[start:end]):
+        return None
+    for inner in range(start, end):
+        for inner_end in range(inner + 2, end + 1):
+            if (inner, inner_end) != (start, end) and _is_term(inner, inner_end, stems, analysed):
+                return None
+    return found
+
+
+def _in_new_term(
+    span: tuple[int, int], stems: list[set[str]], request: Request, analysed: Callable
+) -> bool:
+    """True when the mention is part of a term the reader has not used ("developing
+    countries" for "which countries?")."""
+    start, end = span
+    for size in range(2, _TERM + 1):
+        for first in range(max(0, end - size), start + 1):
+            last = first + size
+            if (first, last) == span or last < end:
+                continue
+            term = _is_term(first, last, stems, analysed)
+            if term and not term <= request.things | request.known:
+                return True
+    return False
