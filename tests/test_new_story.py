@@ -16,9 +16,11 @@ import pytest
 import yaml
 
 from bot.cli import main
+from bot.engine import languages
 from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import load, validate
+from bot.engine.model import Outcome
 from bot.engine.text import asked_for
 
 STORIES = Path(__file__).parent / "data" / "stories"
@@ -47,7 +49,10 @@ FLOORS = {
     "voa-covid-year-2021": {"answerable": 0.7, "unrelated": 1.0, "nearmiss": 0.7},
     # A fifth story (arts), curated and blind-written in the sixth session, first measured on
     # that session's starting engine: 17/40, 10/10, 9/10.
-    "voa-english-play": {"answerable": 0.57, "unrelated": 1.0, "nearmiss": 0.9},
+    "voa-english-play": {"answerable": 0.6, "unrelated": 1.0, "nearmiss": 0.9},
+    # A sixth (technology), the same way: 20/40, 10/10, 7/10 on the starting engine (which
+    # could not load it as curated: "on the ground" read as "on what grounds", a why).
+    "voa-supersonic-jet": {"answerable": 0.6, "unrelated": 1.0, "nearmiss": 0.7},
 }
 
 
@@ -214,3 +219,75 @@ def test_asked_for_names_what_a_which_or_what_question_asks_for():
     assert asked_for("What is the deadline for the proposals?") >= {"deadlin"}
     assert asked_for("What kind of job did he have?") >= {"job"}
     assert asked_for("Who got him hooked on lifting?") == frozenset()
+
+
+def test_a_how_many_question_needs_a_number_in_the_answer():
+    mars = load(STORIES / "nasa-mars-sample-return")
+    # the Perseverance entry says since when it collects samples, not how many it has
+    assert not answer_question(mars, "How many samples has Perseverance collected so far?").answered
+    bundled = load(Path(__file__).parents[1] / "knowledge")
+    assert answer_question(bundled, "how many other leaders are going?").answered
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "states"),
+    [
+        ("en", "26 other world leaders", True),
+        ("en", "twice as fast", True),
+        ("en", "It has collected samples since 2021.", False),
+        ("ru", "ещё двадцать шесть лидеров", True),
+        ("ru", "с 2021 года", False),
+        ("zh", "另外二十六位领导人", True),
+        ("ko", "다른 정상 26명", True),
+    ],
+)
+def test_states_amount_per_language(code: str, text: str, states: bool):
+    assert languages.get(code).states_amount(text) is states
+
+
+def test_what_happened_at_an_event_the_story_tells_without_a_date_is_answered():
+    jet = load(STORIES / "voa-supersonic-jet")
+    answer = answer_question(jet, "What happened in Palmdale?")
+    assert answer.answered and answer.entry is not None and answer.entry.id == "unveiling"
+
+
+def test_an_entry_about_a_subject_answers_what_its_answer_says_of_it(tmp_path: Path):
+    folder = tmp_path / "jet"
+    shutil.copytree(STORIES / "voa-supersonic-jet", folder)
+    faq = folder / "faq.yaml"
+    text = faq.read_text(encoding="utf-8")
+    entry = "  - id: concorde\n    question: What was the Concorde?\n"
+    faq.write_text(text.replace(entry, entry + "    about: the Concorde\n"), encoding="utf-8")
+    answer = answer_question(load(folder), "who operated the concorde")  # its own phrasing
+    assert answer.answered and answer.entry is not None and answer.entry.id == "concorde"
+
+
+@pytest.mark.parametrize("folder", [*sorted(FLOORS), "bundled"])
+def test_every_phrasing_the_curators_wrote_answers_its_own_entry(folder: str):
+    knowledge = Path(__file__).parents[1] / "knowledge" if folder == "bundled" else STORIES / folder
+    snapshot = load(knowledge)
+    wrong = []
+    for entry in snapshot.entries.values():
+        for phrasing in (entry.question, *entry.phrasings):
+            answer = answer_question(snapshot, phrasing)
+            if answer.outcome == Outcome.SOURCES:
+                continue  # "what are the sources?": the sources reply lists them
+            if not (answer.answered and answer.entry is not None and answer.entry.id == entry.id):
+                wrong.append((entry.id, phrasing, answer.outcome, answer.entry and answer.entry.id))
+    assert not wrong
+
+
+@pytest.mark.parametrize(
+    ("folder", "question", "entry"),
+    [
+        # a speaker the entry's own phrasings ask about, in other words
+        ("nasa-mars-sample-return", "what did NASA's science chief say?", "nicky-fox"),
+        ("nasa-astronaut-fitness-trainer", "what did his friend tell him?", "school-struggles"),
+        # how someone reacted is what they did, not whose words
+        ("voa-covid-year-2021", "how did the governments react to delta?", "restrictions"),
+        ("voa-supersonic-jet", "how will NASA check how people react?", "cities-testing"),
+    ],
+)
+def test_questions_about_someones_words_or_reaction_reach_the_entry(folder, question, entry):
+    answer = answer_question(load(STORIES / folder), question)
+    assert answer.answered and answer.entry is not None and answer.entry.id == entry

@@ -26,7 +26,7 @@ from bot.engine.followup import (
     topic_words,
 )
 from bot.engine.matcher import Match
-from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
+from bot.engine.model import Answer, Entry, Outcome, Snapshot, Suggestion
 from bot.engine.naming import asked_to_name, names_it
 from bot.engine.text import asking_sentences, fold, without_links
 from bot.engine.timeline import after_story, for_reader, in_story_days
@@ -64,8 +64,6 @@ class Bands:
 
 
 DEFAULT_BANDS = Bands()
-# A match this close is one of the curators' phrasings as written.
-CURATED = 0.99
 
 
 def answer_question(
@@ -114,7 +112,7 @@ def _answer_question(
     message = without_links(question[:MAX_MESSAGE_CHARS])
     question = " ".join(question[:MAX_MESSAGE_CHARS].split())
     kind = languages.get(reader).chat_kind(message)
-    if kind == Outcome.HELP and _curated(snapshot, message):
+    if kind == Outcome.HELP and snapshot.index.curated(message) is not None:
         kind = None  # "what's on the menu?" is the story's question where curators wrote it
     if kind is not None:  # a hello, thanks, or a request for help or the sources
         sources = tuple(snapshot.sources.values()) if kind == Outcome.SOURCES else ()
@@ -128,10 +126,13 @@ def _answer_question(
         answer = as_followup(last, snapshot, context)
     elif asks_whose_claim(fold(asked)):
         # "who said so?": the last answer again, which names its speaker and quotes the words;
-        # with no answer before it, it points at nothing.
+        # with no answer before it, it points at nothing, unless the curators wrote it as a
+        # question of its own ("who wrote this?": the story's author).
         if context is not None and context.entry_id in snapshot.entries:
             last = answer_entry(snapshot, context.entry_id, asked)
             answer = as_followup(last, snapshot, context)
+        elif snapshot.index.curated(asked) is not None:
+            answer = _answer_message(snapshot, asked, bands, max_suggestions)
         else:
             answer = Answer(asked, Outcome.ABSTAINED, 0.0)
     elif context is None or not is_followup_shaped(snapshot, asked):
@@ -197,12 +198,6 @@ def _named_or_declined(
         also=(),
         suggestions=(Suggestion(entry.id, entry.question),),
     )
-
-
-def _curated(snapshot: Snapshot, message: str) -> bool:
-    """True when the message reads as one of the knowledge's own phrasings, word for word."""
-    matches = snapshot.index.search(message, limit=1)
-    return bool(matches) and matches[0].confidence >= CURATED
 
 
 def _answer_followup(
@@ -298,6 +293,12 @@ def _answer_message(
     least as confidently as the whole. A near miss they point back at ("I read Kim met the
     Pope. What did they discuss?") keeps the sentence that names it, so it is still declined.
     """
+    curated = snapshot.index.curated(question)
+    if curated is not None and curated.id not in snapshot.declined:
+        # One of the curators' own phrasings, word for word: its entry answers it, whatever
+        # the scores ("who is this guy?" has no word a score could go by) or the time rules
+        # ("will supersonic travel come back?" asks what the story says of it).
+        return answer_entry(snapshot, curated.id, question)
     answer = _answer_parts(snapshot, question, bands, max_suggestions)
     asked = snapshot.index.language.asking_part(question)
     if asked is None or asked == question:
@@ -352,6 +353,9 @@ def _decide(
     if not matches:
         return Answer(question, Outcome.ABSTAINED, 0.0)
     top, clear_winner = _winner(matches, bands)
+    if "@count" in snapshot.index.analyse(question) and not _states_amount(snapshot, top.entry):
+        # "how many samples has it collected?": an answer without a number does not say
+        return _abstain(question, matches, bands, max_suggestions)
     if top.reason_missing and top.confidence >= bands.suggest:
         # A why-question whose closest entry tells about its topic ("did he fly?"), not the
         # reason: say the story doesn't say why, with the closest topics.
@@ -383,6 +387,12 @@ def _decide(
             suggestions=_suggestions(close),
         )
     return _abstain(question, matches, bands, max_suggestions)
+
+
+def _states_amount(snapshot: Snapshot, entry: Entry) -> bool:
+    """True when the entry's answer or quotes give a number: what "how many?" asks for."""
+    quotes = (citation.quote for citation in snapshot.citations_for(entry))
+    return snapshot.index.language.states_amount(" ".join([entry.answer, *quotes]))
 
 
 def _abstain(question: str, matches: list[Match], bands: Bands, max_suggestions: int) -> Answer:

@@ -36,7 +36,7 @@ _SPEECH_VERBS = (
     "bragged|write|wrote|stated|reveal|revealed|confirm|confirmed|comment|commented|"
     "think|thought|mention|mentioned|add|added|estimate|estimated|describe|described|call|"
     "called|talk|talked|discuss|discussed|agree|agreed|promise|promised|warn|warned|"
-    "respond|responded|react|reacted|tweet|tweeted|post|posted"
+    "tweet|tweeted|post|posted"
 )
 # Where a question names whose words it asks for.
 _SPEAKER = (
@@ -44,7 +44,8 @@ _SPEAKER = (
     # "what were the missiles said to be made of" is passive.
     re.compile(
         r"\b(?:what|who|whom|which|where|when|how(?: \w+)?) (?:did|has|have|had|will|would) "
-        rf"(?P<speaker>[\w ]{{2,60}}?) (?:{_SPEECH_VERBS})\b"
+        rf"(?P<speaker>(?:(?!\b(?:how|what|who|why|when|where|which)\b)[\w ]){{2,60}}?) "
+        rf"(?:{_SPEECH_VERBS})\b"
     ),
     re.compile(
         r"\baccording to (?P<speaker>[\w ]{2,60}?)(?=\s*(?:[,?.!;:]|$|\bwhat\b|\bwhich\b|"
@@ -173,6 +174,8 @@ def answers_for(snapshot: Snapshot, entry: Entry, asked: Asked) -> bool:
 def _speaks_for(snapshot: Snapshot, entry: Entry, speaker: frozenset[str] | None) -> bool:
     if speaker is None or speaker <= words_of(snapshot, SOURCE_VOICE):
         return True
+    if any(speaker <= curated for curated in _speakers_asked(snapshot, entry)):
+        return True  # its phrasings ask what this speaker said ("what did the science chief say")
     facts = [snapshot.facts[f] for f in entry.fact_ids]
     if any(f.said_by and speaker <= words_of(snapshot, f.said_by) for f in facts):
         return True
@@ -180,6 +183,23 @@ def _speaks_for(snapshot: Snapshot, entry: Entry, speaker: frozenset[str] | None
         f.said_by and speaker <= words_of(snapshot, f.said_by) for f in snapshot.facts.values()
     ) or speaker <= _voiced(snapshot.index, tuple(s.text for s in snapshot.sources.values()))
     return quoted and all(f.said_by is None for f in facts)
+
+
+def _speakers_asked(snapshot: Snapshot, entry: Entry) -> list[frozenset[str]]:
+    """The speakers whose words the entry's own phrasings ask for."""
+    return _phrasing_speakers(snapshot.index, entry)
+
+
+@lru_cache(maxsize=1024)
+def _phrasing_speakers(index: MatchIndex, entry: Entry) -> list[frozenset[str]]:
+    found = []
+    for text in (entry.question, *entry.phrasings):
+        lowered = text.lower().replace("’", "'")
+        for pattern in _SPEAKER:
+            if match := pattern.search(lowered):
+                found.append(_analysed(index, match.group("speaker")))
+                break
+    return [words for words in found if words]
 
 
 # A sentence of a source that gives someone's words: "...," said Nelson; Fox told reporters.
@@ -215,7 +235,8 @@ def _covers(snapshot: Snapshot, entry: Entry, part: frozenset[str], whole: froze
     subject = words_of(snapshot, entry.about)
     if not whole & subject or part <= subject:
         return True  # another thing's part, or a part the subject itself is
-    return part <= subject | _asked_by(snapshot.index, entry)
+    # what its answer says is told too ("who operated the Concorde?": "operated jointly by...")
+    return part <= subject | _asked_by(snapshot.index, entry) | words_of(snapshot, entry.answer)
 
 
 def words_of(snapshot: Snapshot, text: str) -> frozenset[str]:

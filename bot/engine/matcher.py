@@ -83,6 +83,7 @@ class MatchIndex:
     __slots__ = (
         "_credits",
         "_entries",
+        "_exact",
         "_guarded",
         "_numbers",
         "_phrasing_texts",
@@ -109,9 +110,11 @@ class MatchIndex:
         vocabulary: Vocabulary,
         language: Analyser,
         timed: list[bool] | None = None,
+        exact: dict[tuple[str, ...], int] | None = None,
     ) -> None:
         self.language = language  # how questions and phrasings are read
         self._entries = entries
+        self._exact = exact or {}
         self._timed = timed or [False] * len(entries)
         self._numbers = {entry.id: number for number, entry in enumerate(entries)}
         self._phrasings = phrasings
@@ -174,10 +177,15 @@ class MatchIndex:
         postings: dict[str, list[int]] = {}
         credit_maps, phrasing_lists = [], []
         timed: list[bool] = []  # per entry: does its answer tell when?
+        exact: dict[tuple[str, ...], int] = {}
+        shared: set[tuple[str, ...]] = set()  # the same words in two entries: no one owner
         for number, entry in enumerate(entries):
             phrasings = []
             for text in (entry.question, *entry.phrasings):
                 written = surfaces.get(text) or surface_words(text)
+                key = tuple(written)
+                if exact.setdefault(key, number) != number:
+                    shared.add(key)
                 surface.update(written)
                 tokens = analyse_surface(written, synonyms)
                 phrasings.append(_Phrasing(frozenset(tokens), " ".join(sorted(tokens))))
@@ -196,9 +204,25 @@ class MatchIndex:
             phrasing_lists.append(phrasings)
         frozen = {token: tuple(ids) for token, ids in postings.items()}
         vocabulary = language.vocabulary(surface)
+        for key in shared:
+            del exact[key]
         return cls(
-            entries, phrasing_lists, credit_maps, frozen, synonyms, vocabulary, language, timed
+            entries,
+            phrasing_lists,
+            credit_maps,
+            frozen,
+            synonyms,
+            vocabulary,
+            language,
+            timed,
+            exact,
         )
+
+    def curated(self, question: str) -> Entry | None:
+        """The entry one of whose phrasings the question is, word for word (as folded);
+        None when it is none, or the phrasing of two entries."""
+        number = self._exact.get(tuple(self.language.surface_words(question)))
+        return None if number is None else self._entries[number]
 
     def entries_using(self, token: str) -> list[Entry]:
         """The entries whose phrasings, answer or evidence use ``token``."""

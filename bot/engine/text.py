@@ -869,3 +869,18 @@ def asked_for(
         words = " ".join(word for word in match.groups() if word)
         found.update(analyse(words, synonyms, vocabulary))
     return frozenset(found)
+
+
+# A year is a time, not an amount: "since 2021" does not say how many samples there are.
+YEARS = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+_ENGLISH_AMOUNT = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|"
+    r"half|twice|double|triple|once|percent|none|zero)\b"
+)
+
+
+def states_amount(text: str) -> bool:
+    """True when an English text gives a number or an amount ("26", "twice", "billions")."""
+    return bool(_ENGLISH_AMOUNT.search(YEARS.sub(" ", fold(text))))

@@ -309,7 +309,8 @@ def after_story(snapshot: Snapshot, question: str, closest: Answer) -> Answer | 
     source = snapshot.source_date(entry)
     event = snapshot.event_date(entry) if entry else None
     later = _later_event_named(snapshot, question)
-    reported = entry is not None and event is not None and event < source
+    # an entry that gives no date for what it tells reports it as the story stands
+    reported = entry is not None and (event is None or event < source)
     if reported and later is None and not _strictly_after(question, returns_told, language):
         return None
     suggestions = closest.suggestions or tuple(

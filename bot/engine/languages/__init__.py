@@ -56,6 +56,11 @@ class Analyser(Protocol):
         knowledge lacks them, the story may not say it, however everyday the word."""
         ...
 
+    def states_amount(self, text: str) -> bool:
+        """True when a text gives a number or an amount (a year is neither): what an
+        answer to "how many?" must do."""
+        ...
+
     def question_clauses(self, text: str) -> list[str]:
         """The parts of a chatty message that ask something; empty for a single clause."""
         ...

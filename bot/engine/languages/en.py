@@ -17,6 +17,7 @@ from bot.engine.text import (
     is_small_talk,
     message_parts,
     question_clauses,
+    states_amount,
     stem,
     surface_words,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "is_small_talk",
     "message_parts",
     "question_clauses",
+    "states_amount",
     "surface_words",
     "synonyms",
     "unknown_share",

@@ -21,6 +21,7 @@ from bot.engine.languages.common import (
 
 # the interface's asked_for, shared: nothing to keep (see common.asked_for)
 from bot.engine.languages.common import asked_for as asked_for
+from bot.engine.languages.common import states_amount as _states_amount
 from bot.engine.text import EMPTY_SYNONYMS, Synonyms, Vocabulary
 
 CODE = "ko"
@@ -223,3 +224,14 @@ def vocabulary(counts: Mapping[str, int]) -> Vocabulary:
     """The knowledge's words as written (no typo correction here: a slip is one syllable among
     the others, which still match)."""
     return Vocabulary(counts)
+
+
+# Numerals: a "how many" answer states one (digits count in every language).
+_NUMERALS = re.compile(
+    r"[일이삼사오육칠팔구십백천만억]|하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열|스물|서른|마흔|쉰|절반|두\s*배|퍼센트"
+)
+
+
+def states_amount(text: str) -> bool:
+    """True when a text gives a number or an amount."""
+    return _states_amount(text, _NUMERALS)

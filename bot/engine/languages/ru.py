@@ -18,6 +18,7 @@ from bot.engine.languages.common import Chat, Focus, clauses, fold, parts
 
 # the interface's asked_for, shared: nothing to keep (see common.asked_for)
 from bot.engine.languages.common import asked_for as asked_for
+from bot.engine.languages.common import states_amount as _states_amount
 from bot.engine.text import EMPTY_SYNONYMS, Synonyms, Vocabulary, alias_lengths
 
 CODE = "ru"
@@ -284,3 +285,14 @@ def unknown_share(token: str) -> float:
     """An unknown word weighs fully: a word no entry knows is a topic the story may lack."""
     del token
     return 1.0
+
+
+# Numerals: a "how many" answer states one (digits count in every language).
+_NUMERALS = re.compile(
+    r"\b(?:ноль|одна|один|одно|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять|\w*надцать|двадцать|тридцать|сорок|пятьдесят|шестьдесят|семьдесят|восемьдесят|девяносто|сто|сотни|тысяч\w*|миллион\w*|миллиард\w*|десятк\w*|половин\w*|дважды|вдвое|процент\w*)\b"
+)
+
+
+def states_amount(text: str) -> bool:
+    """True when a text gives a number or an amount."""
+    return _states_amount(text, _NUMERALS)

@@ -22,6 +22,7 @@ from bot.engine.languages.common import (
 
 # the interface's asked_for, shared: nothing to keep (see common.asked_for)
 from bot.engine.languages.common import asked_for as asked_for
+from bot.engine.languages.common import states_amount as _states_amount
 from bot.engine.text import EMPTY_SYNONYMS, Synonyms, Vocabulary
 
 CODE = "zh"
@@ -174,3 +175,12 @@ def vocabulary(counts: Mapping[str, int]) -> Vocabulary:
     """The knowledge's runs as written (no typo correction here: a slip is one character among
     the others, which still match)."""
     return Vocabulary(counts)
+
+
+# Numerals: a "how many" answer states one (digits count in every language).
+_NUMERALS = re.compile(r"[零〇一二两三四五六七八九十百千万亿半倍]|百分之")
+
+
+def states_amount(text: str) -> bool:
+    """True when a text gives a number or an amount."""
+    return _states_amount(text, _NUMERALS)
