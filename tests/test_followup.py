@@ -141,6 +141,16 @@ def test_whose_after_an_answer_naming_an_owner_is_that_answer(snapshot):
     assert entry(other) != "military-buildup"
 
 
+def test_a_pointing_message_naming_its_topic_with_nothing_in_context_is_read_alone(snapshot):
+    # "it" points back, but the message names the missiles: alone it is surely answered
+    _, answer = talk(
+        snapshot,
+        "How fast is Kim's train?",
+        "Which missiles was it again, the Hwasong-something? my brain can't hold these names",
+    )
+    assert entry(answer) == "hwasong-missiles"
+
+
 def test_asking_to_identify_what_the_answer_only_mentions_is_declined(snapshot):
     # The answers say "a missile lab", "developing countries", "26 other world leaders".
     for opening, near_miss in [

@@ -39,6 +39,9 @@ TIE_BREAK_CLOSENESS = 0.1
 # topic is accounted for, the reason is not.
 NO_REASON = 0.5
 MAX_PARTS = 3  # questions answered from one message
+# A message that points back but names its own topic, with no answer in context, is answered
+# alone when that reading is at least this sure.
+ALONE_SURE = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +241,9 @@ def _answer_followup(
             and (
                 # both readings point at it: in context it was only short of the answer band
                 _first_suggested(contextual) == standalone.entry.id
+                # "Which missiles was it again, the Hwasong-something?" mid-talk about the
+                # train: nothing in context, a sure answer alone
+                or (not contextual.answered and standalone.confidence >= ALONE_SURE)
                 or (
                     standalone.confidence - contextual.confidence >= CLEARLY_BETTER
                     and all(snapshot.index.accounts_for(standalone.entry.id, t) for t in topic)
