@@ -291,3 +291,15 @@ def test_every_phrasing_the_curators_wrote_answers_its_own_entry(folder: str):
 def test_questions_about_someones_words_or_reaction_reach_the_entry(folder, question, entry):
     answer = answer_question(load(STORIES / folder), question)
     assert answer.answered and answer.entry is not None and answer.entry.id == entry
+
+
+def test_a_measure_needs_its_unit_in_the_answer():
+    jet = load(STORIES / "voa-supersonic-jet")
+    # its size entry gives the length and width in feet, not the weight
+    assert not answer_question(jet, "How much does the X-59 weigh?").answered
+    assert answer_question(jet, "how long is the x-59").answered
+    english = languages.get("en")
+    assert english.measure_units("how heavy is it?").search("about 12 tons")
+    assert not english.measure_units("how tall is he?").search("he is 60")
+    assert english.measure_units("how big is it?") is None
+    assert languages.get("ru").measure_units("сколько он весит?") is None  # English rules only

@@ -321,12 +321,16 @@ def _answer_parts(snapshot: Snapshot, question: str, bands: Bands, max_suggestio
     if (later := after_story(snapshot, question, answer)) is not None:
         return later  # the story cannot tell what happened after it; the reason says so
     parts: list[Answer] = []
-    for clause in snapshot.index.language.question_clauses(question)[:MAX_PARTS]:
+    clauses = snapshot.index.language.question_clauses(question)[:MAX_PARTS]
+    for clause in clauses:
         part = _answer_one(snapshot, clause, bands, max_suggestions)
         if part.answered and all(part.entry != known.entry for known in parts):
             parts.append(part)
     if len(parts) < 2:
-        return answer
+        # of two questions, the one answered where the whole was not ("how heavy is it, and
+        # how fast?"); a single question's decline stands ("according to Putin, when...")
+        several = len(clauses) >= 2 and not answer.answered
+        return replace(parts[0], question=question) if parts and several else answer
     first, *rest = parts
     confidence = min(part.confidence for part in parts)
     return replace(first, question=question, confidence=confidence, also=tuple(rest))
@@ -359,8 +363,9 @@ def _decide(
     if not matches:
         return Answer(question, Outcome.ABSTAINED, 0.0)
     top, clear_winner = _winner(matches, bands)
-    if "@count" in snapshot.index.analyse(question) and not _states_amount(snapshot, top.entry):
-        # "how many samples has it collected?": an answer without a number does not say
+    if not _gives_measure(snapshot, question, top.entry):
+        # "how many samples has it collected?", "how heavy is it?": an answer without a
+        # number, or without a unit of that measure, does not say
         return _abstain(question, matches, bands, max_suggestions)
     if top.reason_missing and top.confidence >= bands.suggest:
         # A why-question whose closest entry tells about its topic ("did he fly?"), not the
@@ -395,10 +400,19 @@ def _decide(
     return _abstain(question, matches, bands, max_suggestions)
 
 
-def _states_amount(snapshot: Snapshot, entry: Entry) -> bool:
-    """True when the entry's answer or quotes give a number: what "how many?" asks for."""
+def _gives_measure(snapshot: Snapshot, question: str, entry: Entry) -> bool:
+    """False when the question asks a number or a measure that the entry's answer and quotes
+    do not give: "how many?" needs a number, "how heavy?" a unit of weight."""
+    language = snapshot.index.language
+    asks_count = "@count" in snapshot.index.analyse(question)
+    units = language.measure_units(question)
+    if not asks_count and units is None:
+        return True
     quotes = (citation.quote for citation in snapshot.citations_for(entry))
-    return snapshot.index.language.states_amount(" ".join([entry.answer, *quotes]))
+    text = " ".join([entry.answer, *quotes])
+    if asks_count and not language.states_amount(text):
+        return False
+    return units is None or bool(units.search(text.lower()))
 
 
 def _abstain(question: str, matches: list[Match], bands: Bands, max_suggestions: int) -> Answer:

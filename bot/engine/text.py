@@ -884,3 +884,29 @@ _ENGLISH_AMOUNT = re.compile(
 def states_amount(text: str) -> bool:
     """True when an English text gives a number or an amount ("26", "twice", "billions")."""
     return bool(_ENGLISH_AMOUNT.search(YEARS.sub(" ", fold(text))))
+
+
+# What an answer to "how heavy / tall / far / old" must name: a unit of that measure. (Sizes
+# in general, "how big", may be given in anything: no rule.)
+_MEASURES = (
+    (re.compile(r"\bhow heavy\b|\bweigh"), r"kilo|\bkg\b|pound|\blbs?\b|\btons?\b|tonne|gram"),
+    (
+        re.compile(r"\bhow (?:tall|high)\b|\baltitude\b"),
+        r"met(?:er|re)|\bfeet\b|\bfoot\b|\bft\b|\bkm\b|kilomet|\bmiles?\b|altitude|stor(?:e?y|ies)",
+    ),
+    (
+        re.compile(r"\bhow (?:wide|far)\b|\bdistance\b"),
+        r"met(?:er|re)|\bfeet\b|\bfoot\b|\bft\b|\bkm\b|kilomet|\bmiles?\b|\bcm\b|inch",
+    ),
+    (re.compile(r"\bhow old\b"), r"\byears? old\b|\baged?\b|\bborn\b|\d"),
+)
+
+
+def measure_units(question: str) -> re.Pattern[str] | None:
+    """The units an answer must name for the measure an English question asks ("how heavy
+    is it?": kilograms, tons...); None when it asks no such measure."""
+    folded = fold(question)
+    for asks, units in _MEASURES:
+        if asks.search(folded):
+            return re.compile(units)
+    return None

@@ -61,6 +61,11 @@ class Analyser(Protocol):
         answer to "how many?" must do."""
         ...
 
+    def measure_units(self, question: str) -> re.Pattern[str] | None:
+        """The units an answer must name for the measure the question asks ("how heavy":
+        tons, kilograms); None when it asks none."""
+        ...
+
     def question_clauses(self, text: str) -> list[str]:
         """The parts of a chatty message that ask something; empty for a single clause."""
         ...

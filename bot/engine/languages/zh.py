@@ -22,6 +22,7 @@ from bot.engine.languages.common import (
 
 # the interface's asked_for, shared: nothing to keep (see common.asked_for)
 from bot.engine.languages.common import asked_for as asked_for
+from bot.engine.languages.common import measure_units as measure_units
 from bot.engine.languages.common import states_amount as _states_amount
 from bot.engine.text import EMPTY_SYNONYMS, Synonyms, Vocabulary
 
