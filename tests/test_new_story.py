@@ -21,7 +21,7 @@ from bot.engine.answering import answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import load, validate
 from bot.engine.model import Outcome
-from bot.engine.text import asked_for
+from bot.engine.text import analyse, asked_for
 
 STORIES = Path(__file__).parent / "data" / "stories"
 ARTICLE = STORIES / "nasa-mars-sample-return" / "sources" / "n-2024-04-15-nasa-sets-path.txt"
@@ -303,3 +303,16 @@ def test_a_measure_needs_its_unit_in_the_answer():
     assert not english.measure_units("how tall is he?").search("he is 60")
     assert english.measure_units("how big is it?") is None
     assert languages.get("ru").measure_units("сколько он весит?") is None  # English rules only
+
+
+def test_filler_adverbs_go_but_the_words_they_come_from_stay():
+    assert analyse("what is the BASIC language") == ["basic", "languag"]
+    assert analyse("basically, when did he leave?") == ["@when", "leav"]
+    assert "total" in analyse("what is the total cost") and analyse("totally when") == ["@when"]
+
+
+def test_an_amount_in_words_answers_how_many():
+    english = languages.get("en")
+    assert english.states_amount("from a week to a month")
+    assert english.states_amount("several leaders")
+    assert not english.states_amount("many languages")
