@@ -53,6 +53,11 @@ FLOORS = {
     # A sixth (technology), the same way: 20/40, 10/10, 7/10 on the starting engine (which
     # could not load it as curated: "on the ground" read as "on what grounds", a why).
     "voa-supersonic-jet": {"answerable": 0.6, "unrelated": 1.0, "nearmiss": 0.7},
+    # A seventh (pet care) and an eighth (education), curated and blind-set the same way and
+    # measured once at the end of the session: 29/40 and 28/40 (23/40 and 26/40 on the
+    # session's starting engine).
+    "voa-betta-fish": {"answerable": 0.72, "unrelated": 1.0, "nearmiss": 0.8},
+    "voa-microcredentials": {"answerable": 0.7, "unrelated": 1.0, "nearmiss": 0.9},
 }
 
 
@@ -313,6 +318,7 @@ def test_filler_adverbs_go_but_the_words_they_come_from_stay():
 
 def test_an_amount_in_words_answers_how_many():
     english = languages.get("en")
-    assert english.states_amount("from a week to a month")
+    # "a week" is not counted: "how many hours a week does it take?" is not answered by it
+    assert not english.states_amount("from a week to a month")
     assert english.states_amount("several leaders")
     assert not english.states_amount("many languages")

@@ -886,9 +886,7 @@ _ENGLISH_AMOUNT = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
     r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
     r"seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|"
-    r"half|twice|double|triple|once|percent|none|zero|several|few|couple)\b"
-    # "from a week to a month": one of a unit is an amount too
-    r"|\ban? (?:day|week|month|year|hour|minute|second|decade|century|dozen)\b"
+    r"half|twice|double|triple|once|percent|none|zero|several|few|couple|dozen)\b"
 )
 
 
