@@ -322,3 +322,10 @@ def test_an_amount_in_words_answers_how_many():
     assert not english.states_amount("from a week to a month")
     assert english.states_amount("several leaders")
     assert not english.states_amount("many languages")
+
+
+def test_check_advises_more_phrasings_for_thin_knowledge(capsys):
+    assert main(["check", "--knowledge", str(STORIES / "voa-betta-fish")]) == 0
+    assert "hint: 12 phrasings per entry" in capsys.readouterr().out
+    assert main(["check"]) == 0  # the bundled story, about 55 an entry: no hint
+    assert "hint:" not in capsys.readouterr().out
