@@ -39,6 +39,9 @@ from bot.logs import redactor, setup_logging
 from bot.ops.health import check_heartbeat
 from bot.settings import Settings, SettingsError
 
+# Phrasings per entry the curators' guide advises (a blind set's answers rise with them).
+ADVISED_PHRASINGS = 20
+
 
 def format_answer(answer: Answer, examples: Sequence[str] = ()) -> str:
     """An answer as plain terminal text: answer, citation, suggestions; ``examples`` are
@@ -237,6 +240,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{len(gaps)} uncovered sentence(s), {len(uncited)} not cited by an entry, "
         f"{len(notes)} note(s); version {snapshot.version}"
     )
+    per_entry = snapshot.phrasing_count / max(1, len(snapshot.entries))
+    if snapshot.entries and per_entry < ADVISED_PHRASINGS:
+        print(
+            f"hint: {per_entry:.0f} phrasings per entry; stories curated with 8-12 answer about "
+            f"70% of readers' questions, so {ADVISED_PHRASINGS} or more are advised "
+            "(knowledge/README.md, 'A new story in under an hour')"
+        )
     if snapshot.translation_problems:
         print(
             f"{len(snapshot.translation_problems)} problem(s) in the translations",

@@ -844,12 +844,21 @@ def analyse_surface(
 ) -> list[str]:
     """`analyse` for text already split by `surface_words` (saves folding it twice)."""
     tokens = _focused(surface, vocabulary, synonyms.lasting)
-    stems = synonyms.apply([stem(w) for w in tokens])
+    stems = synonyms.apply([stem(w) for w in tokens if w not in _FILLER_FORMS])
     return [s for s in stems if s not in _STOP_STEMS]
 
 
+# Filler as written, dropped before stemming, whose stem is a topic word of its own
+# ("basically" is filler, "basic" is not). "Kind", "guy", "actual", "help" and "regard" stay
+# stopped: "this kind of train", "the Xi guy", "the actual parade" are filler too.
+_FILLER_FORMS = frozenset(
+    """
+    basically exactly honestly literally presently roughly seriously totally interesting
+    concerning quite folks
+    """.split()
+)
 # Stopwords as written and as stemmed (synonyms may produce either form).
-_STOP_STEMS: frozenset[str] = STOPWORDS | frozenset(stem(w) for w in STOPWORDS)
+_STOP_STEMS: frozenset[str] = STOPWORDS | frozenset(stem(w) for w in STOPWORDS - _FILLER_FORMS)
 
 
 # "which army unit...", "what is the deadline...", "what kind of job...": the words after a
@@ -877,7 +886,7 @@ _ENGLISH_AMOUNT = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
     r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
     r"seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|"
-    r"half|twice|double|triple|once|percent|none|zero)\b"
+    r"half|twice|double|triple|once|percent|none|zero|several|few|couple|dozen)\b"
 )
 
 
