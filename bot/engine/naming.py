@@ -44,7 +44,7 @@ _NAME_THEM = re.compile(
 # Words that, right after the thing ("labs such as ...", "the lab in Pyongyang"), introduce
 # its name or place.
 _INTRODUCERS = frozenset("such like including called named in at near outside from".split())
-# What a name is not: the words that start a sentence are capitalised anyway.
+# An answer's words ("Hwasong-20", "China's") and its punctuation, one token each.
 _TOKEN = re.compile(r"[\w][\w'’-]*|[^\w\s]")
 # How far before the thing a name may stand ("the Hwasong-19 and Hwasong-20 missiles").
 _BEFORE = 3
@@ -178,6 +178,7 @@ def _is_name(tokens: list[str], number: int, things: frozenset[str], stems: froz
 
 
 def _capitalised(tokens: list[str], number: int) -> bool:
+    """True for a capitalised word that does not start a sentence (those all are)."""
     starts_sentence = number == 0 or tokens[number - 1] in {".", "!", "?", "—", ":"}
     return tokens[number][0].isupper() and not starts_sentence
 
