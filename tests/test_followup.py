@@ -111,6 +111,12 @@ def test_near_miss_follow_ups_are_declined(snapshot):
         assert answer.about is not None  # declined as a follow-up, the reading shown
 
 
+def test_a_reporting_verb_frames_what_a_follow_up_asks(snapshot):
+    # "say" is in a departure phrasing ("what day did state media say kim left"): not the ask
+    _, answer = talk(snapshot, "Who reported Kim's trip?", "when did they say he arrived?")
+    assert entry(answer) == "arrival-time"
+
+
 def test_a_pointing_follow_up_read_alone_when_clearly_better_and_on_topic(snapshot):
     # "it" is Rodong Sinmun: alone, the message asks when Kim arrived, which Rodong Sinmun said
     _, answer = talk(

@@ -32,6 +32,9 @@ REFERENCE_WORDS: frozenset[str] = frozenset(
     there that this those these then thereafter such else
     """.split()
 )
+# Verbs that report what someone said: in "when did they say he arrived?" they frame the
+# question ("when did he arrive?") rather than ask about the saying.
+REPORTING = "say said says saying tell told tells report reported reports claim claimed claims"
 # "and Russia's?", "but why?", "what about the train?", "how about China": the last question
 # asked again about something else, or more about the same thing.
 _CONTINUES = re.compile(r"^(?:(?:and|but|also|so|or|then)\b|(?:what|how) about\b)")
@@ -303,7 +306,11 @@ def _fits(snapshot: Snapshot, match: Match, own: list[str], topic: set[str]) -> 
     entry_id = match.entry.id
     if any(t in STRICT_FOCUS and not index.accounts_for(entry_id, t) for t in own):
         return False
+    # "when did they say he arrived?": the saying frames what is asked, when more is asked.
     words = [t for t in own if not t.startswith("@")]
+    content = [t for t in words if t not in words_of(snapshot, REPORTING)]
+    if content:
+        words = content
     total = sum(index.weight(t) for t in words)
     known = sum(index.weight(t) for t in words if index.accounts_for(entry_id, t))
     if total and known / total < OWN_SHARE:
