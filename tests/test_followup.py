@@ -164,6 +164,9 @@ def test_asking_to_identify_what_the_answer_only_mentions_is_declined(snapshot):
         ("What did North Korea say about Xi's global plans?", "which developing countries?"),
         ("How many other world leaders are attending?", "can you name them?"),
         ("What did they say about the missiles?", "which lab?"),
+        # "26 other world leaders": a number counts them, it does not name them
+        ("How many other world leaders are attending?", "which leaders?"),
+        ("How many other world leaders are attending?", "which ones?"),
     ]:
         _, answer = talk(snapshot, opening, near_miss)
         assert not answer.answered, (opening, near_miss, entry(answer))
@@ -207,6 +210,8 @@ def test_asking_to_identify_what_the_answer_names_is_answered(snapshot):
         ("What does the parade celebrate?", "where is the parade?", "destination"),
         # the same entry again, but one that asks where: its answer tells a place
         ("Where is Kim going?", "where is the parade?", "destination"),
+        # the answer in context names none; the one before does
+        ("Which missiles are mentioned?", "which ones?", "hwasong-missiles"),
     ]:
         _, answer = talk(snapshot, opening, follow_up)
         assert entry(answer) == expected, (opening, follow_up, entry(answer))

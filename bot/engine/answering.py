@@ -192,6 +192,10 @@ def _named_or_declined(
             and not (subject and not says_of(snapshot, alone.entry.id, subject))
         ):
             return as_followup(alone, snapshot, context)
+        last = snapshot.entries.get(context.entry_id or "")
+        if last is not None and last != entry and names_it(snapshot, last, request):
+            # "which ones?" after "The story mentions the Hwasong-19 and Hwasong-20 missiles"
+            return as_followup(answer_entry(snapshot, last.id, question), snapshot, context)
     return replace(
         answer,
         outcome=Outcome.ABSTAINED,

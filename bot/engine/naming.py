@@ -78,6 +78,14 @@ def asked_to_name(snapshot: Snapshot, question: str, topic: Iterable[str] = ()) 
     index = snapshot.index
     known = frozenset(index.analyse(question)) | frozenset(topic)
     if match := _WHICH.search(folded):
+        if match.group(1).split()[0] in {"one", "ones"}:  # "which ones?": of the last topic
+            things = {t for t in topic if not t.startswith("@")}
+            bare = not folded[match.end() :].strip(" ?!.")
+            return (
+                Request(frozenset(things), referent=True, known=known, bare=bare)
+                if things
+                else None
+            )
         words = []
         for word in match.group(1).split():
             if word in STOPWORDS:
@@ -167,13 +175,13 @@ def _mentions(snapshot: Snapshot, text: str, request: Request) -> bool:
 
 
 def _is_name(tokens: list[str], number: int, things: frozenset[str], stems: frozenset[str]) -> bool:
-    """True for a name that is not just the thing's own word: a word with digits
+    """True for a name that is not just the thing's own word: a word of letters and digits
     ("Hwasong-20"), or a capitalised one inside a sentence."""
     word = tokens[number]
     if not word[0].isalnum():
         return False
-    if any(c.isdigit() for c in word):
-        return True
+    if any(c.isdigit() for c in word) and any(c.isalpha() for c in word):
+        return True  # "Hwasong-20"; a bare number ("26 other world leaders") counts them
     return _capitalised(tokens, number) and not stems & things
 
 
