@@ -318,6 +318,12 @@ BLIND_FLOORS = {
     # Written by a helper from the article alone in the fourth session; measured once before
     # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.
     "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.91, "switch": 1.0, "nearmiss": 1.0},
+    # Written by helpers from the article alone in the sixth session and never shown to the
+    # helper tuning follow-ups. D, measured once at the session's start: open 28/30, follow
+    # 28/45, switch 11/12, near miss 9/14; at its end 28/30, 28/45, 11/12, 8/14. E, measured
+    # once at the end: 28/30, 33/45, 11/12, 11/15 (31/45 follow-ups on the starting engine).
+    "blind_conversations_d.yaml": {"open": 0.93, "follow": 0.62, "switch": 0.91, "nearmiss": 0.57},
+    "blind_conversations_e.yaml": {"open": 0.93, "follow": 0.73, "switch": 0.91, "nearmiss": 0.73},
 }
 
 
