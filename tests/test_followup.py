@@ -313,8 +313,8 @@ def test_dev_conversations(snapshot):
 # Floors on the blind sets (written from the article alone by another session): the figures
 # measured once before tuning are in notes/conversations.md.
 BLIND_FLOORS = {
-    "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.91, "switch": 0.92, "nearmiss": 0.93},
-    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.92, "switch": 1.0, "nearmiss": 1.0},
+    "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.93, "switch": 0.92, "nearmiss": 0.93},
+    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.94, "switch": 1.0, "nearmiss": 1.0},
     # Written by a helper from the article alone in the fourth session; measured once before
     # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.
     "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.91, "switch": 1.0, "nearmiss": 1.0},
@@ -322,8 +322,10 @@ BLIND_FLOORS = {
     # helper tuning follow-ups. D, measured once at the session's start: open 28/30, follow
     # 28/45, switch 11/12, near miss 9/14; at its end 28/30, 28/45, 11/12, 8/14. E, measured
     # once at the end: 28/30, 33/45, 11/12, 11/15 (31/45 follow-ups on the starting engine).
-    "blind_conversations_d.yaml": {"open": 0.93, "follow": 0.62, "switch": 0.91, "nearmiss": 0.57},
-    "blind_conversations_e.yaml": {"open": 0.93, "follow": 0.73, "switch": 0.91, "nearmiss": 0.73},
+    # Then a bare question the last answer tells ("where?", "how big?") got that answer: D
+    # 34/45 and E 35/45 follow-ups (D guided it; E was among the sets it was checked on).
+    "blind_conversations_d.yaml": {"open": 0.93, "follow": 0.75, "switch": 0.91, "nearmiss": 0.57},
+    "blind_conversations_e.yaml": {"open": 0.93, "follow": 0.77, "switch": 0.91, "nearmiss": 0.73},
 }
 
 
@@ -345,3 +347,17 @@ def test_follow_ups_never_fail_and_render_as_valid_telegram_html(
     if answer.about:  # the reading is shown, escaped and clipped like the reader's words
         assert answer.about[: render.MAX_ECHO] in parse_html(reply.text)[0]
     next_turn(answer)  # and the conversation can go on from it
+
+
+def test_a_bare_question_the_last_answer_tells_is_answered_by_it(snapshot):
+    # nothing else answers "where?" or "how big?" about the "Also Read" link; its answer
+    # names a place (India) and a size (1GW)
+    for follow_up in ("where?", "how big?"):
+        _, answer = talk(snapshot, "what's the also read link in the article about?", follow_up)
+        assert entry(answer) == "also-read", follow_up
+    # ...but a number of another measure does not answer: the speed is not a weight
+    _, heavy = talk(snapshot, "How fast is Kim's train?", "how heavy")
+    assert not heavy.answered
+    # nor does a number that is a date or part of a name ("Hwasong-20")
+    _, built = talk(snapshot, "What did Kim inspect before his trip?", "how many will be built?")
+    assert not built.answered

@@ -329,3 +329,11 @@ def test_check_advises_more_phrasings_for_thin_knowledge(capsys):
     assert "hint: 12 phrasings per entry" in capsys.readouterr().out
     assert main(["check"]) == 0  # the bundled story, about 55 an entry: no hint
     assert "hint:" not in capsys.readouterr().out
+
+
+def test_a_date_or_a_name_s_number_is_no_amount():
+    english = languages.get("en")
+    assert not english.states_amount("On Monday, 1 September 2025, Kim swung by a missile lab.")
+    assert not english.states_amount("the Hwasong-20 and the X-59")
+    assert english.states_amount("engines with 1,960 kN of thrust")
+    assert not languages.get("ru").states_amount("ракета Хвасон-20")

@@ -26,8 +26,8 @@ from bot.engine.followup import (
     topic_words,
 )
 from bot.engine.matcher import Match
-from bot.engine.model import Answer, Entry, Outcome, Snapshot, Suggestion
-from bot.engine.naming import asked_to_name, names_it
+from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
+from bot.engine.naming import asked_to_name, gives_measure, names_it, tells_what_is_asked
 from bot.engine.text import asking_sentences, fold, without_links
 from bot.engine.timeline import after_story, for_reader, in_story_days
 
@@ -142,6 +142,12 @@ def _answer_question(
         answer = _answer_message(snapshot, asked, bands, max_suggestions)
     else:
         answer = _answer_followup(snapshot, asked, context, bands, max_suggestions)
+    if context is not None and not answer.answered and context.entry_id in snapshot.entries:
+        last = snapshot.entries[context.entry_id]
+        if tells_what_is_asked(snapshot, asked, last):
+            # "where?", "how big?" after an answer that tells a place or a number, when
+            # nothing else answers: the answer before says it
+            answer = as_followup(answer_entry(snapshot, last.id, asked), snapshot, context)
     if context is not None:
         answer = _named_or_declined(snapshot, asked, answer, context, bands, max_suggestions)
     # The notes on the reader's day are Phrases, said in the answer's language by each channel.
@@ -367,7 +373,7 @@ def _decide(
     if not matches:
         return Answer(question, Outcome.ABSTAINED, 0.0)
     top, clear_winner = _winner(matches, bands)
-    if not _gives_measure(snapshot, question, top.entry):
+    if not gives_measure(snapshot, question, top.entry):
         # "how many samples has it collected?", "how heavy is it?": an answer without a
         # number, or without a unit of that measure, does not say
         return _abstain(question, matches, bands, max_suggestions)
@@ -402,21 +408,6 @@ def _decide(
             suggestions=_suggestions(close),
         )
     return _abstain(question, matches, bands, max_suggestions)
-
-
-def _gives_measure(snapshot: Snapshot, question: str, entry: Entry) -> bool:
-    """False when the question asks a number or a measure that the entry's answer and quotes
-    do not give: "how many?" needs a number, "how heavy?" a unit of weight."""
-    language = snapshot.index.language
-    asks_count = "@count" in snapshot.index.analyse(question)
-    units = language.measure_units(question)
-    if not asks_count and units is None:
-        return True
-    quotes = (citation.quote for citation in snapshot.citations_for(entry))
-    text = " ".join([entry.answer, *quotes])
-    if asks_count and not language.states_amount(text):
-        return False
-    return units is None or bool(units.search(text.lower()))
 
 
 def _abstain(question: str, matches: list[Match], bands: Bands, max_suggestions: int) -> Answer:

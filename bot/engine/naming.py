@@ -255,3 +255,50 @@ def _in_new_term(
             if term and not term <= request.things | request.known:
                 return True
     return False
+
+
+def gives_measure(snapshot: Snapshot, question: str, entry: Entry) -> bool:
+    """False when the question asks a number or a measure that the entry's answer and quotes
+    do not give: "how many?" needs a number, "how heavy?" a unit of weight."""
+    language = snapshot.index.language
+    asks_count = "@count" in snapshot.index.analyse(question)
+    units = language.measure_units(question)
+    if not asks_count and units is None:
+        return True
+    quotes = (citation.quote for citation in snapshot.citations_for(entry))
+    text = " ".join([entry.answer, *quotes])
+    if asks_count and not language.states_amount(text):
+        return False
+    return units is None or bool(units.search(text.lower()))
+
+
+# "...travelled to Beijing", "...at the Palmdale plant": a place named after a preposition.
+_PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|outside)\s+(?:the\s+)?[A-Z][\w-]+")
+
+
+def tells_what_is_asked(snapshot: Snapshot, question: str, entry: Entry) -> bool:
+    """True when the question asks one kind of thing about what the entry already covers
+    ("where?", "how big?", "against who?": every word of it the entry's own) and the entry's
+    answer tells that kind of thing: a place, a name, a number (with the unit a measure
+    needs), a reason. A time is not checked: "when?" after an answer with a date more often
+    asks about another event."""
+    index = snapshot.index
+    tokens = index.analyse(question)
+    focus = [t for t in tokens if t.startswith("@")]
+    if len(focus) != 1 or not all(
+        t.startswith("@") or index.accounts_for(entry.id, t) for t in tokens
+    ):
+        return False
+    kind = focus[0]
+    if kind == "@why":
+        return entry.gives_reason
+    quotes = (citation.quote for citation in snapshot.citations_for(entry))
+    text = " ".join([entry.answer, *quotes])
+    if kind in ("@count", "@size", "@age", "@distance"):
+        return index.language.states_amount(text) and gives_measure(snapshot, question, entry)
+    if kind == "@where":
+        return bool(_PLACE.search(text))
+    if kind == "@who":
+        words = _TOKEN.findall(text)
+        return any(_capitalised(words, number) for number in range(len(words)))
+    return False

@@ -880,8 +880,14 @@ def asked_for(
     return frozenset(found)
 
 
-# A year is a time, not an amount: "since 2021" does not say how many samples there are.
-YEARS = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+# A year or a date is a time, not an amount: "since 2021" or "on 1 September" does not say how
+# many samples there are; nor is a name's number ("Hwasong-20", "X-59", "COVID-19").
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+NOT_AMOUNTS = re.compile(
+    rf"\b(?:1[5-9]|20)\d\d\b|(?<=[^\W\d_])-?\d+"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|\b{_MONTH}\s+\d{{1,2}}\b",
+    re.IGNORECASE,
+)
 _ENGLISH_AMOUNT = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
     r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
@@ -892,21 +898,21 @@ _ENGLISH_AMOUNT = re.compile(
 
 def states_amount(text: str) -> bool:
     """True when an English text gives a number or an amount ("26", "twice", "billions")."""
-    return bool(_ENGLISH_AMOUNT.search(YEARS.sub(" ", fold(text))))
+    # times before folding: folding reads "1,960" as 1960
+    return bool(_ENGLISH_AMOUNT.search(fold(NOT_AMOUNTS.sub(" ", text))))
 
 
 # What an answer to "how heavy / tall / far / old" must name: a unit of that measure. (Sizes
 # in general, "how big", may be given in anything: no rule.)
+# A length, but not a speed ("60 km/h", "kilometers an hour").
+_LENGTH = (
+    r"(?:met(?:er|re)s?|feet|foot|ft|km|kilomet(?:er|re)s?|miles?|cm|inch(?:es)?)\b"
+    r"(?!\s*(?:/\s*h|per hour|an hour|a hour|ph)\b)"
+)
 _MEASURES = (
     (re.compile(r"\bhow heavy\b|\bweigh"), r"kilo|\bkg\b|pound|\blbs?\b|\btons?\b|tonne|gram"),
-    (
-        re.compile(r"\bhow (?:tall|high)\b|\baltitude\b"),
-        r"met(?:er|re)|\bfeet\b|\bfoot\b|\bft\b|\bkm\b|kilomet|\bmiles?\b|altitude|stor(?:e?y|ies)",
-    ),
-    (
-        re.compile(r"\bhow (?:wide|far)\b|\bdistance\b"),
-        r"met(?:er|re)|\bfeet\b|\bfoot\b|\bft\b|\bkm\b|kilomet|\bmiles?\b|\bcm\b|inch",
-    ),
+    (re.compile(r"\bhow (?:tall|high)\b|\baltitude\b"), rf"\b{_LENGTH}|altitude|stor(?:e?y|ies)"),
+    (re.compile(r"\bhow (?:wide|far)\b|\bdistance\b"), rf"\b{_LENGTH}"),
     (re.compile(r"\bhow old\b"), r"\byears? old\b|\baged?\b|\bborn\b|\d"),
 )
 

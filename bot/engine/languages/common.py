@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.engine.text import YEARS, Synonyms, Vocabulary
+from bot.engine.text import NOT_AMOUNTS, Synonyms, Vocabulary
 
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _DIGIT_GROUP = re.compile(r"(?<=\d)[,. ](?=\d{3}\b)")
@@ -169,10 +169,10 @@ def asked_for(
 
 
 def states_amount(text: str, numerals: re.Pattern[str]) -> bool:
-    """True when a text gives a number that is not a year, or one of the language's
-    ``numerals``."""
-    without_years = YEARS.sub(" ", text)
-    return any(c.isdigit() for c in without_years) or bool(numerals.search(without_years))
+    """True when a text gives a number that is not a year, a date or part of a name, or one
+    of the language's ``numerals``."""
+    rest = NOT_AMOUNTS.sub(" ", text)
+    return any(c.isdigit() for c in rest) or bool(numerals.search(rest))
 
 
 def measure_units(question: str) -> re.Pattern[str] | None:
