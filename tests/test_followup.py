@@ -326,6 +326,9 @@ BLIND_FLOORS = {
     # 34/45 and E 35/45 follow-ups (D guided it; E was among the sets it was checked on).
     "blind_conversations_d.yaml": {"open": 0.93, "follow": 0.75, "switch": 0.91, "nearmiss": 0.57},
     "blind_conversations_e.yaml": {"open": 0.93, "follow": 0.77, "switch": 0.91, "nearmiss": 0.73},
+    # F, written the same way at the end and measured once after every change: open 25/30,
+    # follow 31/45, switch 12/12, near miss 11/14 (30/45 follow-ups on the starting engine).
+    "blind_conversations_f.yaml": {"open": 0.83, "follow": 0.68, "switch": 1.0, "nearmiss": 0.78},
 }
 
 
