@@ -31,7 +31,7 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,10 @@ from bot.engine.followup import Turn, next_turn  # noqa: E402
 from bot.engine.loader import load  # noqa: E402
 from bot.engine.model import Suggestion  # noqa: E402
 from bot.settings import bundled_knowledge  # noqa: E402
+
+# The reader's date, the same for the bot and for the replies it is checked against: an
+# answer's tense and "as reported on" follow it.
+TODAY = date.today()
 
 EVAL_FILES = (
     REPO.parent / "shared/eval/dev_questions.yaml",
@@ -202,6 +206,7 @@ async def start_bot(
         "STORYBOT_LOG_LEVEL": "WARNING",
         "STORYBOT_DATA_DIR": str(workdir),
         "STORYBOT_DATABASE_URL": f"sqlite:///{workdir / 'log.sqlite3'}",
+        "STORYBOT_TODAY": TODAY.isoformat(),
     }
     before = len(emulator.calls_to("deleteWebhook"))
     log = (workdir / "bot.log").open("ab")
@@ -319,7 +324,7 @@ def expected_replies(plan: Plan, *, private_context: bool) -> tuple[Expected, Ex
         context = (
             turns.get((user, group)) if follows or (group is None and private_context) else None
         )
-        answer = answer_question(snapshot, question, context=context)
+        answer = answer_question(snapshot, question, context=context, today=TODAY)
         turns[user, group] = next_turn(answer)
         html = render.answer_reply(answer, examples=examples).text
         story.append(parse_html(html)[0])
