@@ -160,8 +160,25 @@ def followup_workload(users: int, per_user: int) -> Plan:
         if then.kind == "follow"
     ]
     plan = []
+    asked: dict[int, set[str]] = defaultdict(set)  # each reader's questions so far
+    in_group: dict[int, set[str]] = defaultdict(set)  # the questions asked in each group
     for round_number in range(per_user // 2):
-        chosen = [pairs[(index * per_user + round_number) % len(pairs)] for index in range(users)]
+        chosen = []
+        for index in range(users):
+            group = index % GROUPS if index % 2 else None
+            # A question asked again in the same chat within seconds is answered once (a
+            # reader's repeat, or several readers of a group asking the same): each reader
+            # takes the next pair that neither they nor their group has asked yet.
+            number = index * per_user + round_number
+            taken = asked[index] | (in_group[group] if group is not None else set())
+            for _ in range(len(pairs)):
+                if not set(pairs[number % len(pairs)]) & taken:
+                    break
+                number += 1
+            chosen.append(pairs[number % len(pairs)])
+            asked[index].update(chosen[-1])
+            if group is not None:
+                in_group[group].update(chosen[-1])
         for turn in (0, 1):
             for index in range(users):
                 group = -1_000_000_000 - index % GROUPS if index % 2 else None
@@ -243,10 +260,14 @@ async def drive(
         # In a conversation a reader asks on once the last answer is there.
         if (user, group) in last and (follows or in_order):
             before = last[user, group]
-            while (key := (before.chat_id, before.message_id)) not in emulator.reply_messages:
-                emulator.replied.clear()
-                await emulator.replied.wait()
-            answer = emulator.reply_messages[key]
+            key = (before.chat_id, before.message_id)
+            # An answer that never comes is counted missing; the reader asks on regardless.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    while key not in emulator.reply_messages:
+                        emulator.replied.clear()
+                        await emulator.replied.wait()
+            answer = emulator.reply_messages.get(key)
         if group is None:
             update = emulator.private_message(user, question)
         elif follows and answer is not None:
