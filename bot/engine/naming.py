@@ -257,6 +257,12 @@ def _in_new_term(
     return False
 
 
+def _told(snapshot: Snapshot, entry: Entry) -> str:
+    """What the entry tells a reader: its answer and the quotes cited with it."""
+    quotes = (citation.quote for citation in snapshot.citations_for(entry))
+    return " ".join([entry.answer, *quotes])
+
+
 def gives_measure(snapshot: Snapshot, question: str, entry: Entry) -> bool:
     """False when the question asks a number or a measure that the entry's answer and quotes
     do not give: "how many?" needs a number, "how heavy?" a unit of weight."""
@@ -265,8 +271,7 @@ def gives_measure(snapshot: Snapshot, question: str, entry: Entry) -> bool:
     units = language.measure_units(question)
     if not asks_count and units is None:
         return True
-    quotes = (citation.quote for citation in snapshot.citations_for(entry))
-    text = " ".join([entry.answer, *quotes])
+    text = _told(snapshot, entry)
     if asks_count and not language.states_amount(text):
         return False
     return units is None or bool(units.search(text.lower()))
@@ -292,8 +297,7 @@ def tells_what_is_asked(snapshot: Snapshot, question: str, entry: Entry) -> bool
     kind = focus[0]
     if kind == "@why":
         return entry.gives_reason
-    quotes = (citation.quote for citation in snapshot.citations_for(entry))
-    text = " ".join([entry.answer, *quotes])
+    text = _told(snapshot, entry)
     if kind in ("@count", "@size", "@age", "@distance"):
         return index.language.states_amount(text) and gives_measure(snapshot, question, entry)
     if kind == "@where":
