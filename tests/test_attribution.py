@@ -8,7 +8,7 @@ import pytest
 from helpers_knowledge import copy_knowledge, edit
 
 from bot.engine.answering import answer_question
-from bot.engine.attribution import without_source_voice
+from bot.engine.attribution import answers_for, read, without_source_voice
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import load
 from bot.settings import bundled_knowledge
@@ -130,3 +130,34 @@ def test_the_blind_attribution_set_does_not_regress(snapshot):
         if rates[g][0] / rates[g][1] < floor
     }
     assert not below, (below, [case.question for case, _ in report.misses()])
+
+
+STORIES = Path(__file__).parent / "data" / "stories"
+
+
+def test_only_a_name_singles_out_another_entry_s_subject():
+    """ "the teams" and "world series titles" are other entries' subjects, but common nouns
+    name no one subject: the history entry still answers for them."""
+    snapshot = load(STORIES / "voa-world-series")
+    answer = answer_question(snapshot, "Which teams played in the first official World Series?")
+    assert answer.answered and answer.entry.id == "history"
+    history, others = snapshot.entries["history"], list(snapshot.entries.values())
+    asked = read(snapshot, "Which team won that very first championship back in 1903?", others)
+    assert answers_for(snapshot, history, asked)
+
+
+def test_a_name_written_by_its_alias_still_names_the_subject():
+    """ "Judge" is the story's alias of aaron-judge: Ohtani's contract does not answer it."""
+    answer = answer_question(
+        load(STORIES / "voa-world-series"), "How much is Aaron Judge's contract worth?"
+    )
+    assert not answer.answered
+
+
+def test_someone_the_story_never_quotes_is_read_by_what_the_entry_tells_of_them():
+    snapshot = load(STORIES / "voa-covid-year-2021")
+    entry = snapshot.entries["may-changes"]
+    said = "What did the new guidelines say about masks for fully vaccinated people?"
+    assert answers_for(snapshot, entry, read(snapshot, said, [entry]))  # the entry tells it
+    invented = "What did Taylor Swift say about masks for fully vaccinated people?"
+    assert not answers_for(snapshot, entry, read(snapshot, invented, [entry]))

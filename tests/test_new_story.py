@@ -58,6 +58,21 @@ FLOORS = {
     # session's starting engine).
     "voa-betta-fish": {"answerable": 0.72, "unrelated": 1.0, "nearmiss": 0.8},
     "voa-microcredentials": {"answerable": 0.7, "unrelated": 1.0, "nearmiss": 0.9},
+    # A ninth (sport), curated by a first-time helper from the article alone and blind-set by
+    # another in the seventh session, measured once before any engine change: 24/40, 10/10,
+    # 7/10. Names-only subjects ("which teams played in 1903?" is not the teams entry's) then
+    # gave 29/40, 10/10, 6/10.
+    "voa-world-series": {"answerable": 0.72, "unrelated": 1.0, "nearmiss": 0.6},
+}
+# Second blind sets of four stories (seventh session: other helpers, the article alone),
+# measured once before that session's engine changes: trainer 26/40 answered, 8/10 near
+# misses; supersonic jet 26/40, 9/10; play 34/40, 8/10; COVID-19 22/40, 9/10; 10/10 unrelated
+# each.
+SECOND_FLOORS = {
+    "nasa-astronaut-fitness-trainer": {"answerable": 0.65, "unrelated": 1.0, "nearmiss": 0.8},
+    "voa-supersonic-jet": {"answerable": 0.65, "unrelated": 1.0, "nearmiss": 0.9},
+    "voa-english-play": {"answerable": 0.85, "unrelated": 1.0, "nearmiss": 0.8},
+    "voa-covid-year-2021": {"answerable": 0.55, "unrelated": 1.0, "nearmiss": 0.9},
 }
 
 
@@ -177,12 +192,16 @@ def test_test_story_knowledge_is_clean(story: str):
     assert not words & {"reason", "why", "talk", "said", "website"}  # the lexicon's
 
 
-@pytest.mark.parametrize("story", sorted(FLOORS))
-def test_test_story_blind_set_floors(story: str):
+@pytest.mark.parametrize(
+    ("story", "blind_set", "floors"),
+    [(story, f"{story}_blind.yaml", FLOORS[story]) for story in sorted(FLOORS)]
+    + [(story, f"{story}_blind2.yaml", SECOND_FLOORS[story]) for story in sorted(SECOND_FLOORS)],
+)
+def test_test_story_blind_set_floors(story: str, blind_set: str, floors: dict[str, float]):
     snapshot = load(STORIES / story)
-    report = evaluate(snapshot, load_cases(STORIES / f"{story}_blind.yaml"))
-    rates = {kind: report.rate(kind) for kind in FLOORS[story]}
-    for kind, floor in FLOORS[story].items():
+    report = evaluate(snapshot, load_cases(STORIES / blind_set))
+    rates = {kind: report.rate(kind) for kind in floors}
+    for kind, floor in floors.items():
         correct, total = rates[kind]
         assert correct / total >= floor, (kind, rates, [c.question for c, _ in report.misses()])
 
@@ -337,3 +356,18 @@ def test_a_date_or_a_name_s_number_is_no_amount():
     assert not english.states_amount("the Hwasong-20 and the X-59")
     assert english.states_amount("engines with 1,960 kN of thrust")
     assert not languages.get("ru").states_amount("ракета Хвасон-20")
+
+
+def test_a_story_s_name_is_kept_where_a_stopword_shares_its_stem(tmp_path: Path):
+    """ "Judge" (Aaron Judge) stems as the filler "judging" does: the story's group wins."""
+    knowledge = tmp_path / "series"
+    shutil.copytree(STORIES / "voa-world-series", knowledge)
+    synonyms = knowledge / "synonyms.yaml"
+    text = synonyms.read_text(encoding="utf-8")
+    text = text.replace("canonical: aaron-judge\n    aliases: [aaron judge, judge]",
+                        "canonical: judge\n    aliases: [aaron judge]")  # fmt: skip
+    synonyms.write_text(text, encoding="utf-8")
+    snapshot = load(knowledge)
+    assert snapshot.index.analyse("judge") == ["judg"]
+    answer = answer_question(snapshot, "What did Judge say about Ohtani?")
+    assert answer.answered and answer.entry.id == "judge-on-ohtani"

@@ -29,7 +29,6 @@ from functools import lru_cache
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Snapshot
 from bot.engine.sentences import split_sentences
-from bot.engine.text import stem
 
 _SPEECH_VERBS = (
     "say|said|saying|says|tell|told|report|reported|claim|claimed|announce|announced|brag|"
@@ -97,6 +96,7 @@ def without_source_voice(question: str) -> str:
 
 
 _WORD = re.compile(r"\w+")
+_CAPITALISED_RUN = re.compile(r"(?<![\w'])[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
 # A word the entry's phrasings use this often is a kind of claim the entry makes ("speed").
 CLAIM_USES = 3
 
@@ -156,9 +156,13 @@ def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) ->
             if part and whole:
                 parts.append((part, whole))
     subjects = frozenset().union(*(words_of(snapshot, e.about) for e in candidates if e.about))
-    # The subjects named as written (stems only, no typo or synonym reading: that costs a
-    # second full analysis); a subject named only by a synonym leaves the rule out.
-    named = subjects.intersection(map(stem, written)) if subjects else frozenset()
+    # Only names single a subject out: "which teams played in 1903?" is not the entry about
+    # the teams, "how much is Judge's contract?" not Ohtani's contract.
+    named = (
+        subjects & _names(snapshot) & frozenset(snapshot.index.analyse(question))
+        if subjects
+        else frozenset()
+    )
     return Asked(speaker, tuple(parts), named)
 
 
@@ -182,7 +186,11 @@ def _speaks_for(snapshot: Snapshot, entry: Entry, speaker: frozenset[str] | None
     quoted = any(
         f.said_by and speaker <= words_of(snapshot, f.said_by) for f in snapshot.facts.values()
     ) or speaker <= _voiced(snapshot.index, tuple(s.text for s in snapshot.sources.values()))
-    return quoted and all(f.said_by is None for f in facts)
+    if not quoted:
+        # Someone the story never quotes: what the entry itself tells of them ("what did the
+        # new guidelines say about masks?"), never words the story does not give them.
+        return all(snapshot.index.accounts_for(entry.id, word) for word in speaker)
+    return all(f.said_by is None for f in facts)
 
 
 def _speakers_asked(snapshot: Snapshot, entry: Entry) -> list[frozenset[str]]:
@@ -237,6 +245,28 @@ def _covers(snapshot: Snapshot, entry: Entry, part: frozenset[str], whole: froze
         return True  # another thing's part, or a part the subject itself is
     # what its answer says is told too ("who operated the Concorde?": "operated jointly by...")
     return part <= subject | _asked_by(snapshot.index, entry) | words_of(snapshot, entry.answer)
+
+
+def _names(snapshot: Snapshot) -> frozenset[str]:
+    """The topic words the sources and answers write capitalised inside a sentence."""
+    sources = (source.text for source in snapshot.sources.values())
+    answers = (entry.answer for entry in snapshot.entries.values())
+    return _capitalised_words(snapshot.index, (*sources, *answers))
+
+
+@lru_cache(maxsize=8)
+def _capitalised_words(index: MatchIndex, texts: tuple[str, ...]) -> frozenset[str]:
+    # "Aaron Judge", "World Series": a run of capitalised words is read as one name; a word
+    # the texts write in lower case as often ("Armored Train" in a headline) is no name.
+    capitalised: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    for text in texts:
+        for sentence in split_sentences(text):
+            for run in _CAPITALISED_RUN.findall(sentence[1:]):
+                capitalised.update(t for t in index.analyse(run) if t[0] != "@")
+            rest = _CAPITALISED_RUN.sub(" ", sentence)
+            lower.update(t for t in index.analyse(rest) if t[0] != "@")
+    return frozenset(t for t, count in capitalised.items() if count > lower[t])
 
 
 def words_of(snapshot: Snapshot, text: str) -> frozenset[str]:

@@ -658,7 +658,8 @@ def _load_synonyms(
     for canonical, _ in groups:
         claimed.setdefault(tuple(stem(w) for w in words(canonical)), (canonical, 0))
     merged = [*_general_groups(language, claimed), *groups]
-    return Synonyms.build(merged, lasting, (canonical for canonical, _ in guards)), guards
+    story = [canonical for canonical, _ in groups]
+    return Synonyms.build(merged, lasting, (c for c, _ in guards), story), guards
 
 
 def _general_groups(

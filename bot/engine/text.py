@@ -352,6 +352,9 @@ class Synonyms:
     written: frozenset[str]  # the aliases' words as curators wrote them (typo targets)
     lasting: frozenset[str] = LASTING  # stems of things that last ("how long is" asks a duration)
     guarded: frozenset[str] = frozenset()  # tokens of guards: what the story does not say
+    # Tokens of the story's own groups: content words even where a stopword shares the stem
+    # ("judge", a player's name, is not the filler "judging").
+    named: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -359,10 +362,11 @@ class Synonyms:
         groups: Iterable[tuple[str, Iterable[str]]],
         lasting: frozenset[str] = frozenset(),
         guards: Iterable[str] = (),
+        named: Iterable[str] = (),
     ) -> Synonyms:
         """Build from ``(canonical, aliases)`` pairs as written by curators; ``lasting``: the
         story's own things that last, beside the lexicon's; ``guards``: the canonical words of
-        the guard groups."""
+        the guard groups; ``named``: the canonical words of the story's own groups."""
         phrases: dict[tuple[str, ...], str] = {}
         written: set[str] = set()
         for canonical, aliases in groups:
@@ -379,6 +383,7 @@ class Synonyms:
             frozenset(written),
             LASTING | lasting,
             frozenset(canonical_token(g) for g in guards),
+            frozenset(canonical_token(n) for n in named),
         )
 
     def apply(self, stems: list[str]) -> list[str]:
@@ -845,7 +850,7 @@ def analyse_surface(
     """`analyse` for text already split by `surface_words` (saves folding it twice)."""
     tokens = _focused(surface, vocabulary, synonyms.lasting)
     stems = synonyms.apply([stem(w) for w in tokens if w not in _FILLER_FORMS])
-    return [s for s in stems if s not in _STOP_STEMS]
+    return [s for s in stems if s not in _STOP_STEMS or s in synonyms.named]
 
 
 # Filler as written, dropped before stemming, whose stem is a topic word of its own
