@@ -243,9 +243,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     per_entry = snapshot.phrasing_count / max(1, len(snapshot.entries))
     if snapshot.entries and per_entry < ADVISED_PHRASINGS:
         print(
-            f"hint: {per_entry:.0f} phrasings per entry; stories curated with 8-12 answer about "
-            f"70% of readers' questions, so {ADVISED_PHRASINGS} or more are advised "
-            "(knowledge/README.md, 'A new story in under an hour')"
+            f"hint: {per_entry:.0f} phrasings per entry; stories curated with 8-12 (a first "
+            f"hour) answer about 70% of readers' questions: {ADVISED_PHRASINGS} or more answer "
+            "more (knowledge/README.md, 'A new story in under an hour')"
         )
     if snapshot.translation_problems:
         print(

@@ -258,3 +258,12 @@ def test_a_failed_write_puts_back_what_was_written(capsys, knowledge_copy, monke
     assert code == 2 and "cannot write" in err and "Permission denied" in err
     assert "sources.yaml" in calls  # written, then put back
     assert fingerprint(knowledge_copy) == before
+
+
+def test_a_sentence_ends_after_an_abbreviation_when_the_next_one_starts():
+    text = "Teams from the two largest cities in the U.S. It is a final. U.S. officials said so."
+    assert split_sentences(text) == [
+        "Teams from the two largest cities in the U.S.",
+        "It is a final.",
+        "U.S. officials said so.",
+    ]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from bot.engine.text import STOPWORDS
+
 MIN_SENTENCE_CHARS = 4  # shorter pieces ("-", "1.") are layout, not statements
 
 # Abbreviations a full stop does not end a sentence after ("Mr. Kim", "U.S. officials").
@@ -26,7 +28,8 @@ def split_sentences(text: str) -> list[str]:
 
     Lines are never joined (a headline, a byline and list items are their own sentences);
     within a line, a sentence ends at ., ! or ? before a capital letter, except after a
-    known abbreviation or a single initial ("J. Smith").
+    single initial ("J. Smith") or a known abbreviation ("U.S. officials"), unless what
+    follows it starts a sentence ("...in the U.S. It is...").
     """
     sentences = []
     for raw_line in text.splitlines():
@@ -35,10 +38,13 @@ def split_sentences(text: str) -> list[str]:
         for end in _END.finditer(line):
             before = line[start : end.start()].split()
             last = before[-1].casefold().rstrip(".") if before else ""
+            after = line[end.end() :].split(maxsplit=1)
+            next_word = after[0].casefold().strip("\"'“‘([") if after else ""
             if end.group().startswith(".") and (
-                last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or "." in last
+                (len(last) == 1 and last.isalpha())
+                or ((last in _ABBREVIATIONS or "." in last) and next_word not in STOPWORDS)
             ):
-                continue  # "Mr.", "J.", "U.S."
+                continue  # "Mr. Kim", "J. Smith", "U.S. officials"; not "...in the U.S. It is"
             sentences.append(line[start : end.end()].strip())
             start = end.end()
         sentences.append(line[start:].strip())
