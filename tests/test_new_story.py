@@ -371,3 +371,17 @@ def test_a_story_s_name_is_kept_where_a_stopword_shares_its_stem(tmp_path: Path)
     assert snapshot.index.analyse("judge") == ["judg"]
     answer = answer_question(snapshot, "What did Judge say about Ohtani?")
     assert answer.answered and answer.entry.id == "judge-on-ohtani"
+
+
+def test_show_fails_reads_a_question_s_names_whole(tmp_path: Path, capsys):
+    """ "Aaron Judge" is the story's name: neither "aaron" nor "judge" is a word it lacks."""
+    questions = tmp_path / "questions.yaml"
+    questions.write_text(
+        '- {q: "What did Aaron Judge tell the press about his rival Ohtani?", expect: answer,'
+        ' all: [["ohtani"]]}\n',
+        encoding="utf-8",
+    )
+    knowledge = STORIES / "voa-world-series"
+    main(["eval", "--knowledge", str(knowledge), "--show-fails", str(questions)])
+    lacking = [line for line in capsys.readouterr().out.splitlines() if "does not know" in line]
+    assert lacking == ["    words judge-on-ohtani does not know: press, rival"]

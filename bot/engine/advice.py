@@ -69,12 +69,16 @@ def expected_entry(snapshot: Snapshot, case: Case, answer: Answer) -> Entry | No
 def _lacking(snapshot: Snapshot, question: str, entry: Entry) -> list[str]:
     """The question's words (as written) that the entry's phrasings, answer and quotes lack."""
     index = snapshot.index
+    # Read in the whole question: "aaron" of "Aaron Judge" is part of a name the entry knows.
+    missing = {
+        t for t in index.analyse(question) if t[0] != "@" and not index.accounts_for(entry.id, t)
+    }
     lacking = []
     for word in dict.fromkeys(surface_words(question)):
         if word in COMMON_WORDS:
             continue
         tokens = [t for t in index.analyse(word) if not t.startswith("@")]
-        if tokens and not all(index.accounts_for(entry.id, t) for t in tokens):
+        if missing.intersection(tokens):
             lacking.append(word)
     return lacking
 
