@@ -328,10 +328,12 @@ BLIND_FLOORS = {
     "blind_conversations_e.yaml": {"open": 0.93, "follow": 0.77, "switch": 0.91, "nearmiss": 0.73},
     # F, written the same way at the end and measured once after every change: open 25/30,
     # follow 31/45, switch 12/12, near miss 11/14 (30/45 follow-ups on the starting engine).
-    "blind_conversations_f.yaml": {"open": 0.83, "follow": 0.68, "switch": 1.0, "nearmiss": 0.78},
+    # A time of day asked ("what time does it kick off?") then needed one in the answer: F
+    # and G 12/14 and 13/14 near misses.
+    "blind_conversations_f.yaml": {"open": 0.83, "follow": 0.68, "switch": 1.0, "nearmiss": 0.85},
     # G, written the same way at the start of the seventh session and measured once before
     # its changes: open 27/30, follow 39/45, switch 12/12, near miss 12/14.
-    "blind_conversations_g.yaml": {"open": 0.9, "follow": 0.86, "switch": 1.0, "nearmiss": 0.85},
+    "blind_conversations_g.yaml": {"open": 0.9, "follow": 0.86, "switch": 1.0, "nearmiss": 0.92},
 }
 
 

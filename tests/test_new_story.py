@@ -326,6 +326,10 @@ def test_a_measure_needs_its_unit_in_the_answer():
     assert english.measure_units("how heavy is it?").search("about 12 tons")
     assert not english.measure_units("how tall is he?").search("he is 60")
     assert english.measure_units("how big is it?") is None
+    # a time of day: the day alone does not say it
+    kick_off = english.measure_units("what time does it kick off")
+    assert kick_off.search("at 8 p.m.") and not kick_off.search("set for wednesday, 3 september")
+    assert english.measure_units("what time of year is the festival?") is None
     assert languages.get("ru").measure_units("сколько он весит?") is None  # English rules only
 
 

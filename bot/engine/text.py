@@ -919,6 +919,12 @@ _MEASURES = (
     (re.compile(r"\bhow (?:tall|high)\b|\baltitude\b"), rf"\b{_LENGTH}|altitude|stor(?:e?y|ies)"),
     (re.compile(r"\bhow (?:wide|far)\b|\bdistance\b"), rf"\b{_LENGTH}"),
     (re.compile(r"\bhow old\b"), r"\byears? old\b|\baged?\b|\bborn\b|\d"),
+    # A time of day: "what time does it start?" is not answered by the day alone.
+    (
+        re.compile(r"\b(?:what|which) (?:time|hour)\b(?! (?:of (?:the )?(?:year|day|month)|zone))"),
+        r"\d:\d\d|\d\s*(?:a\.?m\b|p\.?m\b)|o'clock|\bnoon\b|midnight|midday|morning|afternoon"
+        r"|evening|\bnight\b|\bdawn\b|\bdusk\b|overnight|\bhours?\b",
+    ),
 )
 
 
