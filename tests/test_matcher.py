@@ -370,3 +370,10 @@ def test_english_words_are_pyspellcheckers_common_words():
     assert english_words() == {w for w, count in counts if count >= REAL_WORD_COUNT}
     assert {"cost", "built", "tend", "hotel"} <= english_words()
     assert not {"whin", "trane", "grean", "hve"} & english_words()
+
+
+def test_an_acronym_s_plural_stems_as_the_acronym():
+    """Snowball keeps "mvps" (no vowel to stem after): "how many MVPs" asks about the MVP."""
+    assert [stem(w) for w in ("mvps", "icbms", "mvp", "bus", "this")] == [
+        "mvp", "icbm", "mvp", "bus", "this"
+    ]  # fmt: skip

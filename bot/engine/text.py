@@ -157,11 +157,16 @@ SLIP_COST = math.log(10)  # how much less likely a word is for each typing slip 
 REAL_WORD_COUNT = 1000
 
 
+_VOWELS = frozenset("aeiouy")
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Snowball stem of one lowercase word; focus tokens and numbers pass unchanged."""
     if word.startswith("@") or word.isdigit():
         return word
+    if len(word) >= 3 and word[-1] == "s" and not _VOWELS.intersection(word[:-1]):
+        return word[:-1]  # an acronym's plural ("MVPs", "ICBMs"), which Snowball keeps
     return _stemmer.stemWord(word)
 
 
