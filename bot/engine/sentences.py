@@ -21,6 +21,8 @@ _ABBREVIATIONS = frozenset(
 # a digit or an opening quote.
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _BULLET = re.compile(r"^[\s\-–—•*·]+")
+# The word after a sentence end, past any opening quote or bracket.
+_NEXT_WORD = re.compile(r"\s+[\"'“‘(\[]?(\w+)")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -38,14 +40,19 @@ def split_sentences(text: str) -> list[str]:
         for end in _END.finditer(line):
             before = line[start : end.start()].split()
             last = before[-1].casefold().rstrip(".") if before else ""
-            after = line[end.end() :].split(maxsplit=1)
-            next_word = after[0].casefold().strip("\"'“‘([") if after else ""
             if end.group().startswith(".") and (
                 (len(last) == 1 and last.isalpha())
-                or ((last in _ABBREVIATIONS or "." in last) and next_word not in STOPWORDS)
+                or ((last in _ABBREVIATIONS or "." in last) and not _starts_sentence(line, end))
             ):
                 continue  # "Mr. Kim", "J. Smith", "U.S. officials"; not "...in the U.S. It is"
             sentences.append(line[start : end.end()].strip())
             start = end.end()
         sentences.append(line[start:].strip())
     return [s for s in sentences if len(s) >= MIN_SENTENCE_CHARS]
+
+
+def _starts_sentence(line: str, end: re.Match[str]) -> bool:
+    """True when the word after an abbreviation's full stop is a function word ("It", "The"):
+    the abbreviation ends its sentence ("...in the U.S. It is...")."""
+    following = _NEXT_WORD.match(line, end.end())
+    return following is not None and following.group(1).casefold() in STOPWORDS

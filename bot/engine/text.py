@@ -359,7 +359,7 @@ class Synonyms:
     guarded: frozenset[str] = frozenset()  # tokens of guards: what the story does not say
     # Tokens of the story's own groups: content words even where a stopword shares the stem
     # ("judge", a player's name, is not the filler "judging").
-    named: frozenset[str] = frozenset()
+    story_tokens: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -367,11 +367,11 @@ class Synonyms:
         groups: Iterable[tuple[str, Iterable[str]]],
         lasting: frozenset[str] = frozenset(),
         guards: Iterable[str] = (),
-        named: Iterable[str] = (),
+        story: Iterable[str] = (),
     ) -> Synonyms:
         """Build from ``(canonical, aliases)`` pairs as written by curators; ``lasting``: the
         story's own things that last, beside the lexicon's; ``guards``: the canonical words of
-        the guard groups; ``named``: the canonical words of the story's own groups."""
+        the guard groups; ``story``: the canonical words of the story's own groups."""
         phrases: dict[tuple[str, ...], str] = {}
         written: set[str] = set()
         for canonical, aliases in groups:
@@ -388,7 +388,7 @@ class Synonyms:
             frozenset(written),
             LASTING | lasting,
             frozenset(canonical_token(g) for g in guards),
-            frozenset(canonical_token(n) for n in named),
+            frozenset(canonical_token(c) for c in story),
         )
 
     def apply(self, stems: list[str]) -> list[str]:
@@ -855,7 +855,7 @@ def analyse_surface(
     """`analyse` for text already split by `surface_words` (saves folding it twice)."""
     tokens = _focused(surface, vocabulary, synonyms.lasting)
     stems = synonyms.apply([stem(w) for w in tokens if w not in _FILLER_FORMS])
-    return [s for s in stems if s not in _STOP_STEMS or s in synonyms.named]
+    return [s for s in stems if s not in _STOP_STEMS or s in synonyms.story_tokens]
 
 
 # Filler as written, dropped before stemming, whose stem is a topic word of its own
