@@ -55,9 +55,9 @@ _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     (r"(?<!\ba )(?<!\bone )\b(?:day|date)\W*$", " @when "),
     (r"\b(?:what|which) (?:city|place|country)\b|\bwhere\b", " @where "),
     (r"\bwho(?:m|se)?\b", " @who "),
-    # "what for?" and "what is it for" ask a purpose; "what's for dinner" does not.
+    # "what for?", "for what?" and "what is it for" ask a purpose; "what's for dinner" does not.
     (
-        r"\bwhy\b|\bfor what reason\b|\bwhat for\b(?! \w)"
+        r"\bwhy\b|\bfor what reason\b|\bwhat for\b(?! \w)|^\W*(?:and |but |so )?for what\W*$"
         r"|\bwhat(?: is| was|s)? (?:the|his|their|its) (?:\w+ )?reasons?\b"
         r"|\bwhat(?: is| are| was| were)? (?:it|that|this|they|those|these) for\b",
         " @why ",
