@@ -66,6 +66,15 @@ def test_pronouns_and_place_words_point_at_the_last_topic(snapshot):
     assert entry(there) == "parade-features"
 
 
+def test_bare_purpose_and_elapsed_time_questions(snapshot):
+    # "for what?" asks a purpose as "what for?" does; "how many years ago?" is answered by
+    # an answer that tells how many years since ("ago" and "since" are one word to it).
+    _, purpose = talk(snapshot, "kim in china??", "for what")
+    assert entry(purpose) == "trip-purpose"
+    _, ago = talk(snapshot, "What does the parade celebrate?", "how many years ago")
+    assert entry(ago) == "parade-meaning"
+
+
 def test_and_x_asks_the_last_question_about_x(snapshot):
     _, russia = talk(snapshot, "Who is China's leader?", "and Russia's?")
     assert entry(russia) == "who-is-putin"
@@ -314,7 +323,7 @@ def test_dev_conversations(snapshot):
 # measured once before tuning are in notes/conversations.md.
 BLIND_FLOORS = {
     "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.93, "switch": 0.92, "nearmiss": 0.93},
-    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.94, "switch": 1.0, "nearmiss": 1.0},
+    "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.97, "switch": 1.0, "nearmiss": 1.0},
     # Written by a helper from the article alone in the fourth session; measured once before
     # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.
     "blind_conversations_c.yaml": {"open": 0.96, "follow": 0.91, "switch": 1.0, "nearmiss": 1.0},
@@ -329,11 +338,12 @@ BLIND_FLOORS = {
     # F, written the same way at the end and measured once after every change: open 25/30,
     # follow 31/45, switch 12/12, near miss 11/14 (30/45 follow-ups on the starting engine).
     # A time of day asked ("what time does it kick off?") then needed one in the answer: F
-    # and G 12/14 and 13/14 near misses.
-    "blind_conversations_f.yaml": {"open": 0.83, "follow": 0.68, "switch": 1.0, "nearmiss": 0.85},
+    # and G 12/14 and 13/14 near misses. In the eighth session "for what?" asked a purpose
+    # and "ago" read as "since": F 33/45, G 40/45 and B 38/39 follow-ups.
+    "blind_conversations_f.yaml": {"open": 0.83, "follow": 0.73, "switch": 1.0, "nearmiss": 0.85},
     # G, written the same way at the start of the seventh session and measured once before
     # its changes: open 27/30, follow 39/45, switch 12/12, near miss 12/14.
-    "blind_conversations_g.yaml": {"open": 0.9, "follow": 0.86, "switch": 1.0, "nearmiss": 0.92},
+    "blind_conversations_g.yaml": {"open": 0.9, "follow": 0.88, "switch": 1.0, "nearmiss": 0.92},
 }
 
 
