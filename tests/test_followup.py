@@ -334,7 +334,7 @@ BLIND_FLOORS = {
     # Then a bare question the last answer tells ("where?", "how big?") got that answer: D
     # 34/45 and E 35/45 follow-ups (D guided it; E was among the sets it was checked on).
     "blind_conversations_d.yaml": {"open": 0.93, "follow": 0.75, "switch": 0.91, "nearmiss": 0.57},
-    "blind_conversations_e.yaml": {"open": 0.93, "follow": 0.77, "switch": 0.91, "nearmiss": 0.73},
+    "blind_conversations_e.yaml": {"open": 0.93, "follow": 0.77, "switch": 0.91, "nearmiss": 0.8},
     # F, written the same way at the end and measured once after every change: open 25/30,
     # follow 31/45, switch 12/12, near miss 11/14 (30/45 follow-ups on the starting engine).
     # A time of day asked ("what time does it kick off?") then needed one in the answer: F
@@ -344,6 +344,10 @@ BLIND_FLOORS = {
     # G, written the same way at the start of the seventh session and measured once before
     # its changes: open 27/30, follow 39/45, switch 12/12, near miss 12/14.
     "blind_conversations_g.yaml": {"open": 0.9, "follow": 0.88, "switch": 1.0, "nearmiss": 0.92},
+    # H, written the same way at the start of the eighth session and measured once: open
+    # 25/30, follow 34/45 on the session's starting engine and 35/45 on its engine then,
+    # switch 12/12, near miss 12/14.
+    "blind_conversations_h.yaml": {"open": 0.83, "follow": 0.77, "switch": 1.0, "nearmiss": 0.85},
 }
 
 

@@ -936,7 +936,8 @@ _MEASURES = (
 def measure_units(question: str) -> re.Pattern[str] | None:
     """The units an answer must name for the measure an English question asks ("how heavy
     is it?": kilograms, tons...); None when it asks no such measure."""
-    folded = fold(question)
+    # read as typed in chat too: "wat time does it start"
+    folded = " ".join(_CHAT_SPELLINGS.get(word, word) for word in fold(question).split())
     for asks, units in _MEASURES:
         if asks.search(folded):
             return re.compile(units)
