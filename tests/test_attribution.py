@@ -161,3 +161,17 @@ def test_someone_the_story_never_quotes_is_read_by_what_the_entry_tells_of_them(
     assert answers_for(snapshot, entry, read(snapshot, said, [entry]))  # the entry tells it
     invented = "What did Taylor Swift say about masks for fully vaccinated people?"
     assert not answers_for(snapshot, entry, read(snapshot, invented, [entry]))
+
+
+def test_a_verb_of_doing_asks_who_did_it_not_the_verb():
+    """ "who carried out the study?" asks who did it; the answer says who studied it."""
+    snapshot = load(STORIES / "voa-virtual-fences-cows")
+    answer = answer_question(snapshot, "Who carried out the virtual fencing study in Oregon?")
+    assert answer.answered and answer.entry.id == "oregon-study"
+    assert "Oregon State University" in answer.text
+
+
+def test_who_wrote_this_with_nothing_before_asks_for_the_author():
+    snapshot = load(STORIES / "voa-virtual-fences-cows")
+    assert answer_question(snapshot, "who wrote this?").entry.id == "story-source"
+    assert not answer_question(snapshot, "who said so?").answered  # points at no answer

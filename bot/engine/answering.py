@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 
 from bot.engine import languages
@@ -42,6 +43,7 @@ MAX_PARTS = 3  # questions answered from one message
 # A message that points back but names its own topic, with no answer in context, is answered
 # alone when that reading is at least this sure.
 ALONE_SURE = 0.8
+_WRITING = re.compile(r"\b(?:wrote|write|writes|written)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +136,8 @@ def _answer_question(
         if context is not None and context.entry_id in snapshot.entries:
             last = answer_entry(snapshot, context.entry_id, asked)
             answer = as_followup(last, snapshot, context)
-        elif snapshot.index.curated(asked) is not None:
+        elif snapshot.index.curated(asked) is not None or _WRITING.search(fold(asked)):
+            # "who wrote this?" with nothing before it asks for the story's author
             answer = _answer_message(snapshot, asked, bands, max_suggestions)
         else:
             answer = Answer(asked, Outcome.ABSTAINED, 0.0)

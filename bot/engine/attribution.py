@@ -121,6 +121,13 @@ _PART_OF = (
     ),
 )
 
+# Verbs that only say someone did the thing named after them ("who carried out / conducted /
+# ran the study?"): the answer need not use them, it must say who.
+_DOING = frozenset(
+    "carried carry carries conducted conduct conducts did do does ran run runs led lead leads "
+    "performed perform performs undertook undertake undertakes".split()
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Asked:
@@ -147,6 +154,8 @@ def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) ->
     parts = []
     for needed, pattern in _PART_OF:
         for found in pattern.finditer(text) if needed in text else ():
+            if found.group("part") in _DOING:
+                continue  # "who carried out the study?" asks who did it, not a carrying
             # A part that asks the kind of answer ("the names of", "the date of": @name,
             # @when), read alone or with the word after it, is no thing of its own.
             part = words_of(snapshot, found.group("part")) & words_of(
