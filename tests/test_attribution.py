@@ -11,6 +11,7 @@ from bot.engine.answering import answer_question
 from bot.engine.attribution import answers_for, read, without_source_voice
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import load
+from bot.engine.text import stem
 from bot.settings import bundled_knowledge
 
 
@@ -175,3 +176,24 @@ def test_who_wrote_this_with_nothing_before_asks_for_the_author():
     snapshot = load(STORIES / "voa-virtual-fences-cows")
     assert answer_question(snapshot, "who wrote this?").entry.id == "story-source"
     assert not answer_question(snapshot, "who said so?").answered  # points at no answer
+
+
+def test_the_speaker_of_a_question_is_not_its_subject():
+    """Strickland is asked as the speaker; the hurricane is what the question is about."""
+    snapshot = load(STORIES / "voa-virtual-fences-cows")
+    hurricane = snapshot.entries["hurricane-ian"]  # about Hurricane Ian, naming Strickland
+    asked = read(
+        snapshot, "What did Jim Strickland say about the hurricane?", [*snapshot.entries.values()]
+    )
+    assert asked.speaker == {"strickland"} and answers_for(snapshot, hurricane, asked)
+
+
+def test_a_named_person_the_story_never_quotes_was_given_no_words(snapshot):
+    # The sentence "Kim ... boarded his train ..., state media said" quotes state media, not Kim.
+    assert not answer_question(snapshot, "What did Kim Yo Jong say about the trip?").answered
+    assert not answer_question(snapshot, "What did Kim say about the trip?").answered
+
+
+def test_irregular_past_forms_read_as_their_verb():
+    assert stem("said") == stem("say") and stem("wrote") == stem("writes")
+    assert stem("left") != stem("leave")  # "left" has a sense of its own

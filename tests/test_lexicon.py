@@ -82,7 +82,9 @@ def test_a_weekday_premise_is_checked_where_the_story_names_that_day_elsewhere()
     # for the departure's entry to answer, not a pointer to the parade.
     snapshot = load(BUNDLED)
     answer = answer_question(snapshot, "did kim leave on a wednesday")
-    assert answer.answered and answer.entry is not None and answer.entry.id == "departure-day"
+    # answered, or offered first when another entry telling the departure is as close
+    chosen = answer.entry.id if answer.entry else answer.suggestions[0].entry
+    assert chosen == "departure-day"
 
 
 @pytest.mark.parametrize(

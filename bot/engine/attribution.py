@@ -167,11 +167,12 @@ def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) ->
     subjects = frozenset().union(*(words_of(snapshot, e.about) for e in candidates if e.about))
     # Only names single a subject out: "which teams played in 1903?" is not the entry about
     # the teams, "how much is Judge's contract?" not Ohtani's contract.
+    # The speaker of "what did Strickland say about the hurricane?" is not its subject.
     named = (
         subjects & _names(snapshot) & frozenset(snapshot.index.analyse(question))
         if subjects
         else frozenset()
-    )
+    ) - (speaker or frozenset())
     return Asked(speaker, tuple(parts), named)
 
 
@@ -196,8 +197,11 @@ def _speaks_for(snapshot: Snapshot, entry: Entry, speaker: frozenset[str] | None
         f.said_by and speaker <= words_of(snapshot, f.said_by) for f in snapshot.facts.values()
     ) or speaker <= _voiced(snapshot.index, tuple(s.text for s in snapshot.sources.values()))
     if not quoted:
-        # Someone the story never quotes: what the entry itself tells of them ("what did the
-        # new guidelines say about masks?"), never words the story does not give them.
+        # Something the story never quotes: what the entry itself tells of it ("what did the
+        # new guidelines say about masks?"); a person named there was given no words ("what
+        # did Kim say about the trip?").
+        if speaker & _names(snapshot):
+            return False
         return all(snapshot.index.accounts_for(entry.id, word) for word in speaker)
     return all(f.said_by is None for f in facts)
 
@@ -219,20 +223,25 @@ def _phrasing_speakers(index: MatchIndex, entry: Entry) -> list[frozenset[str]]:
     return [words for words in found if words]
 
 
-# A sentence of a source that gives someone's words: "...," said Nelson; Fox told reporters.
-_SPEECH = re.compile(r"\b(?:said|says|told|added|stated|announced|according to)\b", re.I)
+# Who a source sentence gives the words of: the few words before "said" ("Fox told
+# reporters", "North Korean state media said") or after it ("...," said Nelson; according to
+# Rodong Sinmun). Not everyone the sentence names: Kim is not quoted by "Kim left, media said".
+_SPEAKER_BEFORE = re.compile(
+    r"((?:[\w'’.-]+\s+){0,3}[\w'’.-]+)\s+(?:said|says|told|added|stated|announced)\b", re.I
+)
+_SPEAKER_AFTER = re.compile(r"\b(?i:said|says|according to)\s+((?:[A-Z][\w'’.-]*\s*){1,4})")
 
 
 @lru_cache(maxsize=8)
 def _voiced(index: MatchIndex, texts: tuple[str, ...]) -> frozenset[str]:
-    """The words of the source sentences that give someone's words: a speaker named there is
-    quoted by the story, even where its facts do not say ``said_by``."""
+    """The words of the speakers whose words the sources give: a speaker named there is quoted
+    by the story, even where its facts do not say ``said_by``."""
     return frozenset().union(
         *(
-            _analysed(index, sentence)
+            _analysed(index, found.group(1))
             for text in texts
-            for sentence in split_sentences(text)
-            if _SPEECH.search(sentence)
+            for pattern in (_SPEAKER_BEFORE, _SPEAKER_AFTER)
+            for found in pattern.finditer(text)
         )
     )
 

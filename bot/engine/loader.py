@@ -801,8 +801,10 @@ def _validate(directory: Path, overlay: Overlay) -> tuple[Snapshot | None, list[
     entries, declined, problems = _merge_overlay(entries, overlay, surfaces)
     if problems:
         return None, problems
+    # A fact's speaker backs it too: "what did Strickland say?" asks for the entries that
+    # cite his words.
     evidence = {
-        entry.id: " ".join(facts[f].quote for f in entry.fact_ids) for entry in entries.values()
+        entry.id: " ".join(_backing(facts[f]) for f in entry.fact_ids) for entry in entries.values()
     }
     # The index reads answers without the dates beside their weekdays: "3 September 2025"
     # would make "3" a rare word of one entry, and a question's "the 3 of them" about it.
@@ -990,3 +992,8 @@ def curation_notes(snapshot: Snapshot) -> list[str]:
                     f"{owner[1]!r} in entry {owner[0]}"
                 )
     return notes
+
+
+def _backing(fact: Fact) -> str:
+    """The text that backs a fact: its quote, and who said it."""
+    return f"{fact.quote} {fact.said_by} said" if fact.said_by else fact.quote

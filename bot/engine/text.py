@@ -160,11 +160,29 @@ REAL_WORD_COUNT = 1000
 _VOWELS = frozenset("aeiouy")
 
 
+# Irregular past forms Snowball leaves apart from their verb ("said" / "say"), where the form
+# has no common sense of its own (not "left", "found", "saw", "felt", "shot", "lead", "won").
+_IRREGULAR_PAST = dict(
+    pair.split(":")
+    for pair in """
+    said:say told:tell wrote:write written:write thought:think brought:bring bought:buy
+    caught:catch taught:teach fought:fight sought:seek held:hold kept:keep met:meet paid:pay
+    sold:sell sent:send built:build began:begin begun:begin broke:break broken:break
+    chose:choose chosen:choose drove:drive driven:drive ate:eat eaten:eat flew:fly flown:fly
+    forgot:forget forgotten:forget gave:give given:give grew:grow grown:grow knew:know
+    known:know rode:ride ridden:ride spoke:speak spoken:speak stole:steal
+    stolen:steal took:take taken:take threw:throw thrown:throw wore:wear worn:wear
+    understood:understand heard:hear slept:sleep sang:sing sung:sing swam:swim
+    """.split()
+)
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Snowball stem of one lowercase word; focus tokens and numbers pass unchanged."""
     if word.startswith("@") or word.isdigit():
         return word
+    word = _IRREGULAR_PAST.get(word, word)
     if len(word) >= 3 and word[-1] == "s" and not _VOWELS.intersection(word[:-1]):
         return word[:-1]  # an acronym's plural ("MVPs", "ICBMs"), which Snowball keeps
     return _stemmer.stemWord(word)
