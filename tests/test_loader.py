@@ -489,6 +489,21 @@ def test_coverage_gaps_finds_a_new_source_sentence(knowledge: Path):
     assert [(source.id, text) for source, text in gaps] == [("gli-2025-09-02-kim-train", sentence)]
 
 
+def test_a_quote_running_across_sentences_covers_both(tmp_path: Path):
+    """A quote that leaves out the start of one sentence ("He said that") and runs into the
+    next covers both, as a quote inside one sentence does."""
+    story = tmp_path / "fences"
+    shutil.copytree(Path(__file__).parent / "data/stories/voa-virtual-fences-cows", story)
+    edit(story, "facts.yaml", 'quote: "He said that by changing', 'quote: "by changing')
+    assert coverage_gaps(load(story)) == []
+    edit(
+        story, "facts.yaml", 'quote: "by changing fence boundaries, the systems prevent', 'quote: "'
+    )
+    edit(story, "facts.yaml", "regenerate, or grow again.", "regenerate")
+    gaps = [text for _, text in coverage_gaps(load(story))]
+    assert len(gaps) == 1 and gaps[0].startswith("He said that by changing fence boundaries")
+
+
 def test_missing_directory(tmp_path: Path):
     snapshot, problems = validate(tmp_path / "nowhere")
     assert snapshot is None

@@ -898,36 +898,49 @@ def coverage_gaps(snapshot: Snapshot) -> list[tuple[Source, str]]:
     """Sentences of each source that no fact quotes (and that are not marked uncovered_ok)."""
     gaps = []
     for source in snapshot.sources.values():
-        quotes = [
-            " ".join(f.quote.translate(_QUOTE_MARKS).split()) for f in _facts_of(snapshot, source)
-        ]
-        skipped = {" ".join(s.translate(_QUOTE_MARKS).split()) for s in source.uncovered_ok}
+        text = _folded(source.text)
+        quoted = _quoted_spans(text, [_folded(f.quote) for f in _facts_of(snapshot, source)])
+        skipped = {_folded(s) for s in source.uncovered_ok}
+        at = 0
         for sentence in _QuoteFinder(source.text).sentences():
-            folded = " ".join(sentence.translate(_QUOTE_MARKS).split())
-            if folded in skipped or _covered(folded, quotes):
+            folded = _folded(sentence)
+            start = text.find(folded, at)
+            if start >= 0:
+                at = start + len(folded)
+            if folded in skipped or (start >= 0 and _covered(start, at, quoted, text)):
                 continue
             gaps.append((source, sentence))
     return gaps
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.translate(_QUOTE_MARKS).split())
 
 
 def _facts_of(snapshot: Snapshot, source: Source) -> list[Fact]:
     return [f for f in snapshot.facts.values() if f.source_id == source.id]
 
 
-def _covered(sentence: str, quotes: list[str]) -> bool:
-    """True when quotes together span at least 60% of the sentence's words."""
-    tokens = sentence.split()
-    covered = [False] * len(tokens)
-    for quote in quotes:
-        start = sentence.find(quote)
-        if start < 0:
-            if sentence in quote:
-                return True
-            continue
-        first = len(sentence[:start].split())
-        for i in range(first, min(len(tokens), first + len(quote.split()))):
-            covered[i] = True
-    return sum(covered) >= 0.6 * len(tokens)
+def _quoted_spans(text: str, quotes: list[str]) -> list[tuple[int, int]]:
+    """Where the quotes stand in the text (every place each one does)."""
+    spans = []
+    for quote in filter(None, quotes):
+        start = text.find(quote)
+        while start >= 0:
+            spans.append((start, start + len(quote)))
+            start = text.find(quote, start + 1)
+    return spans
+
+
+def _covered(start: int, end: int, quoted: list[tuple[int, int]], text: str) -> bool:
+    """True when quotes together span at least 60% of the sentence's letters (a quote may run
+    on from the sentence before or into the next)."""
+    marked = bytearray(end - start)
+    for q_start, q_end in quoted:
+        for i in range(max(start, q_start), min(end, q_end)):
+            marked[i - start] = 1
+    letters = [i for i in range(start, end) if not text[i].isspace()]
+    return sum(marked[i - start] for i in letters) >= 0.6 * len(letters)
 
 
 MIN_PHRASINGS = 8
