@@ -110,6 +110,27 @@ def test_new_scaffolds_a_folder_check_accepts_with_its_to_dos(tmp_path: Path, ca
     assert not answer_question(snapshot, "What is the story about?").answered
 
 
+def test_new_sets_headings_and_sign_offs_aside(tmp_path: Path, capsys):
+    """Section headings and "I'm Andrew Smith." tell no fact: no drafted fact or entry for
+    them; sources.yaml lists them as uncovered_ok, so check does not ask for them either."""
+    article = next((STORIES / "voa-virtual-fences-cows" / "sources").iterdir())
+    folder = tmp_path / "fences"
+    argv = ["new", str(folder), "--source", str(article), "--title", "Virtual Fences"]
+    assert main([*argv, "--publisher", "VOA Learning English", "--date", "2024-03-22"]) == 0
+    facts = yaml.safe_load((folder / "facts.yaml").read_text(encoding="utf-8"))["facts"]
+    quotes = {fact["quote"] for fact in facts}
+    assert "How it works" not in quotes and "I’m Andrew Smith." not in quotes
+    assert "Andrew Smith wrote this story for VOA Learning English." in quotes  # a credit
+    source = yaml.safe_load((folder / "sources.yaml").read_text(encoding="utf-8"))["sources"][0]
+    assert source["uncovered_ok"][:2] == ["How it works", "Benefits of virtual fencing"]
+    capsys.readouterr()
+    assert main(["check", "--knowledge", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "not quoted by any fact" not in out
+    # each uncited sentence is listed once, not again as its fact
+    assert "no entry cites it" not in out and out.count("no FAQ entry cites") == len(facts)
+
+
 def test_the_dateline_draft_says_who_published_the_story_and_when(tmp_path: Path):
     article = Path(__file__).parents[1] / "knowledge" / "sources" / "gli-2025-09-02-kim-train.txt"
     folder = tmp_path / "kim"

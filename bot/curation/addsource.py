@@ -11,10 +11,11 @@ import datetime as dt
 import re
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.curation.drafting import DraftFact, draft_facts, slug, uncited_sentences
+from bot.curation.drafting import DraftFact, draft_facts, set_aside, slug, uncited_sentences
 from bot.curation.yamledit import EditError, append_items, scalar, write_atomically
 from bot.engine.loader import FACTS_FILE, SOURCES_FILE, validate
 
@@ -94,19 +95,30 @@ def check_fields(title: str, publisher: str, date: str, url: str | None) -> None
 
 
 def source_item(
-    source_id: str, title: str, publisher: str, date: str, url: str | None, file: str
+    source_id: str,
+    title: str,
+    publisher: str,
+    date: str,
+    url: str | None,
+    file: str,
+    uncovered_ok: Sequence[str] = (),
 ) -> str:
-    return "\n".join(
-        [
-            f"- id: {source_id}",
-            f"  title: {scalar(title.strip())}",
-            f"  publisher: {scalar(publisher.strip())}",
-            f'  date: "{date}"',
-            f"  url: {scalar(url)}",
-            "  language: en",
-            f"  file: {file}",
-        ]
-    )
+    """The source's sources.yaml item; ``uncovered_ok`` lists lines that tell no fact
+    (headings, sign-offs)."""
+    lines = [
+        f"- id: {source_id}",
+        f"  title: {scalar(title.strip())}",
+        f"  publisher: {scalar(publisher.strip())}",
+        f'  date: "{date}"',
+        f"  url: {scalar(url)}",
+        "  language: en",
+        f"  file: {file}",
+    ]
+    if uncovered_ok:
+        lines.append("  # headings and sign-offs: no fact to quote")
+        lines.append("  uncovered_ok:")
+        lines.extend(f"    - {scalar(line)}" for line in uncovered_ok)
+    return "\n".join(lines)
 
 
 def fact_item(fact: DraftFact, source_id: str) -> str:
@@ -165,7 +177,7 @@ def add_source(
                 old[SOURCES_FILE],
                 SOURCES_FILE,
                 "sources",
-                [source_item(source_id, title, publisher, date, url, file)],
+                [source_item(source_id, title, publisher, date, url, file, set_aside(text))],
             ),
             FACTS_FILE: append_items(
                 old[FACTS_FILE],

@@ -80,11 +80,49 @@ def _bounded(sentence: str) -> str:
     return cut[: cut.rfind(" ")].rstrip() if " " in cut else cut
 
 
+HEADING_WORDS = 8  # at most this many words on a line of its own, unpunctuated: a heading
+# "I'm Andrew Smith." / "And I'm Anna Matteo.": a broadcast script's sign-off
+_SIGN_OFF = re.compile(
+    r"^(?:(?:and\s+)?i['’]m\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\.\s*)+$", re.IGNORECASE
+)
+_ENDS_SENTENCE = re.compile(r"[.!?:;…\"'”’)\]]\s*$")
+_BULLET = re.compile(r"^\s*[-•*–—]\s")
+_DATELINE = re.compile(r"\d{4}|^(?:by|published|updated|posted)\b", re.IGNORECASE)
+
+
+def set_aside(text: str) -> list[str]:
+    """The sentences of an article that tell no fact: section headings ("How it works": a
+    short line of its own without a sentence's end, below the headline's block; not a bullet)
+    and sign-offs ("I'm Andrew Smith."). `storybot new` marks them uncovered_ok."""
+    aside: list[str] = []
+    lines = [line.strip() for line in text.splitlines()]
+    # The body starts after the first blank line below the headline (and dateline).
+    body = next((n for n, line in enumerate(lines) if not line and any(lines[:n])), 1)
+    for line in lines[body:]:
+        if _SIGN_OFF.match(line):
+            aside.extend(split_sentences(line))  # each sentence, as check reads the text
+        elif (
+            len(line.split()) <= HEADING_WORDS
+            and not _ENDS_SENTENCE.search(line)
+            and not _BULLET.match(line)
+            and not _DATELINE.search(line)  # "By NASA", "Sep 02, 2025": the dateline's
+            and "://" not in line  # a link to read more, which a reader may ask for
+            and re.search(r"[^\W\d_]", line)  # not an empty line
+        ):
+            aside.append(line)
+    return aside
+
+
 def draft_facts(text: str, taken_ids: Collection[str] = ()) -> list[DraftFact]:
-    """One fact per sentence of ``text``, with ids unique among themselves and ``taken_ids``."""
+    """One fact per sentence of ``text`` (less the ones `set_aside` finds), with ids unique
+    among themselves and ``taken_ids``."""
     taken = set(taken_ids)
+    aside = set(set_aside(text))
+    kept = "\n".join(
+        line for line in text.splitlines() if not aside.issuperset(split_sentences(line))
+    )
     drafts = []
-    for sentence in split_sentences(text):
+    for sentence in split_sentences(kept):
         quote = _bounded(sentence)
         fact_id = unique_id(slug(quote), taken)
         taken.add(fact_id)

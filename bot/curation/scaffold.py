@@ -21,7 +21,7 @@ from bot.curation.addsource import (
     source_id_for,
     source_item,
 )
-from bot.curation.drafting import DraftFact, draft_facts
+from bot.curation.drafting import DraftFact, draft_facts, set_aside
 from bot.curation.yamledit import scalar
 from bot.engine.loader import FACTS_FILE, FAQ_FILE, SOURCES_FILE, SYNONYMS_FILE, validate
 from bot.settings import bundled_knowledge
@@ -67,7 +67,7 @@ def new_story(
     files = {
         SOURCES_FILE: HEADER
         + "sources:\n"
-        + _indented(source_item(source_id, title, publisher, date, url, file)),
+        + _indented(source_item(source_id, title, publisher, date, url, file, set_aside(text))),
         FACTS_FILE: HEADER
         + "# Drafted by storybot new, one per sentence: rewrite each statement in plain words;\n"
         "# keep each quote word for word (shorten it to the part that proves the statement).\n"

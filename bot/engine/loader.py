@@ -8,7 +8,7 @@ import hashlib
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -974,17 +974,18 @@ def schema_notes(directory: Path) -> list[str]:
     return notes
 
 
-def curation_notes(snapshot: Snapshot) -> list[str]:
-    """Advice for curators that does not stop loading: facts no entry cites, thin entries,
-    phrasings that can never match (only stopwords), and phrasings of different entries that
-    mean the same words."""
+def curation_notes(snapshot: Snapshot, listed: Collection[str] = ()) -> list[str]:
+    """Advice for curators that does not stop loading: facts no entry cites (but those in
+    ``listed``, already reported by the sentence they quote), thin entries, phrasings that
+    can never match (only stopwords), and phrasings of different entries that mean the same
+    words."""
     notes = schema_notes(snapshot.directory)
     index = snapshot.index
     cited = {fact_id for entry in snapshot.entries.values() for fact_id in entry.fact_ids}
     notes.extend(
         f"fact {fact_id}: no entry cites it, so no question can reach it"
         for fact_id in snapshot.facts
-        if fact_id not in cited
+        if fact_id not in cited and fact_id not in listed
     )
     owners: dict[frozenset[str], tuple[str, str]] = {}
     for entry in snapshot.entries.values():
