@@ -237,14 +237,15 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"translated, {language.phrasings} phrasings, {len(language.notes)} note(s) "
             f"({language.file})"
         )
+    written = sum(len(entry.phrasings) for entry in snapshot.entries.values())
     print(
         f"ok: {len(snapshot.sources)} sources, {len(snapshot.facts)} facts, "
         f"{len(snapshot.entries)} entries ({len(snapshot.todo)} to do), "
-        f"{snapshot.phrasing_count} phrasings; "
+        f"{written} phrasings (and {len(snapshot.entries)} questions); "
         f"{len(gaps)} uncovered sentence(s), {len(uncited)} not cited by an entry, "
         f"{len(notes)} note(s); version {snapshot.version}"
     )
-    per_entry = snapshot.phrasing_count / max(1, len(snapshot.entries))
+    per_entry = written / max(1, len(snapshot.entries))
     if snapshot.entries and per_entry < ADVISED_PHRASINGS:
         print(
             f"hint: {per_entry:.0f} phrasings per entry; stories curated with 8-12 (a first "
