@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from bot.engine.loader import folded_text, quoted_spans
 from bot.engine.model import Snapshot
 from bot.engine.sentences import split_sentences
 from bot.engine.text import STOPWORDS
@@ -133,32 +134,33 @@ def draft_facts(text: str, taken_ids: Collection[str] = ()) -> list[DraftFact]:
 def uncited_sentences(snapshot: Snapshot, source_id: str | None = None) -> list[tuple[str, str]]:
     """(source id, sentence) for each sentence that no FAQ entry cites yet.
 
-    A sentence counts as cited when a fact quoting part of it is cited by some entry: a reader
-    can reach it. Sentences marked ``uncovered_ok`` in sources.yaml are left out.
+    A sentence counts as cited when a fact quoting part of it (a quote may run on from the
+    sentence before) is cited by some entry: a reader can reach it. Sentences marked
+    ``uncovered_ok`` in sources.yaml are left out.
     """
     cited = {fact_id for entry in snapshot.entries.values() for fact_id in entry.fact_ids}
     found = []
     for source in snapshot.sources.values():
         if source_id is not None and source.id != source_id:
             continue
-        quotes = [
-            _squash(f.quote)
+        text = folded_text(source.text)
+        quotes = (
+            folded_text(f.quote)
             for f in snapshot.facts.values()
             if f.source_id == source.id and f.id in cited
-        ]
-        skipped = {_squash(s) for s in source.uncovered_ok}
+        )
+        spans = quoted_spans(text, quotes)
+        skipped = {folded_text(s) for s in source.uncovered_ok}
+        at = 0
         for sentence in split_sentences(source.text):
-            squashed = _squash(sentence)
-            if squashed in skipped:
+            folded = folded_text(sentence)
+            start = text.find(folded, at)
+            end = start + len(folded)
+            if start >= 0:
+                at = end
+            if folded in skipped or any(
+                q_start < end and start < q_end for q_start, q_end in spans
+            ):
                 continue
-            if not any(quote in squashed or squashed in quote for quote in quotes):
-                found.append((source.id, sentence))
+            found.append((source.id, sentence))
     return found
-
-
-_QUOTE_MARKS = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "`": "'"})
-
-
-def _squash(text: str) -> str:
-    """Text compared as the loader compares quotes: whitespace and quote-mark style ignored."""
-    return " ".join(text.translate(_QUOTE_MARKS).split())

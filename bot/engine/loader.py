@@ -898,12 +898,12 @@ def coverage_gaps(snapshot: Snapshot) -> list[tuple[Source, str]]:
     """Sentences of each source that no fact quotes (and that are not marked uncovered_ok)."""
     gaps = []
     for source in snapshot.sources.values():
-        text = _folded(source.text)
-        quoted = _quoted_spans(text, [_folded(f.quote) for f in _facts_of(snapshot, source)])
-        skipped = {_folded(s) for s in source.uncovered_ok}
+        text = folded_text(source.text)
+        quoted = quoted_spans(text, [folded_text(f.quote) for f in _facts_of(snapshot, source)])
+        skipped = {folded_text(s) for s in source.uncovered_ok}
         at = 0
         for sentence in _QuoteFinder(source.text).sentences():
-            folded = _folded(sentence)
+            folded = folded_text(sentence)
             start = text.find(folded, at)
             if start >= 0:
                 at = start + len(folded)
@@ -913,7 +913,8 @@ def coverage_gaps(snapshot: Snapshot) -> list[tuple[Source, str]]:
     return gaps
 
 
-def _folded(text: str) -> str:
+def folded_text(text: str) -> str:
+    """Text as quotes are compared with it: whitespace and quote-mark style ignored."""
     return " ".join(text.translate(_QUOTE_MARKS).split())
 
 
@@ -921,7 +922,7 @@ def _facts_of(snapshot: Snapshot, source: Source) -> list[Fact]:
     return [f for f in snapshot.facts.values() if f.source_id == source.id]
 
 
-def _quoted_spans(text: str, quotes: list[str]) -> list[tuple[int, int]]:
+def quoted_spans(text: str, quotes: Iterable[str]) -> list[tuple[int, int]]:
     """Where the quotes stand in the text (every place each one does)."""
     spans = []
     for quote in filter(None, quotes):
