@@ -75,6 +75,16 @@ def test_bare_purpose_and_elapsed_time_questions(snapshot):
     assert entry(ago) == "parade-meaning"
 
 
+def test_hedges_and_tallies_name_no_topic(snapshot):
+    # "at least", "altogether" frame what is asked: the follow-up asks the speed, the count
+    _, _, fast = talk(
+        snapshot, "What is Kim's train like?", "what makes it special?", "is it fast at least?"
+    )
+    assert entry(fast) == "train-speed"
+    _, total = talk(snapshot, "who else is at the beijing parade?", "how many altogether?")
+    assert entry(total) == "other-leaders"
+
+
 def test_and_x_asks_the_last_question_about_x(snapshot):
     _, russia = talk(snapshot, "Who is China's leader?", "and Russia's?")
     assert entry(russia) == "who-is-putin"

@@ -123,7 +123,7 @@ STOPWORDS: frozenset[str] = NOW_WORDS | frozenset(
     anywhere somewhere everywhere googled google searched looked looking understand understood
     clarify sure unsure certain random thoughts keep keeps
     kept everybody anybody somebody briefly please
-    asap regards bless tia wassup sup appreciate appreciated
+    asap regards bless tia wassup sup appreciate appreciated least altogether
     """.split()
 )
 
