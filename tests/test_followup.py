@@ -85,6 +85,14 @@ def test_hedges_and_tallies_name_no_topic(snapshot):
     assert entry(total) == "other-leaders"
 
 
+def test_a_follow_up_who_is_answered_by_an_answer_that_names_who(snapshot):
+    # No phrasing of the parade's features asks "who", but its answer names China.
+    *_, who = talk(
+        snapshot, "which anniversary is china marking?", "and who's showing off new weapons there?"
+    )
+    assert entry(who) == "parade-features" and "China" in who.text
+
+
 def test_and_x_asks_the_last_question_about_x(snapshot):
     _, russia = talk(snapshot, "Who is China's leader?", "and Russia's?")
     assert entry(russia) == "who-is-putin"

@@ -22,6 +22,7 @@ from bot.engine import timeline
 from bot.engine.attribution import SOURCE_VOICE, words_of
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
+from bot.engine.naming import tells_kind
 from bot.engine.text import STOPWORDS, STRICT_FOCUS, fold, is_small_talk
 
 # English words that point back at something said before (the engine's language rules; a
@@ -39,6 +40,9 @@ REPORTING = "say said says saying tell told tells report reported reports claim 
 # asked again about something else, or more about the same thing.
 _CONTINUES = re.compile(r"^(?:(?:and|but|also|so|or|then)\b|(?:what|how) about\b)")
 _WORD = re.compile(r"[\w']+")
+# Kinds of answer a follow-up may get from an entry none of whose phrasings asks it, when its
+# answer tells one: a name, a place.
+_TOLD_KINDS = frozenset({"@who", "@where"})
 
 # The previous turn's words weigh this much of their own weight in a follow-up that names a
 # topic of its own ("when did he arrive?"), and fully in one that names none ("what day?").
@@ -184,7 +188,7 @@ def read_with(
         topic.update(t for t in index.analyse(said) if not t.startswith("@"))
     # "and the Hwasong-18?" after "how much thrust?": the kind of answer borrowed is asked too.
     focus = [t for t in borrowed if t.startswith("@")]
-    fitting = [m for m in matches if _fits(snapshot, m, own + focus, topic)]
+    fitting = [m for m in matches if _fits(snapshot, question, m, own + focus, topic)]
     return Reading(own, borrowed, fitting, matches)
 
 
@@ -299,12 +303,20 @@ def continues_last_question(question: str) -> bool:
     return bool(_CONTINUES.match(fold(question).strip()))
 
 
-def _fits(snapshot: Snapshot, match: Match, own: list[str], topic: set[str]) -> bool:
+def _fits(
+    snapshot: Snapshot, question: str, match: Match, own: list[str], topic: set[str]
+) -> bool:
     """True when the matched entry answers what the follow-up itself asks (the kind of answer
     it wants, and most of its words) about the topic it borrowed (one of those words)."""
     index = snapshot.index
     entry_id = match.entry.id
-    if any(t in STRICT_FOCUS and not index.accounts_for(entry_id, t) for t in own):
+    if any(
+        t in STRICT_FOCUS
+        and not index.accounts_for(entry_id, t)
+        # "and who's showing off weapons there?": an answer that names who does it tells
+        and not (t in _TOLD_KINDS and tells_kind(snapshot, question, match.entry, t))
+        for t in own
+    ):
         return False
     # "when did they say he arrived?": the saying frames what is asked, when more is asked.
     words = [t for t in own if not t.startswith("@")]

@@ -294,12 +294,18 @@ def tells_what_is_asked(snapshot: Snapshot, question: str, entry: Entry) -> bool
         t.startswith("@") or index.accounts_for(entry.id, t) for t in tokens
     ):
         return False
-    kind = focus[0]
+    return tells_kind(snapshot, question, entry, focus[0])
+
+
+def tells_kind(snapshot: Snapshot, question: str, entry: Entry, kind: str) -> bool:
+    """True when the entry's answer tells the kind of thing a focus asks: a reason (@why), a
+    number with the unit a measure needs, a place (@where), a name (@who). Other kinds: no."""
     if kind == "@why":
         return entry.gives_reason
     text = _told(snapshot, entry)
     if kind in ("@count", "@size", "@age", "@distance"):
-        return index.language.states_amount(text) and gives_measure(snapshot, question, entry)
+        language = snapshot.index.language
+        return language.states_amount(text) and gives_measure(snapshot, question, entry)
     if kind == "@where":
         return bool(_PLACE.search(text))
     if kind == "@who":
