@@ -68,8 +68,9 @@ FLOORS = {
     # A tenth (farming technology), curated by a first-time helper from knowledge/README.md
     # and blind-set by another in the eighth session, measured once: 18/40, 10/10, 8/10 (the
     # same on that session's starting engine). "Who carried out the study?" (a verb that only
-    # says someone did it) and "who wrote this?" with nothing before it then gave 20/40.
-    "voa-virtual-fences-cows": {"answerable": 0.5, "unrelated": 1.0, "nearmiss": 0.8},
+    # says someone did it) and "who wrote this?" with nothing before it then gave 20/40; lexicon
+    # groups for wiping out, funding and pasture 22/40.
+    "voa-virtual-fences-cows": {"answerable": 0.55, "unrelated": 1.0, "nearmiss": 0.8},
 }
 # Second blind sets of four stories (seventh session: other helpers, the article alone),
 # measured once before that session's engine changes: trainer 26/40 answered, 8/10 near
