@@ -340,7 +340,7 @@ def test_dev_conversations(snapshot):
 # Floors on the blind sets (written from the article alone by another session): the figures
 # measured once before tuning are in notes/conversations.md.
 BLIND_FLOORS = {
-    "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.93, "switch": 0.92, "nearmiss": 0.93},
+    "blind_conversations_a.yaml": {"open": 0.96, "follow": 0.95, "switch": 0.92, "nearmiss": 0.93},
     "blind_conversations_b.yaml": {"open": 0.96, "follow": 0.97, "switch": 1.0, "nearmiss": 1.0},
     # Written by a helper from the article alone in the fourth session; measured once before
     # tuning at open 29/30, follow 36/45, switch 12/12, near miss 9/13.
@@ -351,21 +351,21 @@ BLIND_FLOORS = {
     # once at the end: 28/30, 33/45, 11/12, 11/15 (31/45 follow-ups on the starting engine).
     # Then a bare question the last answer tells ("where?", "how big?") got that answer: D
     # 34/45 and E 35/45 follow-ups (D guided it; E was among the sets it was checked on).
-    "blind_conversations_d.yaml": {"open": 0.93, "follow": 0.75, "switch": 0.91, "nearmiss": 0.57},
-    "blind_conversations_e.yaml": {"open": 0.93, "follow": 0.77, "switch": 0.91, "nearmiss": 0.8},
+    "blind_conversations_d.yaml": {"open": 0.96, "follow": 0.8, "switch": 0.91, "nearmiss": 0.57},
+    "blind_conversations_e.yaml": {"open": 0.93, "follow": 0.8, "switch": 0.91, "nearmiss": 0.8},
     # F, written the same way at the end and measured once after every change: open 25/30,
     # follow 31/45, switch 12/12, near miss 11/14 (30/45 follow-ups on the starting engine).
     # A time of day asked ("what time does it kick off?") then needed one in the answer: F
     # and G 12/14 and 13/14 near misses. In the eighth session "for what?" asked a purpose
     # and "ago" read as "since": F 33/45, G 40/45 and B 38/39 follow-ups.
-    "blind_conversations_f.yaml": {"open": 0.83, "follow": 0.73, "switch": 1.0, "nearmiss": 0.85},
+    "blind_conversations_f.yaml": {"open": 0.86, "follow": 0.77, "switch": 1.0, "nearmiss": 0.85},
     # G, written the same way at the start of the seventh session and measured once before
     # its changes: open 27/30, follow 39/45, switch 12/12, near miss 12/14.
     "blind_conversations_g.yaml": {"open": 0.9, "follow": 0.88, "switch": 1.0, "nearmiss": 0.92},
     # H, written the same way at the start of the eighth session and measured once: open
     # 25/30, follow 34/45 on the session's starting engine and 35/45 on its engine then,
     # switch 12/12, near miss 12/14.
-    "blind_conversations_h.yaml": {"open": 0.83, "follow": 0.77, "switch": 1.0, "nearmiss": 0.85},
+    "blind_conversations_h.yaml": {"open": 0.86, "follow": 0.82, "switch": 1.0, "nearmiss": 0.85},
 }
 
 
