@@ -64,7 +64,7 @@ FLOORS = {
     # another in the seventh session, measured once before any engine change: 24/40, 10/10,
     # 7/10. Names-only subjects ("which teams played in 1903?" is not the teams entry's) then
     # gave 29/40, 10/10, 6/10.
-    "voa-world-series": {"answerable": 0.72, "unrelated": 1.0, "nearmiss": 0.6},
+    "voa-world-series": {"answerable": 0.72, "unrelated": 1.0, "nearmiss": 0.7},
     # A tenth (farming technology), curated by a first-time helper from knowledge/README.md
     # and blind-set by another in the eighth session, measured once: 18/40, 10/10, 8/10 (the
     # same on that session's starting engine). "Who carried out the study?" (a verb that only
@@ -367,6 +367,12 @@ def test_filler_adverbs_go_but_the_words_they_come_from_stay():
     assert analyse("what is the BASIC language") == ["basic", "languag"]
     assert analyse("basically, when did he leave?") == ["@when", "leav"]
     assert "total" in analyse("what is the total cost") and analyse("totally when") == ["@when"]
+
+
+def test_last_season_is_not_answered_by_this_season():
+    series = load(STORIES / "voa-world-series")
+    assert answer_question(series, "How many home runs did Ohtani hit this season?").answered
+    assert not answer_question(series, "How many home runs did Ohtani hit last season?").answered
 
 
 def test_an_amount_in_words_answers_how_many():

@@ -303,9 +303,7 @@ def continues_last_question(question: str) -> bool:
     return bool(_CONTINUES.match(fold(question).strip()))
 
 
-def _fits(
-    snapshot: Snapshot, question: str, match: Match, own: list[str], topic: set[str]
-) -> bool:
+def _fits(snapshot: Snapshot, question: str, match: Match, own: list[str], topic: set[str]) -> bool:
     """True when the matched entry answers what the follow-up itself asks (the kind of answer
     it wants, and most of its words) about the topic it borrowed (one of those words)."""
     index = snapshot.index

@@ -948,6 +948,12 @@ _MEASURES = (
         r"\d:\d\d|\d\s*(?:a\.?m\b|p\.?m\b)|o'clock|\bnoon\b|midnight|midday|morning|afternoon"
         r"|evening|\bnight\b|\bdawn\b|\bdusk\b|overnight|\bhours?\b",
     ),
+    # "last year", "last season": an answer about this one, or with no year, does not say.
+    (
+        re.compile(r"\blast (?:year|season)\b"),
+        r"\blast (?:year|season)\b|\b(?:1[5-9]|20)\d\d\b|\bprevious"
+        r"|\ba year (?:ago|earlier|before)",
+    ),
 )
 
 
