@@ -197,3 +197,13 @@ def test_a_named_person_the_story_never_quotes_was_given_no_words(snapshot):
 def test_irregular_past_forms_read_as_their_verb():
     assert stem("said") == stem("say") and stem("wrote") == stem("writes")
     assert stem("left") != stem("leave")  # "left" has a sense of its own
+
+
+def test_what_a_named_party_agreed_to_is_what_the_story_tells_of_it():
+    """ "what did Pfizer and Merck agree to do?" asks what they did, not their words: an
+    entry telling it may answer, though the story quotes neither."""
+    snapshot = load(STORIES / "voa-covid-year-2021")
+    question = "what did pfizer and merk agree to do to help poor contries"
+    asked = read(snapshot, question, [*snapshot.entries.values()])
+    assert asked.speaker == {"pfizer", "merck"} and not asked.words  # "merk": a typo of Merck
+    assert answers_for(snapshot, snapshot.entries["why-pills-matter"], asked)

@@ -37,6 +37,12 @@ _SPEECH_VERBS = (
     "called|talk|talked|discuss|discussed|agree|agreed|promise|promised|warn|warned|"
     "tweet|tweeted|post|posted"
 )
+# Verbs that ask for someone's own words; the others ("agree", "promise", "announce") may ask
+# what they did, which the story can tell without quoting them.
+_SAYING = frozenset(
+    "say said saying says tell told write wrote stated think thought comment commented "
+    "mention mentioned add added talk talked tweet tweeted post posted".split()
+)
 # Where a question names whose words it asks for.
 _SPEAKER = (
     # Past or future only: "what does the missile news say about..." asks what it implies;
@@ -44,7 +50,7 @@ _SPEAKER = (
     re.compile(
         r"\b(?:what|who|whom|which|where|when|how(?: \w+)?) (?:did|has|have|had|will|would) "
         rf"(?P<speaker>(?:(?!\b(?:how|what|who|why|when|where|which)\b)[\w ]){{2,60}}?) "
-        rf"(?:{_SPEECH_VERBS})\b"
+        rf"(?P<verb>{_SPEECH_VERBS})\b"
     ),
     re.compile(
         r"\baccording to (?P<speaker>[\w ]{2,60}?)(?=\s*(?:[,?.!;:]|$|\bwhat\b|\bwhich\b|"
@@ -136,6 +142,8 @@ class Asked:
     speaker: frozenset[str] | None = None  # the speaker's analysed words
     parts: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()  # (part, whole) words
     named: frozenset[str] = frozenset()  # words of close entries' subjects the question names
+    # the speaker's own words are asked ("what did X say?"), not what X did ("agree to")
+    words: bool = True
 
 
 def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) -> Asked:
@@ -143,13 +151,14 @@ def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) ->
     are the entries it comes closest to, whose subjects it may name."""
     text = question.lower().replace("’", "'")
     written = _WORD.findall(text)
-    speaker = None
+    speaker, says = None, True
     for pattern in _SPEAKER if _SPEAKER_HINTS.intersection(written) else ():
         found = pattern.search(text)
         if found:
             words = words_of(snapshot, found.group("speaker"))
             if words:
                 speaker = words
+                says = "verb" not in pattern.groupindex or found.group("verb") in _SAYING
                 break
     parts = []
     for needed, pattern in _PART_OF:
@@ -173,19 +182,21 @@ def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) ->
         if subjects
         else frozenset()
     ) - (speaker or frozenset())
-    return Asked(speaker, tuple(parts), named)
+    return Asked(speaker, tuple(parts), named, words=says)
 
 
 def answers_for(snapshot: Snapshot, entry: Entry, asked: Asked) -> bool:
     """True unless the entry would answer for someone else's words or another subject."""
     if asked.named and not _about_any(snapshot, entry, asked.named):
         return False  # the question is about another entry's subject
-    return _speaks_for(snapshot, entry, asked.speaker) and all(
+    return _speaks_for(snapshot, entry, asked.speaker, asked.words) and all(
         _covers(snapshot, entry, part, whole) for part, whole in asked.parts
     )
 
 
-def _speaks_for(snapshot: Snapshot, entry: Entry, speaker: frozenset[str] | None) -> bool:
+def _speaks_for(
+    snapshot: Snapshot, entry: Entry, speaker: frozenset[str] | None, words: bool = True
+) -> bool:
     if speaker is None or speaker <= words_of(snapshot, SOURCE_VOICE):
         return True
     if any(speaker <= curated for curated in _speakers_asked(snapshot, entry)):
@@ -200,7 +211,7 @@ def _speaks_for(snapshot: Snapshot, entry: Entry, speaker: frozenset[str] | None
         # Something the story never quotes: what the entry itself tells of it ("what did the
         # new guidelines say about masks?"); a person named there was given no words ("what
         # did Kim say about the trip?").
-        if speaker & _names(snapshot):
+        if words and speaker & _names(snapshot):
             return False
         return all(snapshot.index.accounts_for(entry.id, word) for word in speaker)
     return all(f.said_by is None for f in facts)
