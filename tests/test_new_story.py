@@ -78,9 +78,12 @@ FLOORS = {
 # each.
 SECOND_FLOORS = {
     "nasa-astronaut-fitness-trainer": {"answerable": 0.65, "unrelated": 1.0, "nearmiss": 0.8},
-    "voa-supersonic-jet": {"answerable": 0.65, "unrelated": 1.0, "nearmiss": 0.9},
     "voa-english-play": {"answerable": 0.85, "unrelated": 1.0, "nearmiss": 0.8},
-    "voa-covid-year-2021": {"answerable": 0.55, "unrelated": 1.0, "nearmiss": 0.9},
+    "voa-covid-year-2021": {"answerable": 0.6, "unrelated": 1.0, "nearmiss": 0.9},
+    "voa-supersonic-jet": {"answerable": 0.67, "unrelated": 1.0, "nearmiss": 0.9},
+    # The farming story's second set, written at the end of the eighth session and measured
+    # once on its final engine: 27/40, 10/10, 8/10 (23/40 on the session's starting engine).
+    "voa-virtual-fences-cows": {"answerable": 0.67, "unrelated": 1.0, "nearmiss": 0.8},
 }
 
 
