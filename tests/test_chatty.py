@@ -8,7 +8,7 @@ from helpers_knowledge import BUNDLED
 from bot.engine.answering import answer_question
 from bot.engine.loader import load
 from bot.engine.model import Snapshot
-from bot.engine.text import asking_part, words
+from bot.engine.text import asking_part, question_clauses, words
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +160,28 @@ def test_chat_around_a_question_is_read_past(snapshot: Snapshot, message: str, s
 )
 def test_near_misses_and_other_topics_in_chat_are_declined(snapshot: Snapshot, message: str):
     assert not answer_question(snapshot, message).answered
+
+
+@pytest.mark.parametrize(
+    ("message", "clauses"),
+    [
+        # the comma of a list does not end a question
+        ("What do China, Russia and North Korea have in common according to the piece?", []),
+        # a comma before a question does
+        ("hey, quick one: when did he leave?", ["when did he leave"]),
+        (
+            "so china and nk, pure friendship or have there been bumps along the way?",
+            ["pure friendship", "have there been bumps along the way"],
+        ),
+    ],
+)
+def test_a_list_s_commas_do_not_split_a_question(message: str, clauses: list[str]):
+    assert question_clauses(message) == clauses
+
+
+def test_a_question_naming_three_countries_is_read_whole(snapshot):
+    # "What do China" alone had read as "what does China get out of this?"
+    answer = answer_question(
+        snapshot, "What do China, Russia and North Korea have in common according to the piece?"
+    )
+    assert answer.answered and answer.entry.id == "western-influence"

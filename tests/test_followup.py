@@ -366,6 +366,10 @@ BLIND_FLOORS = {
     # 25/30, follow 34/45 on the session's starting engine and 35/45 on its engine then,
     # switch 12/12, near miss 12/14.
     "blind_conversations_h.yaml": {"open": 0.86, "follow": 0.82, "switch": 1.0, "nearmiss": 0.85},
+    # I, written the same way at the end of the eighth session and measured once on its final
+    # engine: open 28/30, follow 33/45 (31/45 on the session's starting engine), switch 12/12,
+    # near miss 12/14.
+    "blind_conversations_i.yaml": {"open": 0.93, "follow": 0.73, "switch": 1.0, "nearmiss": 0.85},
 }
 
 

@@ -535,7 +535,10 @@ def _omits(typo: str, word: str) -> bool:
 
 
 _CLAUSE_BREAK = re.compile(
-    r"[.?!;:,\n]+|\s[-–—]+\s|"
+    # not the comma of a list ("China, Russia and North Korea"; not "..., or have there been")
+    r"(?:[.?!;:\n]|,(?!\s*\w+(?:\s\w+)?\s+(?:and|or)\s+(?!(?:what|when|where|who|why|how|"
+    r"which|is|are|was|were|did|does|do|will|can|could|has|have|had)\b)))[.?!;:,\n]*"
+    r"|\s[-–—]+\s|"
     r"\s+(?:and|but|or|so)\s+(?=(?:(?:on|in|at|by|for|from|to|with)\s+)?(?:what|when|where|"
     r"who|why|how|which|is|are|was|were|did|does|do|will|can|could|has|have)\b)|"
     # "if i got on his train what would i eat": a question word and an auxiliary verb
