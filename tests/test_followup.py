@@ -93,6 +93,14 @@ def test_a_follow_up_who_is_answered_by_an_answer_that_names_who(snapshot):
     assert entry(who) == "parade-features" and "China" in who.text
 
 
+def test_bare_how_and_chat_why_are_follow_ups(snapshot):
+    _, how = talk(snapshot, "when did kim leave for beijing", "how?")
+    assert how.answered and "train" in how.text + " ".join(c.quote for c in how.all_citations)
+    _, why = talk(snapshot, "where is kim going?", "y tho")
+    assert entry(why) == "trip-purpose"
+    assert answer_question(snapshot, "how are you?").outcome is Outcome.GREETING
+
+
 def test_and_x_asks_the_last_question_about_x(snapshot):
     _, russia = talk(snapshot, "Who is China's leader?", "and Russia's?")
     assert entry(russia) == "who-is-putin"

@@ -131,7 +131,7 @@ STOPWORDS: frozenset[str] = NOW_WORDS | frozenset(
 _CHAT_SPELLINGS = dict(
     pair.split(":")
     for pair in """
-    wat:what wut:what wht:what whats:what wen:when whn:when wher:where whos:who hw:how
+    wat:what wut:what wht:what whats:what wen:when whn:when wher:where whos:who hw:how y:why
     u:you ur:your r:are gonna:going wanna:want gotta:got tho:though thx:thanks
     teh:the hte:the adn:and nad:and taht:that waht:what wiht:with hav:have frm:from fom:from
     abt:about bc:because cuz:because coz:because b4:before thru:through rly:really
@@ -577,6 +577,8 @@ def is_small_talk(text: str) -> bool:
     "can you help me?"): nothing to look up."""
     folded = fold(text)
     written = _split(folded)
+    if written == ["how"]:
+        return False  # "how?" after an answer asks the manner; "how are you" is chat
     return bool(written) and (
         all(word in SMALL_TALK for word in written) or not _split(_FRAMING.sub(" ", folded))
     )
