@@ -101,6 +101,19 @@ def test_bare_how_and_chat_why_are_follow_ups(snapshot):
     assert answer_question(snapshot, "how are you?").outcome is Outcome.GREETING
 
 
+def test_at_that_pace_points_at_what_the_last_answer_told(snapshot):
+    *_, trip = talk(
+        snapshot,
+        "what kind of train is kim using",
+        "how fast does it go?",
+        "so how long did the trip take at that pace",
+    )
+    assert entry(trip) == "journey-duration"
+    # "why that material?" still asks about the material
+    _, why = talk(snapshot, "What did Kim see at the missile lab?", "why that material?")
+    assert entry(why) == "carbon-fiber-icbm"
+
+
 def test_and_x_asks_the_last_question_about_x(snapshot):
     _, russia = talk(snapshot, "Who is China's leader?", "and Russia's?")
     assert entry(russia) == "who-is-putin"

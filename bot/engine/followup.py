@@ -40,6 +40,11 @@ REPORTING = "say said says saying tell told tells report reported reports claim 
 # asked again about something else, or more about the same thing.
 _CONTINUES = re.compile(r"^(?:(?:and|but|also|so|or|then)\b|(?:what|how) about\b)")
 _WORD = re.compile(r"[\w']+")
+# "at that pace", "for that price": a circumstance the last answer told ("why that
+# material?" still asks about the material)
+_DEMONSTRATED = re.compile(
+    r"\b(?:at|in|for|with|by|on|from|to)\s+(?:that|this|those|these)\s+(\w+)", re.IGNORECASE
+)
 # Kinds of answer a follow-up may get from an entry none of whose phrasings asks it, when its
 # answer tells one: a name, a place.
 _TOLD_KINDS = frozenset({"@who", "@where"})
@@ -119,6 +124,11 @@ def read_with(
     ``by_answer``) those of the answer it got ("by train" - "how fast is it?")."""
     index = snapshot.index
     own = own_words(snapshot, question)
+    entry = snapshot.entries.get(turn.entry_id or "")
+    # "at that pace": what the last answer told, pointed at, not asked anew
+    shown = set(index.analyse(" ".join(_DEMONSTRATED.findall(question)))) if entry else set()
+    pointed = [t for t in own if t in shown and index.accounts_for(entry.id, t)] if entry else []
+    own = [t for t in own if t not in pointed]
     # Only "and Russia's?" asks the last question's kind of answer again; "what will happen
     # there?" asks something new about the same topic.
     borrow_focus = (
@@ -127,7 +137,6 @@ def read_with(
         and len(_WORD.findall(fold(question))) <= _SHORT
     )
     weight = CONTEXT_WEIGHT if names_topic(snapshot, own) else 1.0
-    entry = snapshot.entries.get(turn.entry_id or "")
     # Answers are read as the index reads them: without the dates beside their weekdays.
     said = timeline.weekdays_only(entry.answer) if entry is not None else ""
     if by_answer:
@@ -136,7 +145,7 @@ def read_with(
         texts = [turn.question]
         if entry is not None and entry.question != turn.question:
             texts.append(entry.question)
-    scale: dict[str, float] = {}
+    scale: dict[str, float] = dict.fromkeys(pointed, weight)
     for text in texts:
         for token in index.analyse(text):
             # The follow-up's own question word replaces the one asked before ("when?").
