@@ -73,6 +73,9 @@ def test_bare_purpose_and_elapsed_time_questions(snapshot):
     assert entry(purpose) == "trip-purpose"
     _, ago = talk(snapshot, "What does the parade celebrate?", "how many years ago")
     assert entry(ago) == "parade-meaning"
+    # "how long ago" asks time since ("80 years since"), which the article's date does not say
+    _, long_ago = talk(snapshot, "What does the parade celebrate?", "how long ago was that?")
+    assert entry(long_ago) == "parade-meaning"
 
 
 def test_hedges_and_tallies_name_no_topic(snapshot):

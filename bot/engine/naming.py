@@ -303,7 +303,7 @@ def tells_kind(snapshot: Snapshot, question: str, entry: Entry, kind: str) -> bo
     if kind == "@why":
         return entry.gives_reason
     text = _told(snapshot, entry)
-    if kind in ("@count", "@size", "@age", "@distance"):
+    if kind in ("@count", "@size", "@age", "@distance", "@duration"):
         language = snapshot.index.language
         return language.states_amount(text) and gives_measure(snapshot, question, entry)
     if kind == "@where":

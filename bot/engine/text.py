@@ -953,6 +953,11 @@ _MEASURES = (
         r"\d:\d\d|\d\s*(?:a\.?m\b|p\.?m\b)|o'clock|\bnoon\b|midnight|midday|morning|afternoon"
         r"|evening|\bnight\b|\bdawn\b|\bdusk\b|overnight|\bhours?\b",
     ),
+    # "how long ago": time since, in years or days ("80 years since..."), not a date
+    (
+        re.compile(r"\bhow long ago\b|\bhow (?:many|much) \w+ ago\b"),
+        r"\bago\b|\bsince\b|\b(?:years?|days?|weeks?|months?|hours?|decades?|centur(?:y|ies))\b",
+    ),
     # "last year", "last season": an answer about this one, or with no year, does not say.
     (
         re.compile(r"\blast (?:year|season)\b"),
