@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from bot.engine.loader import folded_text, quoted_spans
+from bot.engine.loader import folded_text, placed_sentences, quoted_spans
 from bot.engine.model import Snapshot
 from bot.engine.sentences import split_sentences
 from bot.engine.text import STOPWORDS
@@ -151,13 +151,8 @@ def uncited_sentences(snapshot: Snapshot, source_id: str | None = None) -> list[
         )
         spans = quoted_spans(text, quotes)
         skipped = {folded_text(s) for s in source.uncovered_ok}
-        at = 0
-        for sentence in split_sentences(source.text):
-            folded = folded_text(sentence)
-            start = text.find(folded, at)
+        for sentence, folded, start in placed_sentences(source.text, text):
             end = start + len(folded)
-            if start >= 0:
-                at = end
             if folded in skipped or any(
                 q_start < end and start < q_end for q_start, q_end in spans
             ):

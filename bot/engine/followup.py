@@ -126,9 +126,11 @@ def read_with(
     own = own_words(snapshot, question)
     entry = snapshot.entries.get(turn.entry_id or "")
     # "at that pace": what the last answer told, pointed at, not asked anew
-    shown = set(index.analyse(" ".join(_DEMONSTRATED.findall(question)))) if entry else set()
-    pointed = [t for t in own if t in shown and index.accounts_for(entry.id, t)] if entry else []
-    own = [t for t in own if t not in pointed]
+    pointed: list[str] = []
+    if entry is not None:
+        shown = set(index.analyse(" ".join(_DEMONSTRATED.findall(question))))
+        pointed = [t for t in own if t in shown and index.accounts_for(entry.id, t)]
+        own = [t for t in own if t not in pointed]
     # Only "and Russia's?" asks the last question's kind of answer again; "what will happen
     # there?" asks something new about the same topic.
     borrow_focus = (

@@ -8,7 +8,7 @@ import hashlib
 import re
 import time
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -293,10 +293,6 @@ class _QuoteFinder:
             if found
             else f"the source ends after {after!r}"
         )
-
-    def sentences(self) -> list[str]:
-        """The source's sentences and lines, for the coverage report."""
-        return split_sentences(self._text)
 
 
 def _word_key(word: str) -> str:
@@ -901,16 +897,24 @@ def coverage_gaps(snapshot: Snapshot) -> list[tuple[Source, str]]:
         text = folded_text(source.text)
         quoted = quoted_spans(text, [folded_text(f.quote) for f in _facts_of(snapshot, source)])
         skipped = {folded_text(s) for s in source.uncovered_ok}
-        at = 0
-        for sentence in _QuoteFinder(source.text).sentences():
-            folded = folded_text(sentence)
-            start = text.find(folded, at)
-            if start >= 0:
-                at = start + len(folded)
-            if folded in skipped or (start >= 0 and _covered(start, at, quoted, text)):
+        for sentence, folded, start in placed_sentences(source.text, text):
+            end = start + len(folded)
+            if folded in skipped or (start >= 0 and _covered(start, end, quoted, text)):
                 continue
             gaps.append((source, sentence))
     return gaps
+
+
+def placed_sentences(source_text: str, folded: str) -> Iterator[tuple[str, str, int]]:
+    """Each sentence of a source as written, as folded, and where it starts in the source's
+    ``folded`` text (-1 when it is not found there)."""
+    at = 0
+    for sentence in split_sentences(source_text):
+        folded_sentence = folded_text(sentence)
+        start = folded.find(folded_sentence, at)
+        if start >= 0:
+            at = start + len(folded_sentence)
+        yield sentence, folded_sentence, start
 
 
 def folded_text(text: str) -> str:
