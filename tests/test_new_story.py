@@ -48,7 +48,9 @@ FLOORS = {
     # Irregular past forms read as their verb (eighth session: +8 answered across the sets)
     # took one near miss: "Which Army unit did he work with?" now clears the margin (0.60).
     "nasa-astronaut-fitness-trainer": {"answerable": 0.45, "unrelated": 1.0, "nearmiss": 0.7},
-    "voa-covid-year-2021": {"answerable": 0.7, "unrelated": 1.0, "nearmiss": 0.7},
+    # A count, a share or a price needs that kind of number (ninth session): COVID-19 and the
+    # farming story +2 near misses each, microcredentials +1.
+    "voa-covid-year-2021": {"answerable": 0.7, "unrelated": 1.0, "nearmiss": 0.9},
     # A fifth story (arts), curated and blind-written in the sixth session, first measured on
     # that session's starting engine: 17/40, 10/10, 9/10.
     "voa-english-play": {"answerable": 0.6, "unrelated": 1.0, "nearmiss": 0.9},
@@ -59,7 +61,7 @@ FLOORS = {
     # measured once at the end of the session: 29/40 and 28/40 (23/40 and 26/40 on the
     # session's starting engine).
     "voa-betta-fish": {"answerable": 0.72, "unrelated": 1.0, "nearmiss": 0.8},
-    "voa-microcredentials": {"answerable": 0.7, "unrelated": 1.0, "nearmiss": 0.9},
+    "voa-microcredentials": {"answerable": 0.7, "unrelated": 1.0, "nearmiss": 1.0},
     # A ninth (sport), curated by a first-time helper from the article alone and blind-set by
     # another in the seventh session, measured once before any engine change: 24/40, 10/10,
     # 7/10. Names-only subjects ("which teams played in 1903?" is not the teams entry's) then
@@ -70,7 +72,7 @@ FLOORS = {
     # same on that session's starting engine). "Who carried out the study?" (a verb that only
     # says someone did it) and "who wrote this?" with nothing before it then gave 20/40; lexicon
     # groups for wiping out, funding and pasture 22/40.
-    "voa-virtual-fences-cows": {"answerable": 0.55, "unrelated": 1.0, "nearmiss": 0.8},
+    "voa-virtual-fences-cows": {"answerable": 0.55, "unrelated": 1.0, "nearmiss": 1.0},
 }
 # Second blind sets of four stories (seventh session: other helpers, the article alone),
 # measured once before that session's engine changes: trainer 26/40 answered, 8/10 near
@@ -364,6 +366,33 @@ def test_a_measure_needs_its_unit_in_the_answer():
     assert kick_off.search("at 8 p.m.") and not kick_off.search("set for wednesday, 3 september")
     assert english.measure_units("what time of year is the festival?") is None
     assert languages.get("ru").measure_units("сколько он весит?") is None  # English rules only
+
+
+def test_a_count_a_share_a_price_or_a_named_unit_needs_that_kind_of_number():
+    english = languages.get("en")
+    # a count is not a price, a share or a year
+    count = english.measure_units("How many courses does Coursera offer?")
+    assert count.search("it offers 7,000 courses") and count.search("a dozen of them")
+    assert not count.search("membership costs $59 a month or 399 dollars a year")
+    assert not count.search("cows ate nearly 70 percent of the plants, in 2024")
+    assert english.measure_units("how many dollars did it cost?") is None
+    # a share needs a share
+    share = english.measure_units("What percentage of people need to be immune?")
+    assert share.search("about 70%") and share.search("half of them")
+    assert not share.search("many people in a community")
+    assert english.measure_units("How effective is it, in percent?") is not None
+    # a price or a sum spent needs money
+    price = english.measure_units("How much did COVAX spend on vaccines?")
+    assert price.search("billions of dollars") and price.search("it is free")
+    assert not price.search("bought shots for poor countries")
+    assert english.measure_units("what's the price of a ticket?") is not None
+    # a unit asked outright
+    volts = english.measure_units("How strong is the shock, in volts?")
+    assert volts.search("about 800 volts") and not volts.search("a mild electric shock")
+    # the story that says none of these declines them
+    cows = load(STORIES / "voa-virtual-fences-cows")
+    assert not answer_question(cows, "How many cattle were in the Oregon study?").answered
+    assert answer_question(cows, "What did the Oregon study find?").answered
 
 
 def test_filler_adverbs_go_but_the_words_they_come_from_stay():

@@ -935,6 +935,21 @@ def states_amount(text: str) -> bool:
     return bool(_ENGLISH_AMOUNT.search(fold(NOT_AMOUNTS.sub(" ", text))))
 
 
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
+    r"|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty"
+    r"|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|twice|double"
+    r"|triple|once|none|zero|several|few|couple"
+)
+_CURRENCY = r"dollars?|euros?|pounds?|cents?|yuan|yen|rubles?|roubles?|won"
+_MONEY = rf"[$€£¥₩₽]|\b(?:{_CURRENCY})\b"
+# Units a question may ask its answer in ("..., in volts?"): the answer must use that word.
+_UNITS = (
+    r"volts|watts|degrees|celsius|fahrenheit|miles|kilomet(?:er|re)s|met(?:er|re)s|feet|inches"
+    r"|kilograms|pounds|tons|tonnes|liters|litres|gallons|calories|dollars|euros|mph|knots"
+)
+
+
 # What an answer to "how heavy / tall / far / old" must name: a unit of that measure. (Sizes
 # in general, "how big", may be given in anything: no rule.)
 # A length, but not a speed ("60 km/h", "kilometers an hour").
@@ -964,6 +979,30 @@ _MEASURES = (
         r"\blast (?:year|season)\b|\b(?:1[5-9]|20)\d\d\b|\bprevious"
         r"|\ba year (?:ago|earlier|before)",
     ),
+    # A share: "what percent / what share of...", "..., in percent?".
+    (
+        re.compile(
+            r"\b(?:what|which) (?:percent(?:age)?|share|proportion|fraction)\b|\bin percent"
+        ),
+        r"%|\bper ?cent|\bhalf\b|\bthirds?\b|\bquarters?\b|\bfifths?\b|\btenths?\b"
+        r"|\bmajority\b|\bmost\b|\bout of\b|\b(?:one|1) in\b",
+    ),
+    # A price or a sum spent: a number of other things does not say it.
+    (
+        re.compile(
+            r"\bhow much (?:\w+ )*(?:costs?|spen[dt]s?|pa(?:y|ys|id)|charges?d?|earn(?:s|ed)?"
+            r"|worth|money|budget|funding)\b|\bwhat(?: is| was)? the (?:price|cost)\b"
+        ),
+        rf"{_MONEY}|\bfree\b|\bprices?\b|\bcosts?\b",
+    ),
+    # A unit asked outright: "how strong is the shock, in volts?"
+    (re.compile(rf"\bin ({_UNITS})\W*$"), ""),
+    # "how many cattle?": a count, not a price or a share ("$59 a month", "70 percent").
+    (
+        re.compile(r"\bhow many\b(?! (?:dollars|euros|pounds|cents|percent))"),
+        rf"(?<![$€£¥\w.,-])(?!(?:1[5-9]|20)\d\d\b)(?:\d[\d,.]*|{_NUMBER_WORDS})\b"
+        rf"(?!\s*(?:of\s+)?(?:%|per ?cent|{_CURRENCY})\b)",
+    ),
 )
 
 
@@ -973,6 +1012,9 @@ def measure_units(question: str) -> re.Pattern[str] | None:
     # read as typed in chat too: "wat time does it start"
     folded = " ".join(_CHAT_SPELLINGS.get(word, word) for word in fold(question).split())
     for asks, units in _MEASURES:
-        if asks.search(folded):
+        asked = asks.search(folded)
+        if asked and asked.groups():  # the unit named: singular or plural
+            return re.compile(rf"\b{re.escape(asked.group(1).removesuffix('s'))}")
+        if asked:
             return re.compile(units)
     return None
