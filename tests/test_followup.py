@@ -394,6 +394,9 @@ BLIND_FLOORS = {
     # engine: open 28/30, follow 33/45 (31/45 on the session's starting engine), switch 12/12,
     # near miss 12/14.
     "blind_conversations_i.yaml": {"open": 0.93, "follow": 0.73, "switch": 1.0, "nearmiss": 0.85},
+    # J, written the same way at the start of the ninth session and measured once: open 29/30,
+    # follow 39/45, switch 12/12, near miss 13/14.
+    "blind_conversations_j.yaml": {"open": 0.96, "follow": 0.86, "switch": 1.0, "nearmiss": 0.92},
 }
 
 
