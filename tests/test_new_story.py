@@ -73,6 +73,11 @@ FLOORS = {
     # says someone did it) and "who wrote this?" with nothing before it then gave 20/40; lexicon
     # groups for wiping out, funding and pasture 22/40.
     "voa-virtual-fences-cows": {"answerable": 0.55, "unrelated": 1.0, "nearmiss": 1.0},
+    # An eleventh (rivers and wildlife; VOA Learning English, 2024-10-31, public domain, the
+    # text from a public GitHub copy), curated by a first-time helper from knowledge/README.md
+    # and blind-set by another in the ninth session, measured once: 20/40, 9/10, 8/10 (the
+    # same on that session's starting engine).
+    "voa-mekong-giant-salmon-carp": {"answerable": 0.5, "unrelated": 0.9, "nearmiss": 0.8},
 }
 # Second blind sets of four stories (seventh session: other helpers, the article alone),
 # measured once before that session's engine changes: trainer 26/40 answered, 8/10 near
