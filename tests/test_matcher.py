@@ -359,6 +359,8 @@ def test_synonyms_apply_longest_match_first():
         ({"train": 3, "trade": 3}, "trane", "train"),  # spelt as it sounds
         ({"gain": 50, "going": 1}, "goin", "going"),  # a dropped g
         ({"gain": 50}, "talkin", "talking"),
+        ({"goes": 9}, "gorges", "gorges"),  # two slips from a function word: another word
+        ({"goes": 9}, "gose", "goes"),  # one: a typo of it
     ],
 )
 def test_vocabulary_correct(counts: dict[str, int], word: str, corrected: str):

@@ -112,7 +112,8 @@ STOPWORDS: frozenset[str] = NOW_WORDS | frozenset(
     fr hella smth sth w n ngl lowkey nah tbh idk imo rn bruh dude yall lemme gimme fam
     whether kindly inform enquire inquire might shall grateful regarding concerning indeed sir
     mr mrs ms dont didnt doesnt isnt wasnt
-    arent werent cant wont im ive
+    arent werent cant wont im ive havent hasnt hadnt wouldnt couldnt shouldnt mustnt neednt
+    aint youre theyre
     wow woah whoa ooh oh ah huh hmm um uh damn dang gosh geez jeez yikes ugh wtf lmao rofl
     heard hear hearing told reading read saw seen noticed remember
     super totally insanely crazy wild cool awesome amazing interesting weird funny nice neat
@@ -479,6 +480,9 @@ class Vocabulary:
             score_cutoff=1 if len(word) <= 4 else 2,
             limit=None,
         )
+        # Two slips from a function word is another word, not a typo: read as "goes",
+        # "gorges" would vanish from the question.
+        found = [hit for hit in found if hit[1] <= 1 or hit[0] not in STOPWORDS]
         if not found:
             return word
         # The likeliest intended word: each slip makes a word ten times less likely, a word
@@ -899,6 +903,9 @@ _STOP_STEMS: frozenset[str] = STOPWORDS | frozenset(stem(w) for w in STOPWORDS -
 _ASKED_FOR = re.compile(
     r"\b(?:which|what)(?:\s+(?:kind|sort|type)s?\s+of)?(?:\s+(?:is|was|are|were))?"
     r"(?:\s+(?:the|a|an|his|her|their|its|this|that|these|those))?\s+(\w+)(?:\s+(\w+))?"
+    # "how much electricity", "how many kilometers" (not "how much does it cost")
+    r"|\bhow (?:much|many)\s+(?!(?:do|does|dose|did|is|are|was|were|can|will|would|could"
+    r"|should|has|have|had)\b)(\w+)"
 )
 
 
