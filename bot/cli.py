@@ -212,7 +212,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     for source, sentence in gaps:
         print(f"{source.file}: not quoted by any fact: {sentence!r}")
     uncited = uncited_sentences(snapshot)
-    for source_id, sentence in uncited:
+    # sentences that entries still to write cite are on the to-do list below already
+    for source_id, sentence in uncited_sentences(snapshot, with_todo=True):
         print(f"{snapshot.sources[source_id].file}: no FAQ entry cites: {sentence!r}")
     # a fact quoting a sentence listed above needs no line of its own
     listed = " ".join(" ".join(sentence.split()) for _, sentence in uncited)
@@ -221,7 +222,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     )
     for note in notes:
         print(f"note: {note}")
-    for entry_id, question in snapshot.todo:
+    for entry_id, question, _ in snapshot.todo:
         print(
             f"to do: entry {entry_id} ({question!r}): write its phrasings and answer, then "
             "remove 'todo: true'"

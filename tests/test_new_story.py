@@ -116,11 +116,33 @@ def test_new_scaffolds_a_folder_check_accepts_with_its_to_dos(tmp_path: Path, ca
     assert main(["check", "--knowledge", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "to do: entry story-summary ('What is the story about?')" in out
-    assert "0 entries (10 to do)" in out
+    assert "0 entries (9 to do)" in out  # the lead paragraph is the summary's draft
     # Stubs answer nobody.
     snapshot = load(folder)
-    assert not snapshot.entries and len(snapshot.todo) == 10
+    assert not snapshot.entries and len(snapshot.todo) == 9
     assert not answer_question(snapshot, "What is the story about?").answered
+
+
+def test_new_drafts_an_article_saved_without_its_headline(tmp_path: Path):
+    """A text that starts with its body: the lead is the summary's draft (not drafted twice),
+    and the credit line ("The Associated Press reported this story...") says who published
+    it when no dateline does."""
+    article = next((STORIES / "voa-mekong-giant-salmon-carp" / "sources").iterdir())
+    folder = tmp_path / "mekong"
+    argv = ["new", str(folder), "--source", str(article), "--title", "Giant salmon carp"]
+    assert main([*argv, "--publisher", "VOA Learning English", "--date", "2024-10-31"]) == 0
+    snapshot = load(folder)
+    drafts = {todo.id: todo.fact_ids for todo in snapshot.todo}
+    lead = snapshot.facts[drafts["story-summary"][0]].quote
+    assert lead.startswith("Researchers say a large fish")
+    assert all(
+        ids != drafts["story-summary"] for name, ids in drafts.items() if name != "story-summary"
+    )
+    credit = [snapshot.facts[fact_id].quote for fact_id in drafts["story-source"]]
+    assert credit == [
+        "The Associated Press reported this story.",
+        "Bryan Lynn adapted the report for VOA Learning English.",
+    ]
 
 
 def test_new_sets_headings_and_sign_offs_aside(tmp_path: Path, capsys):
@@ -140,8 +162,10 @@ def test_new_sets_headings_and_sign_offs_aside(tmp_path: Path, capsys):
     assert main(["check", "--knowledge", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "not quoted by any fact" not in out
-    # each uncited sentence is listed once, not again as its fact
-    assert "no entry cites it" not in out and out.count("no FAQ entry cites") == len(facts)
+    # each uncited sentence is listed once, not again as its fact, and not at all when an
+    # entry still to write cites it: only the headline is left
+    assert "no entry cites it" not in out and out.count("no FAQ entry cites") == 1
+    assert f"{len(facts)} not cited by an entry" in out
 
 
 def test_the_dateline_draft_says_who_published_the_story_and_when(tmp_path: Path):

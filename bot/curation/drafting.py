@@ -82,6 +82,7 @@ def _bounded(sentence: str) -> str:
 
 
 HEADING_WORDS = 8  # at most this many words on a line of its own, unpunctuated: a heading
+HEADLINE_WORDS = 20  # ...and a headline
 # "I'm Andrew Smith." / "And I'm Anna Matteo.": a broadcast script's sign-off
 _SIGN_OFF = re.compile(
     r"^(?:(?:and\s+)?i['’]m\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\.\s*)+$", re.IGNORECASE
@@ -102,16 +103,22 @@ def set_aside(text: str) -> list[str]:
     for line in lines[body:]:
         if _SIGN_OFF.match(line):
             aside.extend(split_sentences(line))  # each sentence, as check reads the text
-        elif (
-            len(line.split()) <= HEADING_WORDS
-            and not _ENDS_SENTENCE.search(line)
-            and not _BULLET.match(line)
-            and not _DATELINE.search(line)  # "By NASA", "Sep 02, 2025": the dateline's
-            and "://" not in line  # a link to read more, which a reader may ask for
-            and re.search(r"[^\W\d_]", line)  # not an empty line
-        ):
+        elif is_heading(line):
             aside.append(line)
     return aside
+
+
+def is_heading(line: str, words: int = HEADING_WORDS) -> bool:
+    """True for a section heading or (with more ``words``) a headline: a short line without a
+    sentence's end (not a bullet, a dateline or a link)."""
+    return (
+        len(line.split()) <= words
+        and not _ENDS_SENTENCE.search(line)
+        and not _BULLET.match(line)
+        and not _DATELINE.search(line)  # "By NASA", "Sep 02, 2025": the dateline's
+        and "://" not in line  # a link to read more, which a reader may ask for
+        and bool(re.search(r"[^\W\d_]", line))  # not an empty line
+    )
 
 
 def draft_facts(text: str, taken_ids: Collection[str] = ()) -> list[DraftFact]:
@@ -131,14 +138,19 @@ def draft_facts(text: str, taken_ids: Collection[str] = ()) -> list[DraftFact]:
     return drafts
 
 
-def uncited_sentences(snapshot: Snapshot, source_id: str | None = None) -> list[tuple[str, str]]:
-    """(source id, sentence) for each sentence that no FAQ entry cites yet.
+def uncited_sentences(
+    snapshot: Snapshot, source_id: str | None = None, *, with_todo: bool = False
+) -> list[tuple[str, str]]:
+    """(source id, sentence) for each sentence that no FAQ entry cites yet (nor, with
+    ``with_todo``, an entry still to write: it is on the to-do list already).
 
     A sentence counts as cited when a fact quoting part of it (a quote may run on from the
     sentence before) is cited by some entry: a reader can reach it. Sentences marked
     ``uncovered_ok`` in sources.yaml are left out.
     """
     cited = {fact_id for entry in snapshot.entries.values() for fact_id in entry.fact_ids}
+    if with_todo:
+        cited.update(fact_id for todo in snapshot.todo for fact_id in todo.fact_ids)
     found = []
     for source in snapshot.sources.values():
         if source_id is not None and source.id != source_id:

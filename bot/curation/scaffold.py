@@ -21,7 +21,13 @@ from bot.curation.addsource import (
     source_id_for,
     source_item,
 )
-from bot.curation.drafting import DraftFact, draft_facts, set_aside
+from bot.curation.drafting import (
+    HEADLINE_WORDS,
+    DraftFact,
+    draft_facts,
+    is_heading,
+    set_aside,
+)
 from bot.curation.yamledit import scalar
 from bot.engine.loader import FACTS_FILE, FAQ_FILE, SOURCES_FILE, SYNONYMS_FILE, validate
 from bot.settings import bundled_knowledge
@@ -128,18 +134,33 @@ def _todo_entries(
         ids = [fid for quote, fid in by_quote.items() if quote in block]
         if ids:
             paragraphs.append((block, ids))
+    # The headline (a short line that ends no sentence) is the story's; a text saved without
+    # one starts with its body.
+    titled = bool(paragraphs) and is_heading(paragraphs[0][0], HEADLINE_WORDS)
     head = [fid for block, ids in paragraphs[:1] for fid in ids]
     dateline = [f.id for f in facts[:DATELINE_LINES] if "published the story" in f.statement]
-    # The headline's paragraph is the story's: the body is what follows, less the dateline.
-    body = [(block, ids) for block, ids in paragraphs[1:] if set(ids) - set(dateline)]
+    # "The Associated Press reported this story. Bryan Lynn adapted it for VOA...": who
+    # published it, when no dateline says so
+    credit = [f.id for f in facts if _CREDIT.search(f.quote)]
+    body = [(b, ids) for b, ids in paragraphs[titled:] if set(ids) - set(dateline) - set(credit)]
+    summary = (body[0][1] if body else head)[:3]
     drafts = [
-        ("story-summary", "What is the story about?", (body[0][1] if body else head)[:3]),
-        ("story-source", f"Who published {title!r}, and when?", dateline or head[:1]),
+        ("story-summary", "What is the story about?", summary),
+        ("story-source", f"Who published {title!r}, and when?", dateline or credit or head[:1]),
     ]
     for number, (block, ids) in enumerate(body, 1):
+        if set(ids) <= set(summary):  # a lead the summary's draft already cites whole
+            continue
         opening = " ".join(block.split()[:PARAGRAPH_WORDS]).rstrip(",;:.!?")
         drafts.append((f"paragraph-{number}", f"What does the story say about: {opening}…?", ids))
     return drafts
+
+
+_CREDIT = re.compile(
+    r"\b(?:reported|wrote|adapted|edited|contributed to) (?:this|the) (?:story|report|article)\b"
+    r"|\badapted (?:it|the report|the story) for\b",
+    re.IGNORECASE,
+)
 
 
 def _todo_item(entry_id: str, question: str, cited: list[str]) -> str:

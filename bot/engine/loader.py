@@ -18,7 +18,7 @@ from rapidfuzz import process
 
 from bot.engine import lexicon, timeline
 from bot.engine.matcher import MatchIndex
-from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source
+from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source, Todo
 from bot.engine.overlay import DECLINED_PREFIX, EMPTY_OVERLAY, Overlay, declined_id
 from bot.engine.sentences import split_sentences
 from bot.engine.text import (
@@ -480,7 +480,7 @@ def _load_entries(
     fact_ids: set[str] | None,
     surfaces: dict[str, list[str]],
     lines: dict[str, int],
-    todo: list[tuple[str, str]],
+    todo: list[Todo],
 ) -> dict[str, Entry]:
     """The valid entries; ``surfaces`` receives each phrasing's words (the index reuses them),
     ``lines`` its line, ``todo`` the entries still to write (id, question)."""
@@ -566,7 +566,7 @@ def _todo_entry(
     what: str,
     seen: dict[str, int],
     fact_ids: set[str] | None,
-    todo: list[tuple[str, str]],
+    todo: list[Todo],
 ) -> None:
     """An entry still to write (``todo: true``, as `storybot new` drafts them): its id,
     question and facts are checked; it answers nobody until the curator writes it and removes
@@ -579,11 +579,12 @@ def _todo_entry(
         return
     entry_id = check.ident(item, what, seen)
     question = check.text(item, "question", what, limit=MAX_QUESTION_CHARS)
-    for ref in check.text_list(item, "facts", what, limit=48):
+    refs = check.text_list(item, "facts", what, limit=48)
+    for ref in refs:
         if fact_ids is not None and ref not in fact_ids:
             check.add(item.line_of("facts"), f"{what}: unknown fact {ref!r} in 'facts'")
     if entry_id and question:
-        todo.append((entry_id, question))
+        todo.append(Todo(entry_id, question, tuple(refs)))
 
 
 def _check_days(check: _Checker, item: YamlMap, what: str, cited: list[Fact]) -> None:
@@ -779,7 +780,7 @@ def _validate(directory: Path, overlay: Overlay) -> tuple[Snapshot | None, list[
     facts, declared_facts = _load_facts(directory, checks[FACTS_FILE], sources, source_ids)
     surfaces: dict[str, list[str]] = {}
     lines: dict[str, int] = {}
-    todo: list[tuple[str, str]] = []
+    todo: list[Todo] = []
     entries = _load_entries(
         directory, checks[FAQ_FILE], facts, declared_facts, surfaces, lines, todo
     )

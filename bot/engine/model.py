@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.engine.overlay import Overlay
 
@@ -242,6 +242,14 @@ class Answer:
         }
 
 
+class Todo(NamedTuple):
+    """An entry `storybot new` drafted and the curator has yet to write."""
+
+    id: str
+    question: str
+    fact_ids: tuple[str, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """One loaded, validated knowledge set with its match index; replaced whole on reload."""
@@ -256,8 +264,8 @@ class Snapshot:
     # Index ids standing for questions taught as not in the story (never in ``entries``).
     declined: frozenset[str] = frozenset()
     overlay: Overlay = field(default_factory=Overlay, repr=False)  # the teachings merged in
-    # Entries marked `todo: true` in faq.yaml, still to write: (id, question). Never answered.
-    todo: tuple[tuple[str, str], ...] = ()
+    # Entries marked `todo: true` in faq.yaml, still to write. Never answered.
+    todo: tuple[Todo, ...] = ()
     language: str = "en"  # the language of the entries' questions and answers
     # The knowledge in other languages (knowledge/i18n/): the same sources and facts, the
     # entries translated, an index that reads that language. Keyed by language code.
