@@ -34,7 +34,7 @@ BILLION_LAUGHS = "\n".join(
 
 def yaml_syntax_error(k: Path) -> Expected:
     edit(k, "facts.yaml", "  - id: article-byline\n", "  - id: article-byline: oops\n")
-    return "facts.yaml", line_of(k, "facts.yaml", "article-byline: oops"), "YAML syntax error"
+    return "facts.yaml", line_of(k, "facts.yaml", "article-byline: oops"), "needs quotes"
 
 
 def duplicate_yaml_key(k: Path) -> Expected:
@@ -330,6 +330,20 @@ def alias_with_filler_adverb(k: Path) -> Expected:
     return "synonyms.yaml", line, "alias 'where exactly is the lab' contains 'exactly'"
 
 
+def alias_read_as_a_question_word(k: Path) -> Expected:
+    # "weigh" is "how heavy": every size question would read as the group's word
+    old = "canonical: winedetail\n    guard: true\n    aliases: ["
+    edit(k, "synonyms.yaml", old, old + "weigh, ")
+    line = line_of(k, "synonyms.yaml", "aliases: [weigh, ")
+    return "synonyms.yaml", line, "alias 'weigh' reads as a question word (@size)"
+
+
+def guard_named_by_a_question_word(k: Path) -> Expected:
+    edit(k, "synonyms.yaml", "canonical: winedetail\n", "canonical: weight\n")
+    line = line_of(k, "synonyms.yaml", "canonical: weight")
+    return "synonyms.yaml", line, "synonym group weight: 'weight' reads as a question word"
+
+
 def why_phrasing_without_a_reason(k: Path) -> Expected:
     # "No — Kim travelled by train" does not say why he did not fly.
     edit(k, "faq.yaml", "      - did kim take a plane\n", "      - why didn't kim fly\n")
@@ -347,6 +361,8 @@ CASES += [
     phrasing_uses_a_guard,
     guard_not_a_boolean,
     alias_with_filler_adverb,
+    alias_read_as_a_question_word,
+    guard_named_by_a_question_word,
     why_phrasing_without_a_reason,
     gives_reason_not_a_boolean,
 ]

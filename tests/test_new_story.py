@@ -420,6 +420,10 @@ def test_a_count_a_share_a_price_or_a_named_unit_needs_that_kind_of_number():
     assert not count.search("membership costs $59 a month or 399 dollars a year")
     assert not count.search("cows ate nearly 70 percent of the plants, in 2024")
     assert english.measure_units("how many dollars did it cost?") is None
+    # a list of names says how many
+    listed = "It passes through China, Laos, Thailand, Myanmar, Cambodia and Vietnam."
+    assert english.states_amount(listed) and count.search(listed.lower())
+    assert not english.states_amount("It passes through China and Laos.")
     # a share needs a share
     share = english.measure_units("What percentage of people need to be immune?")
     assert share.search("about 70%") and share.search("half of them")

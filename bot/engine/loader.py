@@ -16,7 +16,7 @@ from typing import Any
 
 from rapidfuzz import process
 
-from bot.engine import lexicon, timeline
+from bot.engine import languages, lexicon, timeline
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source, Todo
 from bot.engine.overlay import DECLINED_PREFIX, EMPTY_OVERLAY, Overlay, declined_id
@@ -629,11 +629,18 @@ def _load_synonyms(
             check.add(item.line_of("guard"), f"{what}: 'guard' must be true or false")
         elif guard:
             guards.append((canonical, item.line_of("guard")))
+        analyser = languages.get(language)
+        # (phrases may well stand for a question word: "what made kim go" is "why")
+        if guard is True and (question_word := _question_word(analyser, canonical)):
+            check.add(item.line_of("canonical"), f"{what}: {canonical!r} {question_word}")
+            continue
         for alias, line in alias_lines:
             key = tuple(stem(w) for w in words(alias))
             filler = [w for w in surface_words(alias) if w in FILLER_ADVERBS]
             if not key:
                 check.add(line, f"{what}: alias {alias!r} has no words")
+            elif question_word := _question_word(analyser, alias):
+                check.add(line, f"{what}: alias {alias!r} {question_word}")
             elif filler:
                 # Questions drop these adverbs before synonyms apply, unless some alias
                 # keeps them known: then other aliases stop matching ("where exactly is...").
@@ -657,6 +664,21 @@ def _load_synonyms(
     merged = [*_general_groups(language, claimed), *groups]
     story = [canonical for canonical, _ in groups]
     return Synonyms.build(merged, lasting, (c for c, _ in guards), story), guards
+
+
+def _question_word(analyser: languages.Analyser, word: str) -> str | None:
+    """Why a one-word canonical or alias cannot be a synonym when the engine reads it as a
+    question ("weigh" is "how heavy"): every such question would read as the group's word.
+    None when it is a word of its own (a phrase, "who makes", is matched as written)."""
+    asks = analyser.analyse(word)
+    if len(word.split()) > 1 or not asks or not all(t.startswith("@") for t in asks):
+        return None
+    return (
+        f"reads as a question word ({' '.join(asks)}), which the engine reads itself: an "
+        'answer that does not give it is declined already ("how heavy?" needs a weight). '
+        "Leave it out, or name the group for what the story lacks in other words "
+        "(body_weight: [kilograms, pounds])"
+    )
 
 
 def _general_groups(

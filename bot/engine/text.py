@@ -936,10 +936,19 @@ _ENGLISH_AMOUNT = re.compile(
 )
 
 
+# "China, Laos, Thailand, Myanmar, Cambodia and Vietnam": three names or more say how many.
+_NAMED_LIST = re.compile(r"\b[A-Z][\w-]*(?:,\s+[A-Z][\w-]*)+,?\s+and\s+[A-Z][\w-]*")
+# ...as the measure rules read it, lowercased ("kansas, new mexico and colorado")
+_LIST = r"\b\w+(?: \w+)?(?:, \w+(?: \w+)?)+,? and \w+"
+
+
 def states_amount(text: str) -> bool:
-    """True when an English text gives a number or an amount ("26", "twice", "billions")."""
+    """True when an English text gives a number or an amount ("26", "twice", "billions"), or
+    lists three names or more."""
     # times before folding: folding reads "1,960" as 1960
-    return bool(_ENGLISH_AMOUNT.search(fold(NOT_AMOUNTS.sub(" ", text))))
+    return bool(_ENGLISH_AMOUNT.search(fold(NOT_AMOUNTS.sub(" ", text)))) or bool(
+        _NAMED_LIST.search(text)
+    )
 
 
 _NUMBER_WORDS = (
@@ -1008,7 +1017,7 @@ _MEASURES = (
     (
         re.compile(r"\bhow many\b(?! (?:dollars|euros|pounds|cents|percent))"),
         rf"(?<![$€£¥\w.,-])(?!(?:1[5-9]|20)\d\d\b)(?:\d[\d,.]*|{_NUMBER_WORDS})\b"
-        rf"(?!\s*(?:of\s+)?(?:%|per ?cent|{_CURRENCY})\b)",
+        rf"(?!\s*(?:of\s+)?(?:%|per ?cent|{_CURRENCY})\b)|{_LIST}",
     ),
 )
 

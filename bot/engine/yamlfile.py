@@ -107,6 +107,9 @@ def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> tuple[int | None, str
             f"the quoted text starting here runs on to line {line}: is its closing "
             f"{quoted.style} missing? ({exc.problem})",
         )
+    if "mapping values are not allowed" in str(exc.problem):
+        # "answer: Note: it is..." - the second colon starts a mapping inside the value
+        message += ': a value with ": " in it needs quotes ("...")'
     return line, message
 
 
