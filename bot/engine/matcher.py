@@ -53,6 +53,7 @@ PARAPHRASE_SHARE = 0.05
 PARAPHRASE_TOPICS = 2
 FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a content word
 CANDIDATES = 8
+ANALYSED_KEPT = 512  # readings of recent messages kept per index (a few hundred KiB at most)
 MIN_PART_TOPICS = 2  # known words an asking part of a long message needs to stand alone
 COMMON_POSTINGS = 200
 # Borrowed words (a follow-up's topic) an entry lacks count this share of their weight against it.
@@ -81,13 +82,14 @@ class MatchIndex:
     """Immutable inverted index from content stems to entries, with per-stem weights."""
 
     __slots__ = (
+        "_analysed",
         "_credits",
         "_entries",
         "_exact",
         "_guarded",
+        "_lightest",
         "_numbers",
         "_phrasing_texts",
-        "_phrasing_weights",
         "_phrasings",
         "_phrasings_with",
         "_postings",
@@ -113,6 +115,9 @@ class MatchIndex:
         exact: dict[tuple[str, ...], int] | None = None,
     ) -> None:
         self.language = language  # how questions and phrasings are read
+        # Answering one message reads the same text several times (the whole, its clauses,
+        # the naming and measure checks): the last few hundred readings are kept.
+        self._analysed: dict[str, tuple[str, ...]] = {}
         self._entries = entries
         self._exact = exact or {}
         self._timed = timed or [False] * len(entries)
@@ -134,19 +139,25 @@ class MatchIndex:
         # (A guard's word keeps its full weight: the curator named it as what the story lacks.)
         per_entry = sum(map(len, phrasings)) / max(1, total)
         self._thin = max(THIN_FLOOR, min(1.0, per_entry / DENSE_PHRASINGS))
+        if self._thin < 1.0:
+            english_stems()  # read while loading, not on a reader's first question
         self._guarded = synonyms.guarded
-        # Fixed once the weights are: precomputed so a question costs set operations only.
-        self._phrasing_weights = [
-            tuple(sum(self.weight(t) for t in p.tokens) for p in ps) for ps in phrasings
-        ]
         self._phrasing_texts = [[p.sorted_text for p in ps] for ps in phrasings]
-        # Per entry: which of its phrasings use each word, so overlap only visits those.
-        self._phrasings_with: list[dict[str, list[int]]] = []
+        # Fixed once the weights are, so a question costs bit operations only. Per entry: its
+        # phrasings' weights, lightest first, and for each word a bit mask of the phrasings
+        # using it (bit i: the i-th lightest).
+        self._lightest: list[tuple[float, ...]] = []
+        self._phrasings_with: list[dict[str, int]] = []
         for ps in phrasings:
-            uses: dict[str, list[int]] = {}
-            for number, phrasing in enumerate(ps):
-                for token in phrasing.tokens:
-                    uses.setdefault(token, []).append(number)
+            weighed = sorted(
+                ((sum(self.weight(t) for t in p.tokens), p.tokens) for p in ps),
+                key=lambda pair: pair[0],
+            )
+            uses: dict[str, int] = {}
+            for bit, (_, tokens) in enumerate(weighed):
+                for token in tokens:
+                    uses[token] = uses.get(token, 0) | 1 << bit
+            self._lightest.append(tuple(weight for weight, _ in weighed))
             self._phrasings_with.append(uses)
 
     @classmethod
@@ -231,12 +242,22 @@ class MatchIndex:
     def analyse(self, question: str) -> list[str]:
         """The question's content stems, deduplicated, in order; without the unknown tokens
         its language says carry nothing (a Chinese character pair no entry uses)."""
-        tokens = self.language.analyse(question, self.synonyms, self.vocabulary)
-        return [
-            t
-            for t in dict.fromkeys(tokens)
-            if t in self._weights or self.language.unknown_share(t) > 0
-        ]
+        known = self._analysed.get(question)
+        if known is None:
+            tokens = self.language.analyse(question, self.synonyms, self.vocabulary)
+            known = tuple(
+                t
+                for t in dict.fromkeys(tokens)
+                if t in self._weights or self.language.unknown_share(t) > 0
+            )
+            if len(self._analysed) >= ANALYSED_KEPT:
+                self._analysed.clear()
+            self._analysed[question] = known
+        return list(known)
+
+    def forget_readings(self) -> None:
+        """Drop the kept readings: a benchmark times each message as read the first time."""
+        self._analysed.clear()
 
     def accounts_for(self, entry_id: str, token: str) -> bool:
         """True when the entry's phrasings, answer or evidence use ``token``."""
@@ -396,16 +417,7 @@ class MatchIndex:
         asks_why = "@why" in focus
         matches = []
         for number, covered in best:
-            # Weighted overlap with each phrasing that shares a word with the question.
-            shared: dict[int, float] = {}
-            uses = self._phrasings_with[number]
-            for token, weight in weights.items():
-                for phrasing in uses.get(token, ()):
-                    shared[phrasing] = shared.get(phrasing, 0.0) + weight
-            phrasing_weights = self._phrasing_weights[number]
-            overlap = max(
-                (2 * w / (total + phrasing_weights[p]) for p, w in shared.items()), default=0.0
-            )
+            overlap = self._overlap(number, weights, total)
             texts = self._phrasing_texts[number]
             fuzzy = process.extractOne(query_text, texts, scorer=fuzz.ratio)[1] / 100
             closeness = (OVERLAP_SHARE * overlap + FUZZY_SHARE * fuzzy) / (
@@ -428,6 +440,37 @@ class MatchIndex:
             reason_missing = asks_why and not entry.gives_reason
             matches.append(Match(entry, min(confidence, 1.0), coverage, closeness, reason_missing))
         return sorted(matches, key=lambda m: -m.confidence) if scale else matches
+
+    def _overlap(self, number: int, weights: Mapping[str, float], total: float) -> float:
+        """The best weighted overlap (Dice) of the question with one of the entry's phrasings.
+
+        The phrasings are split into groups sharing the same of the question's words, each
+        group a bit mask: the lightest phrasing of a group (its lowest bit) overlaps most."""
+        uses = self._phrasings_with[number]
+        groups = [(-1, 0.0)]  # every phrasing, no word shared yet
+        for token, weight in weights.items():
+            mask = uses.get(token)
+            if mask is None:
+                continue
+            split = []
+            for group, shared in groups:
+                inside = group & mask
+                if not inside:
+                    split.append((group, shared))
+                    continue
+                split.append((inside, shared + weight))
+                if outside := group & ~mask:
+                    split.append((outside, shared))
+            groups = split
+        lightest = self._lightest[number]
+        return max(
+            (
+                2 * shared / (total + lightest[(group & -group).bit_length() - 1])
+                for group, shared in groups
+                if shared and group > 0
+            ),
+            default=0.0,
+        )
 
     def __len__(self) -> int:
         return sum(len(p) for p in self._phrasings)
