@@ -330,7 +330,7 @@ class MatchIndex:
             if tuple(tokens) in seen:
                 continue  # the same words score the same
             seen.add(tuple(tokens))
-            for match in self._score(tokens, asked_for):
+            for match in self._score(tokens, asked_for, limit=limit):
                 known = best.get(match.entry.id)
                 if known is None or match.confidence > known.confidence:
                     best[match.entry.id] = match
@@ -373,10 +373,12 @@ class MatchIndex:
         asked_for: frozenset[str] | None = None,
         scale: Mapping[str, float] | None = None,
         optional: frozenset[str] = frozenset(),
+        limit: int | None = None,
     ) -> list[Match]:
         """Matches for analysed tokens. ``asked_for`` (a whole question's, None for a
         follow-up's borrowed reading) lets thin knowledge read the reader's own everyday
-        words as paraphrase."""
+        words as paraphrase. With a ``limit``, candidates that cannot reach the best
+        ``limit`` are not scored (they would not be returned)."""
         if all(t.startswith("@") for t in tokens):
             return []  # "how are you?": a question word alone names no topic
         weights = {t: self.weight(t) * (scale.get(t, 1.0) if scale else 1.0) for t in tokens}
@@ -415,8 +417,14 @@ class MatchIndex:
         known_share = sum(w for t, w in weights.items() if t in self._weights) / total
         focus = {t for t in tokens if t in STRICT_FOCUS}
         asks_why = "@why" in focus
-        matches = []
+        matches: list[Match] = []
         for number, covered in best:
+            if limit and not optional and len(matches) >= limit:
+                # closeness is at most the known share: a candidate with less coverage than
+                # this one cannot beat the limit-th best
+                bound = COVERAGE_SHARE * covered / total + (1 - COVERAGE_SHARE) * known_share
+                if bound < sorted(m.confidence for m in matches)[-limit]:
+                    break
             overlap = self._overlap(number, weights, total)
             texts = self._phrasing_texts[number]
             fuzzy = process.extractOne(query_text, texts, scorer=fuzz.ratio)[1] / 100
