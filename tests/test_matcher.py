@@ -336,6 +336,16 @@ def test_synonyms_apply_longest_match_first():
     assert Synonyms.build([]).apply(["a", "b"]) == ["a", "b"]
 
 
+def test_a_phrase_reads_alike_with_the_or_that():
+    where = Synonyms.build([("lablocation", ["where is the lab"])])
+    for asked in ("where is that lab", "where is the lab"):
+        assert where.apply([stem(w) for w in words(asked)]) == [stem("lablocation")], asked
+    # "this time" is not "the time": only that, these and those read as "the"
+    assert Synonyms.build([("when", ["the time"])]).apply(["this", "time"]) == ["this", "time"]
+    # words that match no phrase stay as written
+    assert where.apply(["that", "lab"]) == ["that", "lab"]
+
+
 @pytest.mark.parametrize(
     ("counts", "word", "corrected"),
     [

@@ -398,7 +398,7 @@ class Synonyms:
             for alias in (canonical, *aliases):
                 alias_words = words(alias)
                 written.update(w for w in alias_words if not w.startswith("@"))
-                key = tuple(stem(w) for w in alias_words)
+                key = tuple(_alike(stem(w)) for w in alias_words)
                 if key:
                     phrases[key] = target
         return cls(
@@ -414,11 +414,12 @@ class Synonyms:
         """Replace every alias phrase in ``stems`` by its canonical stem (greedy, longest)."""
         if not self.phrases:
             return stems
+        alike = [_alike(s) for s in stems]
         out: list[str] = []
         i = 0
         while i < len(stems):
-            for size in self.lengths.get(stems[i], ()):
-                canonical = self.phrases.get(tuple(stems[i : i + size]))
+            for size in self.lengths.get(alike[i], ()):
+                canonical = self.phrases.get(tuple(alike[i : i + size]))
                 if canonical is not None:
                     out.append(canonical)
                     i += size
@@ -427,6 +428,14 @@ class Synonyms:
                 out.append(stems[i])
                 i += 1
         return out
+
+
+# "where is that lab" is the alias "where is the lab": a phrase reads alike with any of these.
+_DETERMINERS = {"that": "the", "these": "the", "those": "the"}
+
+
+def _alike(stem: str) -> str:
+    return _DETERMINERS.get(stem, stem)
 
 
 def canonical_token(canonical: str) -> str:
