@@ -155,7 +155,7 @@ _stemmer = snowballstemmer.stemmer("english")
 SLIP_COST = math.log(10)  # how much less likely a word is for each typing slip it needs
 # Seen this often in pyspellchecker's English word counts, a word is real, not a typo (about
 # 19,000 words; "leisurely" and "clout" just make it, "whin" and "wot" do not).
-REAL_WORD_COUNT = 1000
+REAL_WORD_COUNT = 200
 
 
 _VOWELS = frozenset("aeiouy")
