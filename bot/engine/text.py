@@ -35,6 +35,12 @@ _FOCUS_RULES: tuple[tuple[str, str], ...] = (
         r"lasted|on|aboard|inside|stuck|away|gone|there|open|closed)\b)",
         " @length ",
     ),
+    # "how long can these fish get / do they grow": a length too
+    (
+        r"\bhow long\b(?= (?:can|could|do|does|did|will|would)(?: \w+){1,5} (?:get|grow|grew)"
+        r"\W*$)",
+        " @length ",
+    ),
     (r"\bhow long\b", " @duration "),
     (r"\bhow (?:many|much)\b|\bnumber of\b|\bamount of\b", " @count "),
     (r"\bhow (?:heavy|big|large|tall|wide|high)\b|\bweigh\w*\b", " @size "),
