@@ -421,6 +421,17 @@ def test_a_schema_header_without_its_schema_is_explained(knowledge: Path):
     ), notes
 
 
+def test_a_source_in_a_language_without_an_analyser_loads(tmp_path: Path):
+    """The story's index reads English rules whatever its sources' language: a French source
+    loads (its synonyms are checked as the index reads them) rather than failing on a missing
+    French analyser."""
+    story = tmp_path / "story"
+    shutil.copytree(Path(__file__).parent / "data/stories/voa-mekong-giant-salmon-carp", story)
+    edit(story, "sources.yaml", "    language: en\n", "    language: fr\n")
+    snapshot, problems = validate(story)
+    assert problems == [] and snapshot is not None
+
+
 def test_bundled_knowledge_is_clean():
     snapshot, problems = validate(BUNDLED)
     assert problems == []

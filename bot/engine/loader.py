@@ -16,7 +16,7 @@ from typing import Any
 
 from rapidfuzz import process
 
-from bot.engine import languages, lexicon, timeline
+from bot.engine import lexicon, timeline
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source, Todo
 from bot.engine.overlay import DECLINED_PREFIX, EMPTY_OVERLAY, Overlay, declined_id
@@ -629,9 +629,8 @@ def _load_synonyms(
             check.add(item.line_of("guard"), f"{what}: 'guard' must be true or false")
         elif guard:
             guards.append((canonical, item.line_of("guard")))
-        analyser = languages.get(language)
         # (phrases may well stand for a question word: "what made kim go" is "why")
-        if guard is True and (question_word := _question_word(analyser, canonical)):
+        if guard is True and (question_word := _question_word(canonical)):
             check.add(item.line_of("canonical"), f"{what}: {canonical!r} {question_word}")
             continue
         for alias, line in alias_lines:
@@ -639,7 +638,7 @@ def _load_synonyms(
             filler = [w for w in surface_words(alias) if w in FILLER_ADVERBS]
             if not key:
                 check.add(line, f"{what}: alias {alias!r} has no words")
-            elif question_word := _question_word(analyser, alias):
+            elif question_word := _question_word(alias):
                 check.add(line, f"{what}: alias {alias!r} {question_word}")
             elif filler:
                 # Questions drop these adverbs before synonyms apply, unless some alias
@@ -666,11 +665,12 @@ def _load_synonyms(
     return Synonyms.build(merged, lasting, (c for c, _ in guards), story), guards
 
 
-def _question_word(analyser: languages.Analyser, word: str) -> str | None:
+def _question_word(word: str) -> str | None:
     """Why a one-word canonical or alias cannot be a synonym when the engine reads it as a
     question ("weigh" is "how heavy"): every such question would read as the group's word.
-    None when it is a word of its own (a phrase, "who makes", is matched as written)."""
-    asks = analyser.analyse(word)
+    None when it is a word of its own (a phrase, "who makes", is matched as written). Read
+    as the story's index reads it (English rules)."""
+    asks = analyse(word)
     if len(word.split()) > 1 or not asks or not all(t.startswith("@") for t in asks):
         return None
     return (
