@@ -160,9 +160,11 @@ _ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _stemmer = snowballstemmer.stemmer("english")
 SLIP_COST = math.log(10)  # how much less likely a word is for each typing slip it needs
 # Seen this often in pyspellchecker's English word counts, a word is real, not a typo (about
-# 37,700 words: "Africa", "Tesla" and "gorges" make it and are not read as "America", "tell"
-# and "goes"; "whin" does not).
-REAL_WORD_COUNT = 200
+# 19,000 words; "leisurely" and "clout" just make it, "whin" and "wot" do not).
+REAL_WORD_COUNT = 1000
+# Seen this often, a word may be real or a slip ("Africa", "Tesla", "gorges"; but also "lon"
+# for "long"): it is corrected only one slip away, never two ("africa" is not "america").
+RARE_WORD_COUNT = 200
 
 
 _VOWELS = frozenset("aeiouy")
@@ -494,7 +496,7 @@ class Vocabulary:
             word,
             self._buckets.get(word[0], ()),
             scorer=OSA.distance,
-            score_cutoff=1 if len(word) <= 4 else 2,
+            score_cutoff=1 if len(word) <= 4 or word in rare_english_words() else 2,
             limit=None,
         )
         # Two slips from a function word is another word, not a typo: read as "goes",
@@ -518,9 +520,19 @@ class Vocabulary:
         )[0]
 
 
-@cache
 def english_words() -> frozenset[str]:
-    """Common English words (pyspellchecker's frequency list): real words, never typos.
+    """Common English words (pyspellchecker's frequency list): real words, never typos."""
+    return _english_words()[0]
+
+
+def rare_english_words() -> frozenset[str]:
+    """Less common English words: real, or one slip off a word the knowledge uses."""
+    return _english_words()[1]
+
+
+@cache
+def _english_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The common and the rare words of pyspellchecker's English word counts.
 
     Read straight from the package's word counts: building its SpellChecker would hold all
     160,000 words in memory at once (40 MiB at peak, against 8).
@@ -531,13 +543,19 @@ def english_words() -> frozenset[str]:
         counts = SpellChecker(language="en").word_frequency.items()
     else:
         counts = ((m[1], int(m[2])) for m in _WORD_COUNT.finditer(text.decode()))
-    return frozenset(word for word, count in counts if count >= REAL_WORD_COUNT)
+    common, rare = set(), set()
+    for word, count in counts:
+        if count >= REAL_WORD_COUNT:
+            common.add(word)
+        elif count >= RARE_WORD_COUNT:
+            rare.add(word)
+    return frozenset(common), frozenset(rare)
 
 
 @cache
 def english_stems() -> frozenset[str]:
-    """Stems of the common English words (`english_words`)."""
-    return frozenset(stem(w) for w in english_words())
+    """Stems of the English words, common and rare: everyday words a reader may use."""
+    return frozenset(stem(w) for w in english_words() | rare_english_words())
 
 
 _WORD_COUNT = re.compile(r'"([^"\\]+)": ?(\d+)')
