@@ -248,10 +248,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     )
     per_entry = written / max(1, len(snapshot.entries))
     if snapshot.entries and per_entry < ADVISED_PHRASINGS:
+        # the entries to grow next, so the hint moves as the curator works
+        fewest = sorted(snapshot.entries.values(), key=lambda entry: len(entry.phrasings))[:3]
         print(
             f"hint: {per_entry:.0f} phrasings per entry; stories curated with 8-12 (a first "
-            f"hour) answer about 70% of readers' questions: {ADVISED_PHRASINGS} or more answer "
-            "more (knowledge/README.md, 'A new story in under an hour')"
+            f"hour) answer about two thirds of readers' questions: {ADVISED_PHRASINGS} or more "
+            "answer more; fewest now: "
+            + ", ".join(f"{entry.id} ({len(entry.phrasings)})" for entry in fewest)
+            + " (knowledge/README.md, 'A new story in under an hour')"
         )
     if snapshot.translation_problems:
         print(

@@ -375,14 +375,16 @@ BLIND_FLOORS = {
     # once at the end: 28/30, 33/45, 11/12, 11/15 (31/45 follow-ups on the starting engine).
     # Then a bare question the last answer tells ("where?", "how big?") got that answer: D
     # 34/45 and E 35/45 follow-ups (D guided it; E was among the sets it was checked on).
-    "blind_conversations_d.yaml": {"open": 0.96, "follow": 0.8, "switch": 0.91, "nearmiss": 0.57},
-    "blind_conversations_e.yaml": {"open": 0.93, "follow": 0.8, "switch": 0.91, "nearmiss": 0.8},
+    # In the ninth session a synonym phrase read alike with "that" ("where is that lab?"):
+    # D and E +1 near miss; "africa" no longer read as "america": F +1.
+    "blind_conversations_d.yaml": {"open": 0.96, "follow": 0.8, "switch": 0.91, "nearmiss": 0.64},
+    "blind_conversations_e.yaml": {"open": 0.93, "follow": 0.8, "switch": 0.91, "nearmiss": 0.86},
     # F, written the same way at the end and measured once after every change: open 25/30,
     # follow 31/45, switch 12/12, near miss 11/14 (30/45 follow-ups on the starting engine).
     # A time of day asked ("what time does it kick off?") then needed one in the answer: F
     # and G 12/14 and 13/14 near misses. In the eighth session "for what?" asked a purpose
     # and "ago" read as "since": F 33/45, G 40/45 and B 38/39 follow-ups.
-    "blind_conversations_f.yaml": {"open": 0.86, "follow": 0.77, "switch": 1.0, "nearmiss": 0.85},
+    "blind_conversations_f.yaml": {"open": 0.86, "follow": 0.77, "switch": 1.0, "nearmiss": 0.92},
     # G, written the same way at the start of the seventh session and measured once before
     # its changes: open 27/30, follow 39/45, switch 12/12, near miss 12/14.
     "blind_conversations_g.yaml": {"open": 0.9, "follow": 0.88, "switch": 1.0, "nearmiss": 0.92},
