@@ -17,7 +17,16 @@ from bot.engine.answering import Bands, answer_question
 from bot.engine.evaluation import evaluate, load_cases
 from bot.engine.loader import load
 from bot.engine.model import Outcome, Snapshot
-from bot.engine.text import REAL_WORD_COUNT, Synonyms, Vocabulary, english_words, fold, stem, words
+from bot.engine.text import (
+    REAL_WORD_COUNT,
+    Synonyms,
+    Vocabulary,
+    analyse,
+    english_words,
+    fold,
+    stem,
+    words,
+)
 
 DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared/eval/dev_questions.yaml"
 
@@ -337,6 +346,16 @@ def test_synonyms_apply_longest_match_first():
     stems = [stem(w) for w in words("the capital of china is chinese")]
     assert capital.apply(stems) == ["the", stem("beijing"), "is", "china"]
     assert Synonyms.build([]).apply(["a", "b"]) == ["a", "b"]
+
+
+def test_numbers_read_alike_in_digits_and_words():
+    assert analyse("what do the 3 countries have in common") == analyse(
+        "what do the three countries have in common"
+    )
+    assert "1" not in analyse("which one is faster")  # "one" is also a pronoun
+    # "2" is "to" in chat after a verb of going, a number elsewhere
+    assert analyse("wen did kim get 2 china") == analyse("when did kim get to china")
+    assert "2" in analyse("which 2 models")
 
 
 def test_a_phrase_reads_alike_with_the_or_that():

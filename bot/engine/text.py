@@ -192,10 +192,26 @@ def stem(word: str) -> str:
     """Snowball stem of one lowercase word; focus tokens and numbers pass unchanged."""
     if word.startswith("@") or word.isdigit():
         return word
+    if word in _DIGITS:
+        return _DIGITS[word]
     word = _IRREGULAR_PAST.get(word, word)
     if len(word) >= 3 and word[-1] == "s" and not _VOWELS.intersection(word[:-1]):
         return word[:-1]  # an acronym's plural ("MVPs", "ICBMs"), which Snowball keeps
     return _stemmer.stemWord(word)
+
+
+_GOING = frozenset(
+    "get got go goes going went gone come came coming back way trip travel travelled traveled "
+    "headed heading head move moved fly flew flying ride rode".split()
+)
+# "the 3 countries" and "the three countries" read alike ("one" is also a pronoun: "which one").
+_DIGITS = {
+    word: str(number)
+    for number, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve".split()
+    )
+    if number >= 2
+}
 
 
 def without_links(text: str) -> str:
@@ -355,6 +371,11 @@ def _focused(
     surface: list[str], vocabulary: Vocabulary | None, lasting: frozenset[str] = LASTING
 ) -> list[str]:
     raw = [_CHAT_SPELLINGS.get(w, w) for w in surface]
+    if "2" in raw:  # "get 2 china": "to" in chat, after a verb of going
+        raw = [
+            "to" if word == "2" and number and raw[number - 1] in _GOING else word
+            for number, word in enumerate(raw)
+        ]
     if vocabulary is not None:
         raw = [vocabulary.correct(w) for w in raw]
         # An adverb the knowledge never uses ("roughly", "honestly") is how, not what, a
