@@ -91,7 +91,9 @@ _VOICE = r"(?:the|this) (?:article|story|piece|report|text|author|writer)"
 _SOURCE_FRAMING = re.compile(
     rf"\b(?:according to|as per|per|going by|based on) {_VOICE}\b"
     rf"|(?:(?<=\bdoes )|(?<=\bdid )){_VOICE} (?:say|claim|estimate|report|mention|state|suggest)\b"
-    rf"|\b{_VOICE} (?:says|said|claims|estimates|reports|mentions|states|suggests)(?: that)?\b",
+    rf"|\b{_VOICE} (?:says|said|claims|estimates|reports|mentions|states|suggests)(?: that)?\b"
+    # "what does ICBM stand for in the story?", "..., its in the kim article"
+    r"|\b(?:(?:it'?s )?in|from) (?:the|this) (?:\w+ )?(?:article|story|piece|report|text)(?=\W*$)",
     re.IGNORECASE,
 )
 
