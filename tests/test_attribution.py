@@ -108,7 +108,7 @@ def test_without_its_about_an_entry_answers_for_any_subject(tmp_path: Path):
         ("what does the story say about the train", "what does   about the train"),
         ("per the article, how fast is it", " , how fast is it"),
         ("what does the train look like", "what does the train look like"),
-        ("What does ICBM stand for in the story?", "What does ICBM stand for ?"),
+        ("What does ICBM stand for in the story?", "What does ICBM stand for  ?"),
         ("wat does icbm stand for, its in the kim story", "wat does icbm stand for,  "),
         # only at the end: "who is quoted in the article about the train?" keeps it
         ("who is in the story about the train", "who is in the story about the train"),
