@@ -356,6 +356,9 @@ def test_numbers_read_alike_in_digits_and_words():
     # "2" is "to" in chat after a verb of going, a number elsewhere
     assert analyse("wen did kim get 2 china") == analyse("when did kim get to china")
     assert "2" in analyse("which 2 models")
+    # "dose" is "does" before its subject, a dose elsewhere
+    assert analyse("how fast dose the train go") == analyse("how fast does the train go")
+    assert "dose" in analyse("a second dose of the vaccine")
 
 
 def test_a_phrase_reads_alike_with_the_or_that():

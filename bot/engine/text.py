@@ -200,6 +200,24 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
+def _slips_in_context(words: list[str]) -> list[str]:
+    """Chat spellings that are words of their own elsewhere: "get 2 china" ("to", after a
+    verb of going), "how fast dose the train go" ("does", before its subject; "a dose of")."""
+    read = []
+    for number, word in enumerate(words):
+        before = words[number - 1] if number else ""
+        after = words[number + 1] if number + 1 < len(words) else ""
+        if word == "2" and before in _GOING:
+            word = "to"
+        elif word == "dose" and after in _ASKED_OF and before not in _DOSE_BEFORE:
+            word = "does"
+        read.append(word)
+    return read
+
+
+# What a question asks about, right after its verb: "does *the* train", "does *it*".
+_ASKED_OF = frozenset("the a an it he she they this that his her their its".split())
+_DOSE_BEFORE = frozenset("a the one first second third each per booster this that".split())
 _GOING = frozenset(
     "get got go goes going went gone come came coming back way trip travel travelled traveled "
     "headed heading head move moved fly flew flying ride rode".split()
@@ -371,11 +389,8 @@ def _focused(
     surface: list[str], vocabulary: Vocabulary | None, lasting: frozenset[str] = LASTING
 ) -> list[str]:
     raw = [_CHAT_SPELLINGS.get(w, w) for w in surface]
-    if "2" in raw:  # "get 2 china": "to" in chat, after a verb of going
-        raw = [
-            "to" if word == "2" and number and raw[number - 1] in _GOING else word
-            for number, word in enumerate(raw)
-        ]
+    if "2" in raw or "dose" in raw:
+        raw = _slips_in_context(raw)
     if vocabulary is not None:
         raw = [vocabulary.correct(w) for w in raw]
         # An adverb the knowledge never uses ("roughly", "honestly") is how, not what, a
