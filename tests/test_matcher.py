@@ -361,6 +361,11 @@ def test_numbers_read_alike_in_digits_and_words():
     assert "dose" in analyse("a second dose of the vaccine")
 
 
+def test_wise_after_a_hyphen_says_what_about():
+    assert analyse("and trade-wise?") == ["trade"]
+    assert analyse("money-wise, how much") == analyse("money, how much")
+
+
 def test_a_phrase_reads_alike_with_the_or_that():
     where = Synonyms.build([("lablocation", ["where is the lab"])])
     for asked in ("where is that lab", "where is the lab"):

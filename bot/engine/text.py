@@ -316,10 +316,16 @@ _FRAMING = re.compile(
 )
 
 
+_WISE = re.compile(r"(?<=\w)-wise\b")
+
+
 def surface_words(text: str) -> list[str]:
     """Folded words as written, framing dropped, before focus detection: what typo
     correction compares to."""
-    return _split(_FRAMING.sub(" ", fold(text)))
+    folded = fold(text)
+    if "-wise" in folded:  # "trade-wise", "money-wise": about trade, about money
+        folded = _WISE.sub("", folded)
+    return _split(_FRAMING.sub(" ", folded))
 
 
 def _split(folded: str) -> list[str]:
