@@ -359,6 +359,9 @@ def test_numbers_read_alike_in_digits_and_words():
     # "dose" is "does" before its subject, a dose elsewhere
     assert analyse("how fast dose the train go") == analyse("how fast does the train go")
     assert "dose" in analyse("a second dose of the vaccine")
+    # "b" is "be" after a modal, a letter elsewhere
+    assert analyse("who else gonna b there") == analyse("who else is going to be there")
+    assert "b" in analyse("plan b")
 
 
 def test_wise_after_a_hyphen_says_what_about():

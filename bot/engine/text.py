@@ -202,7 +202,8 @@ def stem(word: str) -> str:
 
 def _slips_in_context(words: list[str]) -> list[str]:
     """Chat spellings that are words of their own elsewhere: "get 2 china" ("to", after a
-    verb of going), "how fast dose the train go" ("does", before its subject; "a dose of")."""
+    verb of going), "how fast dose the train go" ("does", before its subject; "a dose of"),
+    "who's gonna b there" ("be", after a modal; "plan b")."""
     read = []
     for number, word in enumerate(words):
         before = words[number - 1] if number else ""
@@ -211,6 +212,8 @@ def _slips_in_context(words: list[str]) -> list[str]:
             word = "to"
         elif word == "dose" and after in _ASKED_OF and before not in _DOSE_BEFORE:
             word = "does"
+        elif word == "b" and before in _BEFORE_BE:
+            word = "be"
         read.append(word)
     return read
 
@@ -218,6 +221,7 @@ def _slips_in_context(words: list[str]) -> list[str]:
 # What a question asks about, right after its verb: "does *the* train", "does *it*".
 _ASKED_OF = frozenset("the a an it he she they this that his her their its".split())
 _DOSE_BEFORE = frozenset("a the one first second third each per booster this that".split())
+_BEFORE_BE = frozenset("gonna going will wont to can could should would might must".split())
 _GOING = frozenset(
     "get got go goes going went gone come came coming back way trip travel travelled traveled "
     "headed heading head move moved fly flew flying ride rode".split()
@@ -395,7 +399,7 @@ def _focused(
     surface: list[str], vocabulary: Vocabulary | None, lasting: frozenset[str] = LASTING
 ) -> list[str]:
     raw = [_CHAT_SPELLINGS.get(w, w) for w in surface]
-    if "2" in raw or "dose" in raw:
+    if "2" in raw or "dose" in raw or "b" in raw:
         raw = _slips_in_context(raw)
     if vocabulary is not None:
         raw = [vocabulary.correct(w) for w in raw]
