@@ -483,7 +483,7 @@ def _load_entries(
     todo: list[Todo],
 ) -> dict[str, Entry]:
     """The valid entries; ``surfaces`` receives each phrasing's words (the index reuses them),
-    ``lines`` its line, ``todo`` the entries still to write (id, question)."""
+    ``lines`` its line, ``todo`` the entries still to write (id, question, facts)."""
     data = check.read(directory / FAQ_FILE)
     items = check.items(data, "entries")
     all_ids = check.declared(items)
