@@ -139,7 +139,7 @@ _CHAT_SPELLINGS = dict(
     pair.split(":")
     for pair in """
     wat:what wut:what wht:what whats:what wen:when whn:when wher:where whos:who hw:how y:why
-    u:you ur:your r:are gonna:going wanna:want gotta:got tho:though thx:thanks
+    u:you ur:your r:are em:them gonna:going wanna:want gotta:got tho:though thx:thanks
     teh:the hte:the adn:and nad:and taht:that waht:what wiht:with hav:have frm:from fom:from
     abt:about bc:because cuz:because coz:because b4:before thru:through rly:really
     ppl:people yr:year yrs:years govt:government gov:government prez:president
