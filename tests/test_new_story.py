@@ -434,6 +434,7 @@ def test_a_count_a_share_a_price_or_a_named_unit_needs_that_kind_of_number():
     assert price.search("billions of dollars") and price.search("it is free")
     assert not price.search("bought shots for poor countries")
     assert english.measure_units("what's the price of a ticket?") is not None
+    assert english.measure_units("so what did the whole trip cost?") is not None
     # a unit asked outright
     volts = english.measure_units("How strong is the shock, in volts?")
     assert volts.search("about 800 volts") and not volts.search("a mild electric shock")

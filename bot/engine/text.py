@@ -1090,6 +1090,7 @@ _MEASURES = (
         re.compile(
             r"\bhow much (?:\w+ )*(?:costs?|spen[dt]s?|pa(?:y|ys|id)|charges?d?|earn(?:s|ed)?"
             r"|worth|money|budget|funding)\b|\bwhat(?: is| was)? the (?:price|cost)\b"
+            r"|\bwhat (?:does|did|do|will|would)(?: \w+){1,4} cost\b"
         ),
         rf"{_MONEY}|\bfree\b|\bprices?\b|\bcosts?\b",
     ),
