@@ -268,6 +268,17 @@ def test_asking_to_identify_what_the_answer_names_is_answered(snapshot):
         assert entry(answer) == expected, (opening, follow_up, entry(answer))
 
 
+def test_an_answer_about_something_else_names_nothing_asked(snapshot):
+    # the trip's length does not name missiles: "which missiles?" mid-talk is not answered
+    # with it
+    *_, answer = talk(
+        snapshot,
+        "How long did the trip to Beijing take?",
+        "wait which missiles was he checking out before he left",
+    )
+    assert entry(answer) != "journey-duration"
+
+
 def test_he_after_a_who_question_is_that_person(snapshot):
     # "he" is Putin: the reporting entry shares only the words of Putin's answer ("Kim")
     *_, answer = talk(snapshot, "Who is Vladimir Putin in this story?", "will he give a speech?")

@@ -202,7 +202,14 @@ def _named_or_declined(
         ):
             return as_followup(alone, snapshot, context)
         last = snapshot.entries.get(context.entry_id or "")
-        if last is not None and last != entry and names_it(snapshot, last, request):
+        if (
+            last is not None
+            and last != entry
+            # (an answer about something else "names" nothing asked: the trip's length
+            # is no answer to "which missiles?")
+            and any(snapshot.index.accounts_for(last.id, t) for t in request.things)
+            and names_it(snapshot, last, request)
+        ):
             # "which ones?" after "The story mentions the Hwasong-19 and Hwasong-20 missiles"
             return as_followup(answer_entry(snapshot, last.id, question), snapshot, context)
     return replace(
