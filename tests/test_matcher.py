@@ -364,6 +364,11 @@ def test_numbers_read_alike_in_digits_and_words():
     assert "b" in analyse("plan b")
 
 
+def test_apart_from_says_no_more():
+    # "apart" is the stem of "apartment": "apart from kim" must not ask about homes
+    assert analyse("who is going apart from kim") == analyse("who is going, kim")
+
+
 def test_wise_after_a_hyphen_says_what_about():
     assert analyse("and trade-wise?") == ["trade"]
     assert analyse("money-wise, how much") == analyse("money, how much")

@@ -295,6 +295,8 @@ _FRAMING = re.compile(
     r"|\b(?:saw|read|seen|heard) (?:this|it|that) on (?:twitter|x|facebook|fb|tiktok|instagram"
     r"|insta|reddit|telegram|whatsapp|youtube|the news|tv)\b"
     r"|\bquick (?:question|q)\b|\breal talk\b|\bfor real\b|\bno big deal\b"
+    # "who's going apart from kim?": "apart" (the stem of "apartment") says no more
+    r"|\b(?:apart|aside) from\b"
     r"|\bin the first place\b|\bat all(?=\s*\W*$)"
     r"|\b(?:please|pls|plz) reply\b"
     r"|\bquestions? (?:about|on|regarding) (?:the |this |that )?(?:\w+ )?(?:story|article|news)\b"
