@@ -410,6 +410,11 @@ BLIND_FLOORS = {
     # J, written the same way at the start of the ninth session and measured once: open 29/30,
     # follow 39/45, switch 12/12, near miss 13/14.
     "blind_conversations_j.yaml": {"open": 0.96, "follow": 0.86, "switch": 1.0, "nearmiss": 0.92},
+    # K, written the same way late in the ninth session and measured once: open 29/30, follow
+    # 36/45, switch 11/12, near miss 9/14 (the session's starting engine: 28/30, 36/45, 11/12,
+    # 9/14). Then "em" for "them", "apart from" as framing, "what did it cost?" needing
+    # money and the "taking place" guard fixed: 30/30, 38/45, 11/12, 10/14.
+    "blind_conversations_k.yaml": {"open": 1.0, "follow": 0.84, "switch": 0.91, "nearmiss": 0.71},
 }
 
 
