@@ -192,6 +192,15 @@ def test_the_speaker_of_a_question_is_not_its_subject():
     assert asked.speaker == {"strickland"} and answers_for(snapshot, hurricane, asked)
 
 
+def test_a_quoted_speaker_may_be_asked_by_description():
+    """ "the University of Nevada biologist" is the speaker the entry describes so (Zeb Hogan,
+    quoted); a description made only of names is not ("Kim Yo Jong" is not Kim Jong Un)."""
+    mekong = load(STORIES / "voa-mekong-giant-salmon-carp")
+    said = "What did the University of Nevada biologist say about the rediscovery?"
+    answer = answer_question(mekong, said)
+    assert answer.answered and answer.entry is not None and answer.entry.id == "hogan"
+
+
 def test_a_named_person_the_story_never_quotes_was_given_no_words(snapshot):
     # The sentence "Kim ... boarded his train ..., state media said" quotes state media, not Kim.
     assert not answer_question(snapshot, "What did Kim Yo Jong say about the trip?").answered

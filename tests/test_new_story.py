@@ -94,8 +94,9 @@ SECOND_FLOORS = {
     # once on its final engine: 27/40, 10/10, 8/10 (23/40 on the session's starting engine).
     "voa-virtual-fences-cows": {"answerable": 0.67, "unrelated": 1.0, "nearmiss": 0.8},
     # The Mekong story's second set, written late in the ninth session and measured once:
-    # 19/40, 10/10, 9/10 (18/40, 10/10, 9/10 on the session's starting engine).
-    "voa-mekong-giant-salmon-carp": {"answerable": 0.47, "unrelated": 1.0, "nearmiss": 0.9},
+    # 19/40, 10/10, 9/10 (18/40, 10/10, 9/10 on the session's starting engine); a quoted
+    # speaker asked by description ("the Nevada biologist") then gave 20/40.
+    "voa-mekong-giant-salmon-carp": {"answerable": 0.5, "unrelated": 1.0, "nearmiss": 0.9},
 }
 
 

@@ -206,6 +206,14 @@ def _speaks_for(
     facts = [snapshot.facts[f] for f in entry.fact_ids]
     if any(f.said_by and speaker <= words_of(snapshot, f.said_by) for f in facts):
         return True
+    if (
+        any(f.said_by for f in facts)
+        and speaker - _names(snapshot)
+        and all(snapshot.index.accounts_for(entry.id, word) for word in speaker)
+    ):
+        # "the Nevada biologist": the speaker the entry describes so (a description, not
+        # only names: "Kim Yo Jong" is not Kim Jong Un)
+        return True
     quoted = any(
         f.said_by and speaker <= words_of(snapshot, f.said_by) for f in snapshot.facts.values()
     ) or speaker <= _voiced(snapshot.index, tuple(s.text for s in snapshot.sources.values()))
