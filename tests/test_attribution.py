@@ -201,6 +201,13 @@ def test_a_quoted_speaker_may_be_asked_by_description():
     assert answer.answered and answer.entry is not None and answer.entry.id == "hogan"
 
 
+def test_asking_someone_to_tell_names_no_speaker(snapshot):
+    # the villagers, not the researchers, would do the telling: no one's words are asked
+    asked = read(snapshot, "What did the researchers ask villagers to tell them about?")
+    assert asked.speaker is None
+    assert read(snapshot, "what did the head of the team say").speaker is not None
+
+
 def test_a_named_person_the_story_never_quotes_was_given_no_words(snapshot):
     # The sentence "Kim ... boarded his train ..., state media said" quotes state media, not Kim.
     assert not answer_question(snapshot, "What did Kim Yo Jong say about the trip?").answered

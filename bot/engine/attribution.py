@@ -49,7 +49,8 @@ _SPEAKER = (
     # "what were the missiles said to be made of" is passive.
     re.compile(
         r"\b(?:what|who|whom|which|where|when|how(?: \w+)?) (?:did|has|have|had|will|would) "
-        rf"(?P<speaker>(?:(?!\b(?:how|what|who|why|when|where|which)\b)[\w ]){{2,60}}?) "
+        # (not "what did the researchers ask villagers *to* tell them": someone else speaks)
+        rf"(?P<speaker>(?:(?!\b(?:how|what|who|why|when|where|which|to)\b)[\w ]){{2,60}}?) "
         rf"(?P<verb>{_SPEECH_VERBS})\b"
     ),
     re.compile(
