@@ -316,6 +316,7 @@ def test_fold(raw: str, folded: str):
         ("How long can one of these fish get?", "@length"),
         ("how long do they grow", "@length"),
         ("how long does he get to stay", "@duration"),
+        ("At what point of the day did he arrive?", "@when"),
         ("how long was the trip", "@duration"),
         ("how long did it take", "@duration"),
         ("When did he leave?", "@when"),

@@ -54,7 +54,8 @@ _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     ),
     # "what year": a time is asked, and the year is a word of the question too.
     (
-        r"\b(?:what|which) (?:day|date|time|weekday)\b|\bwhen\b|\b(?:what|which) (?=year|month)",
+        r"\b(?:what|which) (?:day|date|time|weekday)\b|\bwhen\b|\b(?:what|which) (?=year|month)"
+        r"|\bat what point\b",
         " @when ",
     ),
     # "arrival day", "parade date": a trailing day asks when (but "a day" is a duration).
