@@ -413,7 +413,8 @@ BLIND_FLOORS = {
     # K, written the same way late in the ninth session and measured once: open 29/30, follow
     # 36/45, switch 11/12, near miss 9/14 (the session's starting engine: 28/30, 36/45, 11/12,
     # 9/14). Then "em" for "them", "apart from" as framing, "what did it cost?" needing
-    # money and the "taking place" guard fixed: 30/30, 38/45, 11/12, 10/14.
+    # money, the "taking place" guard fixed and "at what point?" asking when: 30/30, 39/45,
+    # 11/12, 10/14.
     "blind_conversations_k.yaml": {"open": 1.0, "follow": 0.84, "switch": 0.91, "nearmiss": 0.71},
 }
 
