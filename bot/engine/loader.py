@@ -670,8 +670,10 @@ def _question_word(word: str) -> str | None:
     question ("weigh" is "how heavy"): every such question would read as the group's word.
     None when it is a word of its own (a phrase, "who makes", is matched as written). Read
     as the story's index reads it (English rules)."""
+    if len(word.split()) > 1:
+        return None
     asks = analyse(word)
-    if len(word.split()) > 1 or not asks or not all(t.startswith("@") for t in asks):
+    if not asks or not all(t.startswith("@") for t in asks):
         return None
     return (
         f"reads as a question word ({' '.join(asks)}), which the engine reads itself: an "

@@ -475,7 +475,7 @@ class MatchIndex:
             (
                 2 * shared / (total + lightest[(group & -group).bit_length() - 1])
                 for group, shared in groups
-                if shared and group > 0
+                if shared  # (a group sharing a word is a subset of a word's mask: positive)
             ),
             default=0.0,
         )

@@ -201,6 +201,9 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
+_SLIPS = frozenset({"2", "dose", "b"})  # the words `_slips_in_context` reads
+
+
 def _slips_in_context(words: list[str]) -> list[str]:
     """Chat spellings that are words of their own elsewhere: "get 2 china" ("to", after a
     verb of going), "how fast dose the train go" ("does", before its subject; "a dose of"),
@@ -402,7 +405,7 @@ def _focused(
     surface: list[str], vocabulary: Vocabulary | None, lasting: frozenset[str] = LASTING
 ) -> list[str]:
     raw = [_CHAT_SPELLINGS.get(w, w) for w in surface]
-    if "2" in raw or "dose" in raw or "b" in raw:
+    if not _SLIPS.isdisjoint(raw):
         raw = _slips_in_context(raw)
     if vocabulary is not None:
         raw = [vocabulary.correct(w) for w in raw]
@@ -1013,12 +1016,13 @@ NOT_AMOUNTS = re.compile(
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|\b{_MONTH}\s+\d{{1,2}}\b",
     re.IGNORECASE,
 )
-_ENGLISH_AMOUNT = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
-    r"seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|"
-    r"half|twice|double|triple|once|percent|none|zero|several|few|couple|dozen)\b"
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
+    r"|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty"
+    r"|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|twice|double"
+    r"|triple|once|none|zero|several|few|couple"
 )
+_ENGLISH_AMOUNT = re.compile(rf"\d|\b(?:{_NUMBER_WORDS}|percent)\b")
 
 
 # "China, Laos, Thailand, Myanmar, Cambodia and Vietnam": three names or more say how many.
@@ -1036,12 +1040,6 @@ def states_amount(text: str) -> bool:
     )
 
 
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
-    r"|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty"
-    r"|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|twice|double"
-    r"|triple|once|none|zero|several|few|couple"
-)
 _CURRENCY = r"dollars?|euros?|pounds?|cents?|yuan|yen|rubles?|roubles?|won"
 _MONEY = rf"[$€£¥₩₽]|\b(?:{_CURRENCY})\b"
 # Units a question may ask its answer in ("..., in volts?"): the answer must use that word.
