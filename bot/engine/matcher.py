@@ -93,6 +93,7 @@ class MatchIndex:
         "_phrasings",
         "_phrasings_with",
         "_postings",
+        "_scored",
         "_thin",
         "_timed",
         "_unknown_weight",
@@ -118,6 +119,9 @@ class MatchIndex:
         # Answering one message reads the same text several times (the whole, its clauses,
         # the naming and measure checks): the last few hundred readings are kept.
         self._analysed: dict[str, tuple[str, ...]] = {}
+        # and a message's parts are searched again as questions of their own: the scores of
+        # the last few hundred readings are kept too
+        self._scored: dict[tuple[tuple[str, ...], frozenset[str], int], tuple[Match, ...]] = {}
         self._entries = entries
         self._exact = exact or {}
         self._timed = timed or [False] * len(entries)
@@ -256,8 +260,10 @@ class MatchIndex:
         return list(known)
 
     def forget_readings(self) -> None:
-        """Drop the kept readings: a benchmark times each message as read the first time."""
+        """Drop the kept readings and scores: a benchmark times each message as read the
+        first time."""
         self._analysed.clear()
+        self._scored.clear()
 
     def accounts_for(self, entry_id: str, token: str) -> bool:
         """True when the entry's phrasings, answer or evidence use ``token``."""
@@ -316,7 +322,6 @@ class MatchIndex:
         """
         question = without_links(question)
         best: dict[str, Match] = {}
-        seen: set[tuple[str, ...]] = set()
         asked_for = (
             self.language.asked_for(question, self.synonyms, self.vocabulary)
             if self._thin < 1.0
@@ -327,14 +332,24 @@ class MatchIndex:
             *map(self.analyse, self.language.question_clauses(question)),
             *self._parts(question),
         ):
-            if tuple(tokens) in seen:
-                continue  # the same words score the same
-            seen.add(tuple(tokens))
-            for match in self._score(tokens, asked_for, limit=limit):
+            for match in self._scored_matches(tokens, asked_for, limit):
                 known = best.get(match.entry.id)
                 if known is None or match.confidence > known.confidence:
                     best[match.entry.id] = match
         return sorted(best.values(), key=lambda m: -m.confidence)[:limit]
+
+    def _scored_matches(
+        self, tokens: list[str], asked_for: frozenset[str], limit: int
+    ) -> tuple[Match, ...]:
+        """``_score``'s matches, kept: the same words score the same."""
+        key = (tuple(tokens), asked_for, limit)
+        matches = self._scored.get(key)
+        if matches is None:
+            matches = tuple(self._score(tokens, asked_for, limit=limit))
+            if len(self._scored) >= ANALYSED_KEPT:
+                self._scored.clear()
+            self._scored[key] = matches
+        return matches
 
     def _parts(self, question: str) -> list[list[str]]:
         """The analysed message without its framing, and its sentences that stand alone.
