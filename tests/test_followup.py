@@ -147,6 +147,20 @@ def test_a_question_naming_its_own_topic_stands_alone(snapshot):
     assert entry(publisher) == "article-publisher"
 
 
+def test_a_message_saying_it_changes_the_topic_stands_alone(snapshot):
+    # In context the trip's length borrowed "Beijing" and nothing fitted: declined (0.71).
+    *_, visit = talk(
+        snapshot,
+        "Which speed is going the train of Kim?",
+        "So how much time he needs for arrive to Beijing?",
+        "Other question: what place did Kim visit before he start the trip?",
+    )
+    assert entry(visit) == "missile-lab-visit" and visit.followup_of is None
+    # the reader's word decides, even where "it" could point back
+    _, leaders = talk(snapshot, "Who is Kim meeting?", "Switching topics - how fast is it?")
+    assert leaders.followup_of is None
+
+
 def test_near_miss_follow_ups_are_declined(snapshot):
     for opening, near_miss in [
         ("How does Kim travel to Beijing?", "how heavy is it?"),
@@ -416,6 +430,10 @@ BLIND_FLOORS = {
     # money, the "taking place" guard fixed and "at what point?" asking when: 30/30, 39/45,
     # 11/12, 10/14.
     "blind_conversations_k.yaml": {"open": 1.0, "follow": 0.84, "switch": 0.91, "nearmiss": 0.71},
+    # L, written the same way at the start of the tenth session and measured once: open 29/30,
+    # follow 38/45, switch 10/12, near miss 12/14. "Other question: ..." then stood alone:
+    # switch 11/12.
+    "blind_conversations_l.yaml": {"open": 0.96, "follow": 0.84, "switch": 0.91, "nearmiss": 0.85},
 }
 
 

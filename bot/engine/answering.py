@@ -24,6 +24,7 @@ from bot.engine.followup import (
     points_back,
     read_with,
     says_of,
+    starts_new_topic,
     topic_words,
 )
 from bot.engine.matcher import Match
@@ -125,6 +126,8 @@ def _answer_question(
     asked = " ".join(message.split())
     if len(asked) > LONG_MESSAGE_CHARS:
         asked = asking_sentences(message, LONG_MESSAGE_CHARS)
+    if context is not None and starts_new_topic(asked):
+        context = None  # "Other question: ...": the reader says the talk before is not meant
     if context is not None and owner_said_before(snapshot, asked, context):
         # "whose?" after "...China's efforts to flex its diplomatic clout": that answer again
         last = answer_entry(snapshot, str(context.entry_id), asked)

@@ -39,6 +39,16 @@ REPORTING = "say said says saying tell told tells report reported reports claim 
 # "and Russia's?", "but why?", "what about the train?", "how about China": the last question
 # asked again about something else, or more about the same thing.
 _CONTINUES = re.compile(r"^(?:(?:and|but|also|so|or|then)\b|(?:what|how) about\b)")
+# "Other question: ...", "totally different thing -", "switching topics,": the reader says
+# the message is not about the turn before.
+_NEW_TOPIC = re.compile(
+    r"^\W*(?:ok(?:ay)?\W+|now\W+|and\W+|also\W+)?(?:(?:a|one|some|something|totally|completely"
+    r"|entirely|quite|slightly)\s+)?(?:(?:different|other|another|separate|new|unrelated"
+    r"|random|off[- ]?topic)\s+(?:question|topic|thing|subject|note|query|one|matter)s?\b"
+    r"|(?:switching|changing|change|switch)\s+(?:of\s+)?(?:the\s+)?(?:topics?|subjects?|gears)\b"
+    r"|on\s+(?:a|an)?\s*(?:different|other|another|separate|unrelated)\s+note\b"
+    r"|unrelated)(?:\s+(?:here|now|though|please|for\s+you))?\s*(?:[:,.!;\u2013\u2014-]|$)"
+)
 _WORD = re.compile(r"[\w']+")
 # "at that pace", "for that price": a circumstance the last answer told ("why that
 # material?" still asks about the material)
@@ -307,6 +317,11 @@ def asks_the_last_question_again(question: str, own: list[str]) -> bool:
         and not has_focus(own)
         and not _ABOUT.match(question)
     )
+
+
+def starts_new_topic(question: str) -> bool:
+    """True for "Other question: ...", "Switching topic, ...": not a follow-up, by its word."""
+    return bool(_NEW_TOPIC.match(fold(question)))
 
 
 def continues_last_question(question: str) -> bool:
