@@ -25,6 +25,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 
@@ -53,6 +54,7 @@ PARAPHRASE_SHARE = 0.05
 PARAPHRASE_TOPICS = 2
 FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a content word
 CANDIDATES = 8
+FEW_SCORES = 64
 ANALYSED_KEPT = 512  # readings of recent messages kept per index (a few hundred KiB at most)
 MIN_PART_TOPICS = 2  # known words an asking part of a long message needs to stand alone
 COMMON_POSTINGS = 200
@@ -414,7 +416,7 @@ class MatchIndex:
             weight = weights[token]
             for number in self._postings.get(token, ()):
                 scores[number] = scores.get(number, 0.0) + weight * self._credits[number][token]
-        if rare:
+        if rare and common:
             for number in scores:
                 credits = self._credits[number]
                 scores[number] += sum(weights[t] * credits.get(t, 0.0) for t in common)
@@ -427,7 +429,12 @@ class MatchIndex:
                 scores[number] += sum(
                     weights[t] * ANSWER_WORD_CREDIT for t in premises if t not in credits
                 )
-        best = heapq.nlargest(CANDIDATES, scores.items(), key=lambda item: item[1])
+        best = (
+            # (what heapq.nlargest is defined as, and faster on a few dozen scores)
+            sorted(scores.items(), key=itemgetter(1), reverse=True)[:CANDIDATES]
+            if len(scores) <= FEW_SCORES
+            else heapq.nlargest(CANDIDATES, scores.items(), key=itemgetter(1))
+        )
         query_text = " ".join(sorted(tokens))
         known_share = sum(w for t, w in weights.items() if t in self._weights) / total
         focus = {t for t in tokens if t in STRICT_FOCUS}
