@@ -152,14 +152,16 @@ def read_with(
     # Answers are read as the index reads them: without the dates beside their weekdays.
     said = timeline.weekdays_only(entry.answer) if entry is not None else ""
     if by_answer:
-        texts = [said] if entry is not None else []
+        readings = [index.analyse_known(said)] if entry is not None else []
+    elif entry is None:
+        readings = [index.analyse(turn.question)]
+    elif entry.question == turn.question:  # (a turn an entry answered is about its question)
+        readings = [index.analyse_known(entry.question)]
     else:
-        texts = [turn.question]
-        if entry is not None and entry.question != turn.question:
-            texts.append(entry.question)
+        readings = [index.analyse(turn.question), index.analyse_known(entry.question)]
     scale: dict[str, float] = dict.fromkeys(pointed, weight)
-    for text in texts:
-        for token in index.analyse(text):
+    for reading in readings:
+        for token in reading:
             # The follow-up's own question word replaces the one asked before ("when?").
             if token in own or token in scale or (token.startswith("@") and not borrow_focus):
                 continue
@@ -203,10 +205,10 @@ def read_with(
     personal = (
         bool(_PERSONAL.search(question))
         and entry is not None
-        and "@who" in index.analyse(entry.question)
+        and "@who" in index.analyse_known(entry.question)
     )
     if entry is not None and (by_answer or not personal or not topic):
-        topic.update(t for t in index.analyse(said) if not t.startswith("@"))
+        topic.update(t for t in index.analyse_known(said) if not t.startswith("@"))
     # "and the Hwasong-18?" after "how much thrust?": the kind of answer borrowed is asked too.
     focus = [t for t in borrowed if t.startswith("@")]
     fitting = [m for m in matches if _fits(snapshot, question, m, own + focus, topic)]
@@ -232,7 +234,7 @@ def new_subject(snapshot: Snapshot, question: str, turn: Turn) -> frozenset[str]
     before = set(topic_words(snapshot, turn))
     entry = snapshot.entries.get(turn.entry_id or "")
     if entry is not None:
-        before.update(index.analyse(entry.answer))
+        before.update(index.analyse_known(entry.answer))
     # The subject comes first: "is Putin at the parade too?" asks about Putin.
     own = [t for t in own_words(snapshot, question) if not t.startswith("@")]
     return frozenset(own[:1]) - before
@@ -242,7 +244,9 @@ def says_of(snapshot: Snapshot, entry_id: str, subject: frozenset[str]) -> bool:
     """True when the entry's question or answer names every word of the subject."""
     entry = snapshot.entries[entry_id]
     index = snapshot.index
-    return subject <= set(index.analyse(entry.question)) | set(index.analyse(entry.answer))
+    return subject <= set(index.analyse_known(entry.question)) | set(
+        index.analyse_known(entry.answer)
+    )
 
 
 # "whose?", "and whose is it?": the owner of what the last answer spoke of.

@@ -89,6 +89,7 @@ class MatchIndex:
         "_entries",
         "_exact",
         "_guarded",
+        "_known_readings",
         "_lightest",
         "_numbers",
         "_phrasing_texts",
@@ -124,6 +125,9 @@ class MatchIndex:
         # and a message's parts are searched again as questions of their own: the scores of
         # the last few hundred readings are kept too
         self._scored: dict[tuple[tuple[str, ...], frozenset[str], int], tuple[Match, ...]] = {}
+        # The knowledge's own texts (entries' questions and answers) are read again in every
+        # conversation: their readings are kept for good (a few per entry).
+        self._known_readings: dict[str, tuple[str, ...]] = {}
         self._entries = entries
         self._exact = exact or {}
         self._timed = timed or [False] * len(entries)
@@ -259,6 +263,14 @@ class MatchIndex:
             if len(self._analysed) >= ANALYSED_KEPT:
                 self._analysed.clear()
             self._analysed[question] = known
+        return list(known)
+
+    def analyse_known(self, text: str) -> list[str]:
+        """``analyse`` for a text of the knowledge's own (an entry's question or answer),
+        whose reading is kept for good: never pass a reader's message."""
+        known = self._known_readings.get(text)
+        if known is None:
+            known = self._known_readings[text] = tuple(self.analyse(text))
         return list(known)
 
     def forget_readings(self) -> None:

@@ -120,7 +120,7 @@ def names_it(snapshot: Snapshot, entry: Entry, request: Request) -> bool:
     mention the thing names it unless the entry is about it (then any name it gives may be
     the one: "which country surrendered?" - "Japan's surrender")."""
     index = snapshot.index
-    if request.place and "@where" in index.analyse(entry.question):
+    if request.place and "@where" in index.analyse_known(entry.question):
         return True  # "Where is Kim going?" tells a place
     tokens, stems, runs = _read(index, entry.answer)
 
