@@ -161,6 +161,16 @@ def test_a_message_saying_it_changes_the_topic_stands_alone(snapshot):
     assert leaders.followup_of is None
 
 
+def test_those_two_point_back_and_ask_no_number(snapshot):
+    # "two" was read as a number the answer must give: declined (0.55)
+    _, along = talk(
+        snapshot,
+        "Who is North Korea's biggest trading partner according to this report?",
+        "have those two always got along?",
+    )
+    assert entry(along) == "china-nk-relations"
+
+
 def test_near_miss_follow_ups_are_declined(snapshot):
     for opening, near_miss in [
         ("How does Kim travel to Beijing?", "how heavy is it?"),

@@ -85,6 +85,8 @@ _PERSONAL = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IG
 # "this", "that"...: a pronoun alone ("is that a lot?"), a determiner before a noun.
 DEMONSTRATIVES: frozenset[str] = frozenset("this that these those such".split())
 _REFERENCE = re.compile(r"\b(?:" + "|".join(sorted(REFERENCE_WORDS)) + r")\b", re.IGNORECASE)
+# "those two", "the 2 of them": a count of what was talked about
+_COUNTED = re.compile(r"\b(?:the|those|these|all)\s+(\w+)", re.IGNORECASE)
 # "what about the train?": the words after it are the topic, "how" asks no manner here.
 _ABOUT = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:what|how)\s+about\b", re.IGNORECASE)
 
@@ -106,6 +108,9 @@ def own_words(snapshot: Snapshot, question: str) -> list[str]:
     index = snapshot.index
     pointers = " ".join(_REFERENCE.findall(question))
     stand_for = set(index.analyse(pointers)) if pointers else set()
+    # "have those two always got along?": the count points back too, it asks no number
+    counted = " ".join(_COUNTED.findall(question))
+    stand_for.update(t for t in index.analyse(counted) if t.isdigit())
     return [t for t in index.analyse(_ABOUT.sub(" ", question)) if t not in stand_for]
 
 
