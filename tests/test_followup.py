@@ -171,6 +171,15 @@ def test_those_two_point_back_and_ask_no_number(snapshot):
     assert entry(along) == "china-nk-relations"
 
 
+def test_earlier_and_previous_mean_before(snapshot):
+    _, earlier = talk(
+        snapshot,
+        "Is Kim's train protected against attacks?",
+        "have earlier NK leaders used it too?",
+    )
+    assert entry(earlier) == "train-tradition"
+
+
 def test_near_miss_follow_ups_are_declined(snapshot):
     for opening, near_miss in [
         ("How does Kim travel to Beijing?", "how heavy is it?"),
