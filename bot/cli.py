@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 from bot import i18n
-from bot.curation.cli import add_knowledge_option, eval_from_log
+from bot.curation.cli import add_knowledge_option, eval_from_log, settle_knowledge
 from bot.curation.cli import register as register_curation
 from bot.curation.drafting import uncited_sentences
 from bot.engine.advice import miss_advice
@@ -515,13 +515,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.set_defaults(handler=cmd_ask)
 
     chat = commands.add_parser("chat", help="interactive terminal session")
-    add_knowledge_option(chat)
+    add_knowledge_option(chat, positional=True)
     today(chat)
     language_option(chat)
     chat.set_defaults(handler=cmd_chat)
 
     check = commands.add_parser("check", help="validate the knowledge; exit 1 on problems")
-    add_knowledge_option(check)
+    add_knowledge_option(check, positional=True)
     check.add_argument("--strict", action="store_true", help="uncovered sentences fail too")
     check.set_defaults(handler=cmd_check)
 
@@ -560,7 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_eval.set_defaults(handler=cmd_eval)
 
     sources = commands.add_parser("sources", help="list the sources the knowledge quotes")
-    add_knowledge_option(sources)
+    add_knowledge_option(sources, positional=True)
     sources.add_argument("--json", action="store_true", help="one JSON object per source")
     sources.set_defaults(handler=cmd_sources)
 
@@ -631,7 +631,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # Unknown arguments are reported by the command's own parser (with its usage and a hint
+    # for a knowledge folder), not argparse's top-level one.
+    args, extras = parser.parse_known_args(argv)
+    settle_knowledge(parser, args, extras)
     try:
         status = args.handler(args)
         sys.stdout.flush()  # here, so a reader gone away is caught below and not at exit

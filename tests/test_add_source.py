@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from bot.cli import main
+from bot.curation.addsource import source_id_for
 from bot.curation.drafting import draft_facts, slug, split_sentences, uncited_sentences
 from bot.curation.yamledit import EditError, append_items, append_to_item_list
 from bot.engine.answering import answer_question
@@ -210,6 +211,22 @@ def test_sentences_keep_abbreviations_and_lines():
         "A list item",
         "“Why?” she asked.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("publisher", "short"),
+    [
+        ("Voice of America (VOA Learning English)", "voa"),  # the acronym it holds
+        ("NASA", "nasa"),
+        ("The Associated Press (AP)", "ap"),
+        ("Global Leaders Insights Team", "glit"),  # no acronym: the initials
+        ("THE DAILY NEWS", "dn"),  # capitals throughout: words, not acronyms
+    ],
+)
+def test_a_source_id_starts_with_the_publisher_s_short_name(publisher: str, short: str):
+    assert source_id_for(publisher, "2024-12-20", "Top Technology Stories of 2024") == (
+        f"{short}-2024-12-20-top-technology-stories"
+    )
 
 
 def test_drafted_ids_are_readable_and_unique():

@@ -208,6 +208,45 @@ def test_check_strict_fails_on_uncovered_sentence(
     assert code == 1 and "A brand new sentence here." in out
 
 
+def test_check_takes_the_folder_as_its_argument(capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    knowledge = copy_knowledge(tmp_path)
+    edit(knowledge, "faq.yaml", "related: [arrival-time,", "related: [nowhere,")
+    code, out, _ = run(capsys, "check", str(knowledge))
+    assert code == 1 and "unknown entry 'nowhere'" in out  # that folder, not the bundled one
+    same = run(capsys, "check", str(knowledge), "--knowledge", str(knowledge) + "/")
+    assert same[0] == 1
+    with pytest.raises(SystemExit) as stop:
+        main(["check", str(knowledge), "--knowledge", str(BUNDLED)])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: storybot check") and "differ: give one" in err
+    other = copy_knowledge(tmp_path / "other")
+    code, out, _ = run(capsys, "sources", str(other))  # sources and chat take it too
+    assert code == 0 and str(other / "sources") in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage", "message"),
+    [
+        # the folder where a question, a question file or nothing is expected
+        (["ask", "{kb}", "how fast is the train"], "ask", "is a folder, not a question"),
+        (["eval", "{kb}", "questions.yaml"], "eval", "is a folder, not a file"),
+        (["report", "{kb}"], "report", "unrecognized arguments: {kb}: to read the knowledge"),
+        (["lexicon", "{kb}", "train"], "lexicon", "is a folder, not a phrase"),
+    ],
+)
+def test_a_stray_knowledge_folder_says_to_use_the_option(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], usage: str, message: str
+):
+    knowledge = str(copy_knowledge(tmp_path))
+    with pytest.raises(SystemExit) as stop:
+        main([arg.format(kb=knowledge) for arg in argv])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: storybot {usage}")  # the command's usage, not storybot's
+    assert message.format(kb=knowledge) in err and f"use --knowledge {knowledge}" in err
+
+
 @pytest.fixture
 def questions_file(tmp_path: Path) -> Path:
     path = tmp_path / "questions.yaml"

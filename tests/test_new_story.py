@@ -190,6 +190,97 @@ def test_the_dateline_draft_says_who_published_the_story_and_when(tmp_path: Path
     assert faq[1]["facts"] == [facts[1]["id"]]  # who published it, and when: the dateline
 
 
+def test_a_lead_sentence_naming_the_year_is_no_dateline(tmp_path: Path):
+    """ "Throughout 2024, we saw..." names the year but is the lead, not a dateline: its draft
+    stays the sentence (its quote proves nothing about the publisher), the summary cites it,
+    and who published the story is the credit line at the end."""
+    story = STORIES / "voa-top-tech-stories-2024"
+    article = next((story / "sources").iterdir())
+    folder = tmp_path / "tech"
+    argv = ["new", str(folder), "--source", str(article), "--title", "Top Technology Stories"]
+    publisher = "Voice of America (VOA Learning English)"
+    assert main([*argv, "--publisher", publisher, "--date", "2024-12-20"]) == 0
+    snapshot = load(folder)
+    assert not [f for f in snapshot.facts.values() if "published the story" in f.statement]
+    drafts = {todo.id: todo.fact_ids for todo in snapshot.todo}
+    lead = snapshot.facts[drafts["story-summary"][0]]
+    assert lead.quote.startswith("Throughout 2024, we saw") and lead.statement == lead.quote
+    credit = [snapshot.facts[fact_id].quote for fact_id in drafts["story-source"]]
+    assert credit == ["Bryan Lynn wrote this story for VOA Learning English."]
+    # the publisher's acronym names the source, not its initials ("vavle")
+    assert list(snapshot.sources) == ["voa-2024-12-20-top-technology-stories"]
+
+
+def test_a_byline_without_a_date_says_only_whose_story_it_is(tmp_path: Path):
+    article = next((STORIES / "nasa-astronaut-fitness-trainer" / "sources").iterdir())
+    folder = tmp_path / "trainer"
+    argv = ["new", str(folder), "--source", str(article), "--title", "Career Journey"]
+    assert main([*argv, "--publisher", "NASA", "--date", "2024-02-13"]) == 0
+    snapshot = load(folder)
+    (source,) = [todo for todo in snapshot.todo if todo.id == "story-source"]
+    (byline,) = [snapshot.facts[fact_id] for fact_id in source.fact_ids]
+    assert (byline.quote, byline.statement) == ("By NASA", "The story is by NASA.")
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "Jane Doe wrote this story for Example News.",
+        "Jane Doe produced this report for Example News.",
+        "This story was written by Jane Doe.",
+        "Reporting by Jane Doe; Editing by John Roe",
+    ],
+)
+def test_new_recognises_a_credit_line(tmp_path: Path, credit: str):
+    article = tmp_path / "article.txt"
+    article.write_text(
+        "Town Opens New Library\n\nThe town opened a new library on Monday. It holds 20,000 "
+        f"books.\n\nThe mayor said more readers are welcome.\n\n{credit}\n",
+        encoding="utf-8",
+    )
+    folder = tmp_path / "library"
+    argv = ["new", str(folder), "--source", str(article), "--title", "Town Opens New Library"]
+    assert main([*argv, "--publisher", "Example News", "--date", "2025-03-03"]) == 0
+    snapshot = load(folder)
+    (source,) = [todo for todo in snapshot.todo if todo.id == "story-source"]
+    assert [snapshot.facts[fact_id].quote for fact_id in source.fact_ids] == [credit]
+    (summary,) = [todo for todo in snapshot.todo if todo.id == "story-summary"]
+    assert snapshot.facts[summary.fact_ids[0]].quote == "The town opened a new library on Monday."
+
+
+def test_check_shows_what_two_phrasings_of_different_entries_both_read_as(tmp_path: Path, capsys):
+    folder = tmp_path / "tech"
+    shutil.copytree(STORIES / "voa-top-tech-stories-2024", folder)
+    faq = folder / "faq.yaml"
+    text = faq.read_text(encoding="utf-8")
+    faq.write_text(
+        text.replace(
+            "      - faa air taxi rules\n", "      - faa air taxi rules\n      - flying taxis\n"
+        ),
+        encoding="utf-8",
+    )
+    assert main(["check", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "phrasing 'what is an air taxi' means the same words as 'flying taxis' in entry "
+        "faa-air-taxis (both read as: air_taxi;"
+    ) in out
+
+
+def test_lexicon_shows_the_reading_and_the_groups_holding_a_word(capsys):
+    knowledge = STORIES / "voa-top-tech-stories-2024"
+    args = ["lexicon", "--knowledge", str(knowledge), "app", "chips", "what is an air taxi"]
+    assert main([*args, "zorblax", "the"]) == 0
+    out = capsys.readouterr().out
+    assert "'app' reads as: softwar\n  softwar:\n    lexicon group [software, app]\n" in out
+    # the story's group, and the lexicon group whose word it claims
+    assert "'chips' reads as: chip\n  chip:\n    synonyms.yaml group chip: [chips," in out
+    assert "    lexicon group [semiconductor]\n" in out
+    assert "  words that read as nothing: what, is, an\n" in out
+    assert "  zorblax (no entry uses it): in no synonym group\n" in out
+    assert "'the' reads as nothing" in out
+
+
 def test_once_an_entry_is_written_ask_answers_from_it(tmp_path: Path, capsys):
     folder = tmp_path / "mars"
     assert main(["new", str(folder), *NEW]) == 0

@@ -71,9 +71,20 @@ def read_article(path: Path) -> str:
 
 
 def source_id_for(publisher: str, date: str, title: str) -> str:
-    """A readable source id: the publisher's initials, the date and the title's first words."""
-    initials = "".join(word[0] for word in slug(publisher, words=8).split("-"))[:8]
-    return f"{initials}-{date}-{slug(title, words=3, limit=48 - len(initials) - 12)}"
+    """A readable source id: the publisher's short name, the date and the title's first
+    words. The short name is an acronym the publisher's name holds ("Voice of America (VOA
+    Learning English)" -> "voa", "NASA" -> "nasa"), else its initials ("Global Leaders
+    Insights Team" -> "glit")."""
+    acronyms = _ACRONYM.findall(publisher)
+    # a name written all in capitals ("THE DAILY NEWS") holds no acronym, only words
+    if acronyms and (publisher != publisher.upper() or len(acronyms) == 1):
+        short = acronyms[0].casefold()
+    else:
+        short = "".join(word[0] for word in slug(publisher, words=8).split("-"))[:8]
+    return f"{short}-{date}-{slug(title, words=3, limit=48 - len(short) - 12)}"
+
+
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,7}\b")
 
 
 def check_fields(title: str, publisher: str, date: str, url: str | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections import Counter
@@ -13,6 +14,7 @@ from typing import Any, TextIO
 import yaml
 
 from bot.curation.addsource import SourceError, add_source
+from bot.curation.reading import explain, story_groups
 from bot.curation.report import (
     CHART_DAYS,
     FORMATS,
@@ -26,7 +28,7 @@ from bot.curation.scaffold import new_story
 from bot.curation.store import LoggedQuestion, MissingLogError, QuestionLog
 from bot.curation.teach import UNDO, TeachStore, export_overlay
 from bot.curation.yamledit import EditError
-from bot.engine.loader import load, validate
+from bot.engine.loader import FAQ_FILE, load, validate
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Outcome, Snapshot
 from bot.engine.text import STOPWORDS
@@ -46,9 +48,68 @@ def _positive(text: str) -> int:
 def add_knowledge_option(
     parser: argparse.ArgumentParser,
     help_text: str = "knowledge directory (default: $STORYBOT_KNOWLEDGE or bundled)",
+    *,
+    positional: bool = False,
 ) -> None:
-    """The ``--knowledge DIR`` option every command that reads the knowledge takes."""
+    """The ``--knowledge DIR`` option every command that reads the knowledge takes; with
+    ``positional``, the folder may be given as a plain DIR argument too (`storybot check kb`),
+    for commands that take no other positional argument it could be mistaken for."""
     parser.add_argument("--knowledge", type=Path, metavar="DIR", help=help_text)
+    if positional:
+        parser.add_argument(
+            "folder", type=Path, nargs="?", metavar="DIR", help="the same as --knowledge DIR"
+        )
+
+
+# Positional arguments of free text or a file, where a curator may put the knowledge folder
+# out of habit (`storybot ask kb "..."`, `storybot eval kb blind.yaml`).
+_FREE_ARGUMENTS = ("question", "phrase", "file")
+
+
+def command_parser(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The (sub)command's own parser that ``args`` were read by: its errors show its usage."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = action.choices.get(getattr(args, action.dest, None) or "")
+            if chosen is not None:
+                return command_parser(chosen, args)
+    return parser
+
+
+def settle_knowledge(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, extras: list[str]
+) -> None:
+    """Fold a positional DIR into ``args.knowledge``, and turn a stray knowledge folder into an
+    error of the command's own that says to use --knowledge (argparse's own names the top-level
+    usage, or reads the folder as a question)."""
+    command = command_parser(parser, args)
+    folder = getattr(args, "folder", None)
+    if folder is not None:
+        if args.knowledge is not None and args.knowledge.resolve() != folder.resolve():
+            command.error(f"DIR {folder} and --knowledge {args.knowledge} differ: give one")
+        args.knowledge = folder
+    for name in _FREE_ARGUMENTS:
+        value = getattr(args, name, None)
+        stray = next((v for v in _listed(value) if _is_knowledge_folder(str(v))), None)
+        if stray is not None:
+            command.error(f"{stray} is a folder, not a {name}: use --knowledge {stray}")
+    if extras:
+        stray = next((e for e in extras if _is_knowledge_folder(e)), None)
+        hint = f": to read the knowledge in {stray}, use --knowledge {stray}" if stray else ""
+        command.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
+
+
+def _listed(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else [] if value is None else [value]
+
+
+def _is_knowledge_folder(text: str) -> bool:
+    """True for a folder named as a path ("kb/", "/work/kb") or holding a faq.yaml: never a
+    question a reader would type."""
+    path = Path(text)
+    return path.is_dir() and ("/" in text or os.sep in text or (path / FAQ_FILE).is_file())
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -117,6 +178,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     new.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="publication date")
     new.add_argument("--url", metavar="URL", help="https:// link shown with citations")
     new.set_defaults(handler=cmd_new)
+
+    lexicon = subparsers.add_parser(
+        "lexicon",
+        help="how the engine reads words or phrases, and which synonym groups hold them",
+        description="Print, per argument, the tokens the story's index reads it as, the words "
+        "that read as nothing, and for each token the synonym groups that hold it: the "
+        "story's synonyms.yaml and the engine's general lexicon (bot/engine/lexicon/).",
+    )
+    add_knowledge_option(lexicon)
+    lexicon.add_argument(
+        "phrase", nargs="+", metavar="WORD_OR_PHRASE", help="each argument is read on its own"
+    )
+    lexicon.set_defaults(handler=cmd_lexicon)
 
     knowledge = subparsers.add_parser(
         "knowledge", help="knowledge taught from Telegram: list it, or export it into the YAML"
@@ -267,9 +341,25 @@ def cmd_new(args: argparse.Namespace) -> int:
         f"{len(story.todo)} entries to write ({', '.join(story.todo)})\n"
         f"next: rewrite the statements in {where / 'facts.yaml'}, write the entries in "
         f'{where / "faq.yaml"} (knowledge/README.md: "A new story in under an hour"), then\n'
-        f"  storybot check --knowledge {where}\n"
+        f"  storybot check {where}\n"
         f'  storybot ask --knowledge {where} "..."'
     )
+    return 0
+
+
+def cmd_lexicon(args: argparse.Namespace) -> int:
+    """Print how the story's index reads each argument and the groups holding its tokens."""
+    settings = Settings.from_env(knowledge_dir=args.knowledge)
+    snapshot = load(settings.knowledge_dir)
+    if args.knowledge is None and not os.environ.get("STORYBOT_KNOWLEDGE"):
+        # the story's groups and words change the reading: say whose they are
+        print(
+            f"storybot lexicon: no --knowledge: reading with the bundled story's synonyms "
+            f"({settings.knowledge_dir})",
+            file=sys.stderr,
+        )
+    groups = story_groups(snapshot)
+    _print("\n".join(explain(snapshot, phrase, groups) for phrase in args.phrase))
     return 0
 
 

@@ -89,7 +89,10 @@ _SIGN_OFF = re.compile(
 )
 _ENDS_SENTENCE = re.compile(r"[.!?:;…\"'”’)\]]\s*$")
 _BULLET = re.compile(r"^\s*[-•*–—]\s")
-_DATELINE = re.compile(r"\d{4}|^(?:by|published|updated|posted)\b", re.IGNORECASE)
+# a dateline, or a credit line without a full stop ("Reporting by Jane Doe; Editing by ...")
+_DATELINE = re.compile(
+    r"\d{4}|^(?:by|published|updated|posted|(?:reporting|writing|editing) by)\b", re.IGNORECASE
+)
 
 
 def set_aside(text: str) -> list[str]:

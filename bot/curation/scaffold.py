@@ -1,7 +1,7 @@
 """`storybot new`: a knowledge folder for a new story, drafted from its article.
 
 The folder gets the JSON Schema, the article as its one source (verbatim), one drafted fact per
-sentence (the dateline's statement already says who published the story and when) and FAQ
+sentence (a dateline's statement already says who published the story and when) and FAQ
 entries to write, marked `todo: true`: `storybot check` lists them, readers never get them.
 """
 
@@ -67,8 +67,8 @@ def new_story(
     facts = draft_facts(text)
     if not facts:
         raise SourceError(f"{article}: no sentences found")
-    facts = _with_dateline(facts, publisher, date)
-    entries = _todo_entries(text, facts, title)
+    facts, dateline = _with_dateline(text, facts, publisher, date)
+    entries = _todo_entries(text, facts, title, dateline)
     file = f"sources/{source_id}.txt"
     files = {
         SOURCES_FILE: HEADER
@@ -104,30 +104,53 @@ def _indented(item: str) -> str:
     return "".join(f"  {line}\n" for line in item.splitlines())
 
 
-def _with_dateline(facts: list[DraftFact], publisher: str, date: str) -> list[DraftFact]:
-    """The facts, the dateline's draft saying what it tells readers: who published the story,
-    and when. The dateline is the first of the opening lines that names the year or starts
-    "By ..." ("By Global Leaders Insights Team | Sep 02, 2025")."""
+def _with_dateline(
+    text: str, facts: list[DraftFact], publisher: str, date: str
+) -> tuple[list[DraftFact], str | None]:
+    """The facts, the dateline's draft saying what it tells readers, and the dateline's id
+    (None without one). The dateline is the first of the opening lines that stands alone on
+    its line and names the publication date ("Sep 02, 2025") or starts "By ..." ("By Global
+    Leaders Insights Team | Sep 02, 2025"). A sentence of the body that names the year
+    ("Throughout 2024, we saw...") is no dateline: its quote cannot prove who published the
+    story, or when."""
     day = dt.date.fromisoformat(date)
+    lines = {line.strip() for line in text.splitlines()}
     for number, fact in enumerate(facts[:DATELINE_LINES]):
-        if str(day.year) in fact.quote or _BYLINE.match(fact.quote):
+        quote = fact.quote.strip()
+        dated = _names_day(quote, day)
+        byline = _BYLINE.match(quote)
+        if quote not in lines or len(quote.split()) > HEADLINE_WORDS:
+            continue
+        if dated:
             statement = f"{publisher} published the story on {day.day} {day:%B %Y}."
-            return [
-                *facts[:number],
-                DraftFact(fact.id, statement, fact.quote),
-                *facts[number + 1 :],
-            ]
-    return facts
+        elif byline is not None:  # "By NASA" names the author, not the day
+            statement = f"The story is by {quote[byline.end() :].strip(' :|-')}."
+        else:
+            continue
+        drafted = DraftFact(fact.id, statement, fact.quote)
+        return [*facts[:number], drafted, *facts[number + 1 :]], fact.id
+    return facts, None
 
 
-_BYLINE = re.compile(r"^\s*(?:by|published|updated|posted)\b", re.IGNORECASE)
+_BYLINE = re.compile(r"^\s*by\b", re.IGNORECASE)
+
+
+def _names_day(quote: str, day: dt.date) -> bool:
+    """True when ``quote`` names the day itself, not only its year: the year with the month's
+    name ("Sep 02, 2025", "2 September 2025") or the date in digits ("2025-09-02")."""
+    if day.isoformat() in quote:
+        return True
+    words = {word.casefold().rstrip(".") for word in re.findall(r"[^\W\d_]+\.?", quote)}
+    month = {f"{day:%B}".casefold(), f"{day:%b}".casefold()}
+    return str(day.year) in quote and bool(words & month)
 
 
 def _todo_entries(
-    text: str, facts: list[DraftFact], title: str
+    text: str, facts: list[DraftFact], title: str, dateline_id: str | None
 ) -> list[tuple[str, str, list[str]]]:
-    """Draft entries to write: what the story is about, who published it and when, and one
-    per paragraph of the article citing that paragraph's facts."""
+    """Draft entries to write: what the story is about, who published it and when (citing the
+    dateline ``dateline_id`` or a credit line), and one per paragraph of the article citing
+    that paragraph's facts."""
     by_quote = {fact.quote: fact.id for fact in facts}
     paragraphs = []
     for block in text.splitlines():  # a paragraph per line, as news text is saved
@@ -138,12 +161,14 @@ def _todo_entries(
     # one starts with its body.
     titled = bool(paragraphs) and is_heading(paragraphs[0][0], HEADLINE_WORDS)
     head = [fid for block, ids in paragraphs[:1] for fid in ids]
-    dateline = [f.id for f in facts[:DATELINE_LINES] if "published the story" in f.statement]
+    dateline = [dateline_id] if dateline_id else []
     # "The Associated Press reported this story. Bryan Lynn adapted it for VOA...": who
     # published it, when no dateline says so
     credit = [f.id for f in facts if _CREDIT.search(f.quote)]
     body = [(b, ids) for b, ids in paragraphs[titled:] if set(ids) - set(dateline) - set(credit)]
-    summary = (body[0][1] if body else head)[:3]
+    # the lead's facts, less a dateline or credit line: those tell who published it
+    lead = body[0][1] if body else head
+    summary = [fid for fid in lead if fid not in dateline and fid not in credit][:3] or lead[:1]
     drafts = [
         ("story-summary", "What is the story about?", summary),
         ("story-source", f"Who published {title!r}, and when?", dateline or credit or head[:1]),
@@ -156,9 +181,14 @@ def _todo_entries(
     return drafts
 
 
+# "Bryan Lynn wrote this story for VOA Learning English.", "This report was produced by...",
+# "Reporting by Jane Doe; Editing by John Roe"
 _CREDIT = re.compile(
-    r"\b(?:reported|wrote|adapted|edited|contributed to) (?:this|the) (?:story|report|article)\b"
-    r"|\badapted (?:it|the report|the story) for\b",
+    r"\b(?:reported|wrote|written|adapted|edited|produced|prepared|contributed to) (?:this|the) "
+    r"(?:story|report|article|lesson)\b"
+    r"|\badapted (?:it|the report|the story|the article) for\b"
+    r"|\b(?:story|report|article|lesson) (?:was |is )?(?:written|reported|adapted|produced) by\b"
+    r"|^\s*(?:reporting|writing|editing) by\b",
     re.IGNORECASE,
 )
 

@@ -1025,15 +1025,18 @@ def curation_notes(snapshot: Snapshot, listed: Collection[str] = ()) -> list[str
                 f"aim for {MIN_PHRASINGS} or more"
             )
         for phrasing in (entry.question, *entry.phrasings):
-            tokens = frozenset(analyse(phrasing, index.synonyms))
+            reading = list(dict.fromkeys(analyse(phrasing, index.synonyms)))
+            tokens = frozenset(reading)
             if not tokens - {t for t in tokens if t.startswith("@")}:
                 notes.append(f"entry {entry.id}: phrasing {phrasing!r} has no topic words")
                 continue
             owner = owners.setdefault(tokens, (entry.id, phrasing))
             if owner[0] != entry.id:
+                # the reading shows why: dropped words, merged forms, a synonym group
                 notes.append(
                     f"entry {entry.id}: phrasing {phrasing!r} means the same words as "
-                    f"{owner[1]!r} in entry {owner[0]}"
+                    f"{owner[1]!r} in entry {owner[0]} (both read as: {' '.join(reading)}; "
+                    "storybot lexicon shows how)"
                 )
     return notes
 
