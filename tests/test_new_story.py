@@ -549,6 +549,9 @@ def test_filler_adverbs_go_but_the_words_they_come_from_stay():
     assert analyse("what is the BASIC language") == ["basic", "languag"]
     assert analyse("basically, when did he leave?") == ["@when", "leav"]
     assert "total" in analyse("what is the total cost") and analyse("totally when") == ["@when"]
+    # "I searched / googled it" is chat; "search" and Google are a technology story's topics
+    assert analyse("I searched and googled, when did he leave?") == ["@when", "leav"]
+    assert analyse("google search") == ["googl", "search"]
 
 
 def test_last_season_is_not_answered_by_this_season():

@@ -128,7 +128,7 @@ STOPWORDS: frozenset[str] = NOW_WORDS | frozenset(
     good pure another tend tends tended judging
     sorry apologies apologise apologize dumb stupid silly naive noob newbie question questions
     query idea ideas clue clueless confused confusing helping assist advance find
-    anywhere somewhere everywhere googled google searched looked looking understand understood
+    anywhere somewhere everywhere googled searched looked looking understand understood
     clarify sure unsure certain random thoughts keep keeps
     kept everybody anybody somebody briefly please
     asap regards bless tia wassup sup appreciate appreciated least altogether
@@ -979,7 +979,7 @@ def analyse_surface(
 _FILLER_FORMS = frozenset(
     """
     basically exactly honestly literally presently roughly seriously totally interesting
-    concerning quite folks
+    concerning quite folks searched googled
     """.split()
 )
 # Stopwords as written and as stemmed (synonyms may produce either form).
