@@ -296,6 +296,9 @@ def test_asking_to_identify_what_the_answer_names_is_answered(snapshot):
         ("Where is Kim going?", "where is the parade?", "destination"),
         # the answer in context names none; the one before does
         ("Which missiles are mentioned?", "which ones?", "hwasong-missiles"),
+        # "ICBMs" is a kind, not a name; the entry its curators relate to it names them
+        ("What did Kim see at the missile lab?", "which ones r they building", "hwasong-missiles"),
+        ("wats ICBM stand for in this article", "which ones r mentioned", "hwasong-missiles"),
     ]:
         _, answer = talk(snapshot, opening, follow_up)
         assert entry(answer) == expected, (opening, follow_up, entry(answer))

@@ -215,6 +215,16 @@ def _named_or_declined(
         ):
             # "which ones?" after "The story mentions the Hwasong-19 and Hwasong-20 missiles"
             return as_followup(answer_entry(snapshot, last.id, question), snapshot, context)
+        for related in (snapshot.entries.get(r) for r in entry.related):
+            # "which ones?" after "a new setup for building ICBMs": the entry its curators
+            # relate to it that names them ("the Hwasong-19 and Hwasong-20 missiles")
+            if (
+                related is not None
+                and any(snapshot.index.accounts_for(related.id, t) for t in request.things)
+                and names_it(snapshot, related, request)
+            ):
+                named = answer_entry(snapshot, related.id, question, answer.confidence)
+                return as_followup(named, snapshot, context)
     return replace(
         answer,
         outcome=Outcome.ABSTAINED,

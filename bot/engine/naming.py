@@ -46,6 +46,7 @@ _NAME_THEM = re.compile(
 _INTRODUCERS = frozenset("such like including called named in at near outside from".split())
 # An answer's words ("Hwasong-20", "China's") and its punctuation, one token each.
 _TOKEN = re.compile(r"[\w][\w'’-]*|[^\w\s]")
+_PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")
 # How far before the thing a name may stand ("the Hwasong-19 and Hwasong-20 missiles").
 _BEFORE = 3
 # The longest run of words read as one term ("heads of state").
@@ -178,8 +179,8 @@ def _is_name(tokens: list[str], number: int, things: frozenset[str], stems: froz
     """True for a name that is not just the thing's own word: a word of letters and digits
     ("Hwasong-20"), or a capitalised one inside a sentence."""
     word = tokens[number]
-    if not word[0].isalnum():
-        return False
+    if not word[0].isalnum() or _PLURAL_ACRONYM.fullmatch(word):
+        return False  # "ICBMs", "MVPs": a kind of thing, however capitalised
     if any(c.isdigit() for c in word) and any(c.isalpha() for c in word):
         return True  # "Hwasong-20"; a bare number ("26 other world leaders") counts them
     return _capitalised(tokens, number) and not stems & things
