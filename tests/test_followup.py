@@ -251,9 +251,13 @@ def test_asking_to_identify_what_the_answer_only_mentions_is_declined(snapshot):
         # "26 other world leaders": a number counts them, it does not name them
         ("How many other world leaders are attending?", "which leaders?"),
         ("How many other world leaders are attending?", "which ones?"),
+        # "the latest high-tech weapons" tells what kind, not which ones by name
+        ("What will the parade feature?", "What kind of weapons, which names?"),
     ]:
         _, answer = talk(snapshot, opening, near_miss)
         assert not answer.answered, (opening, near_miss, entry(answer))
+    _, kind = talk(snapshot, "What will the parade feature?", "what kind of weapons")
+    assert entry(kind) == "parade-features"
 
 
 def test_the_same_asked_of_another_subject_needs_an_answer_naming_it(snapshot):

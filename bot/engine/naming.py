@@ -20,6 +20,10 @@ from bot.engine.text import STOPWORDS, fold
 # "which developing countries?": the words after "which" (up to a function word) name the kind
 # of thing asked for; "which is it?" names none.
 _WHICH = re.compile(r"\bwhich\s+([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2})")
+# "exactly", "specific", "which names/models?": a name is wanted, not a kind.
+_STRICT = re.compile(r"\b(?:exactly|specifically|specific|precisely|names?|models?)\b")
+# Words after "which" that stand for the last turn's topic ("which ones?", "which names?").
+_REFERENT_HEADS = frozenset("one ones name names".split())
 # Verbs that may follow the thing in "which paper wrote...", "which leader says..." (besides
 # any word ending in -ed).
 _VERBS = frozenset(
@@ -68,6 +72,9 @@ class Request:
     # The words the reader already knows (the question's, the last turn's topic): a word
     # before the thing that is not one of them says which it is ("developing countries").
     known: frozenset[str] = frozenset()
+    # "which weapons exactly?", "which names?": only a name says which, not a kind of it
+    # ("the latest high-tech weapons" tells what kind of weapons, not which ones).
+    strict: bool = False
 
 
 def asked_to_name(snapshot: Snapshot, question: str, topic: Iterable[str] = ()) -> Request | None:
@@ -78,12 +85,13 @@ def asked_to_name(snapshot: Snapshot, question: str, topic: Iterable[str] = ()) 
         return None
     index = snapshot.index
     known = frozenset(index.analyse(question)) | frozenset(topic)
+    strict = bool(_STRICT.search(folded))
     if match := _WHICH.search(folded):
-        if match.group(1).split()[0] in {"one", "ones"}:  # "which ones?": of the last topic
+        if match.group(1).split()[0] in _REFERENT_HEADS:  # "which ones?": of the last topic
             things = {t for t in topic if not t.startswith("@")}
             bare = not folded[match.end() :].strip(" ?!.")
             return (
-                Request(frozenset(things), referent=True, known=known, bare=bare)
+                Request(frozenset(things), referent=True, known=known, bare=bare, strict=strict)
                 if things
                 else None
             )
@@ -103,7 +111,7 @@ def asked_to_name(snapshot: Snapshot, question: str, topic: Iterable[str] = ()) 
         }
         head = words[-1:]
         things = {t for t in index.analyse(" ".join(head)) if not t.startswith("@")}
-        return Request(frozenset(things), known=known, bare=bare) if things else None
+        return Request(frozenset(things), known=known, bare=bare, strict=strict) if things else None
     if match := _WHERE.search(folded):
         things = {t for t in index.analyse(match.group(1)) if not t.startswith("@")}
         return Request(frozenset(things), place=True, known=known) if things else None
@@ -212,7 +220,7 @@ def _named_at(
         words += 1
         if _is_name(tokens, number, things, stems[number]):
             return True
-    if not request.place and _in_new_term(span, stems, request, analysed):
+    if not request.place and not request.strict and _in_new_term(span, stems, request, analysed):
         return True
     following = end
     if following < len(tokens) and tokens[following] == "(":
