@@ -611,3 +611,29 @@ def test_show_fails_reads_a_question_s_names_whole(tmp_path: Path, capsys):
     main(["eval", "--knowledge", str(knowledge), "--show-fails", str(questions)])
     lacking = [line for line in capsys.readouterr().out.splitlines() if "does not know" in line]
     assert lacking == ["    words judge-on-ohtani does not know: press, rival"]
+
+
+@pytest.mark.parametrize(
+    ("code", "question", "expected"),
+    [
+        ("en", "Did Kim fly?", True),
+        ("en", "doesn't it stop anywhere?", True),
+        ("en", "Why did Kim not fly?", False),
+        ("en", "Hi! Did Kim fly?", False),  # the message; its asking clause is read as well
+        ("zh", "金正恩坐火车去北京吗？", True),
+        ("zh", "金正恩什么时候出发？", False),
+        ("ru", "Правда ли, что поезд бронированный?", True),
+        ("ru", "Когда Ким уехал?", False),
+        ("ko", "김정은은 기차로 갔어요?", True),
+        ("ko", "김정은은 언제 출발했어요?", False),
+    ],
+)
+def test_each_language_tells_a_yes_no_question(code: str, question: str, expected: bool):
+    assert languages.get(code).asks_yes_no(question) is expected
+
+
+def test_a_yes_no_question_is_answered_by_the_answer_it_restates():
+    # "Is 2040 soon enough for Nelson?" checks what the answer says ("...returns samples in
+    # 2040, which Nelson called too far away"): its words count almost as a phrasing's.
+    mars = load(STORIES / "nasa-mars-sample-return")
+    assert answer_question(mars, "Is 2040 soon enough for Nelson?").answered

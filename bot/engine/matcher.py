@@ -35,6 +35,9 @@ from bot.engine.model import Entry
 from bot.engine.text import STRICT_FOCUS, Synonyms, Vocabulary, english_stems, without_links
 
 ANSWER_WORD_CREDIT = 0.6
+# A yes/no question restates what the answer says ("do air taxis run on electric power?" -
+# "they generally operate on electric power"): the answer's words count this much for it.
+YES_NO_CREDIT = 0.8
 # A phrasing word gets full credit when at least this many of the entry's phrasings use it.
 CENTRAL_USES = 8
 FOCUS_MISMATCH = 0.8
@@ -99,6 +102,7 @@ class MatchIndex:
         "_scored",
         "_thin",
         "_timed",
+        "_told",
         "_unknown_weight",
         "_weights",
         "language",
@@ -117,6 +121,7 @@ class MatchIndex:
         language: Analyser,
         timed: list[bool] | None = None,
         exact: dict[tuple[str, ...], int] | None = None,
+        told: list[frozenset[str]] | None = None,
     ) -> None:
         self.language = language  # how questions and phrasings are read
         # Answering one message reads the same text several times (the whole, its clauses,
@@ -124,13 +129,17 @@ class MatchIndex:
         self._analysed: dict[str, tuple[str, ...]] = {}
         # and a message's parts are searched again as questions of their own: the scores of
         # the last few hundred readings are kept too
-        self._scored: dict[tuple[tuple[str, ...], frozenset[str], int], tuple[Match, ...]] = {}
+        self._scored: dict[
+            tuple[tuple[str, ...], frozenset[str], int, bool], tuple[Match, ...]
+        ] = {}
         # The knowledge's own texts (entries' questions and answers) are read again in every
         # conversation: their readings are kept for good (a few per entry).
         self._known_readings: dict[str, tuple[str, ...]] = {}
         self._entries = entries
         self._exact = exact or {}
         self._timed = timed or [False] * len(entries)
+        # per entry: the words only its answer (or evidence) uses, not its phrasings
+        self._told = told or [frozenset()] * len(entries)
         self._numbers = {entry.id: number for number, entry in enumerate(entries)}
         self._phrasings = phrasings
         self._credits = credits
@@ -198,6 +207,7 @@ class MatchIndex:
         postings: dict[str, list[int]] = {}
         credit_maps, phrasing_lists = [], []
         timed: list[bool] = []  # per entry: does its answer tell when?
+        told: list[frozenset[str]] = []
         exact: dict[tuple[str, ...], int] = {}
         shared: set[tuple[str, ...]] = set()  # the same words in two entries: no one owner
         for number, entry in enumerate(entries):
@@ -214,6 +224,7 @@ class MatchIndex:
             written = surface_words(f"{entry.answer} {evidence.get(entry.id, '')}")
             surface.update(written)
             credits = dict.fromkeys(analyse_surface(written, synonyms), ANSWER_WORD_CREDIT)
+            told.append(frozenset(t for t in credits if t not in uses))
             for token, count in uses.items():
                 credits[token] = 1.0 - (1.0 - ANSWER_WORD_CREDIT) * max(
                     0.0, 1.0 - count / CENTRAL_USES
@@ -237,6 +248,7 @@ class MatchIndex:
             language,
             timed,
             exact,
+            told,
         )
 
     def curated(self, question: str) -> Entry | None:
@@ -341,25 +353,27 @@ class MatchIndex:
             if self._thin < 1.0
             else frozenset()
         )
-        for tokens in (
-            self.analyse(question),
-            *map(self.analyse, self.language.question_clauses(question)),
-            *self._parts(question),
+        yes_no = self.language.asks_yes_no
+        whole = yes_no(question)
+        for tokens, polar in (
+            (self.analyse(question), whole),
+            *((self.analyse(c), yes_no(c)) for c in self.language.question_clauses(question)),
+            *((tokens, whole) for tokens in self._parts(question)),
         ):
-            for match in self._scored_matches(tokens, asked_for, limit):
+            for match in self._scored_matches(tokens, asked_for, limit, polar):
                 known = best.get(match.entry.id)
                 if known is None or match.confidence > known.confidence:
                     best[match.entry.id] = match
         return sorted(best.values(), key=lambda m: -m.confidence)[:limit]
 
     def _scored_matches(
-        self, tokens: list[str], asked_for: frozenset[str], limit: int
+        self, tokens: list[str], asked_for: frozenset[str], limit: int, yes_no: bool
     ) -> tuple[Match, ...]:
         """``_score``'s matches, kept: the same words score the same."""
-        key = (tuple(tokens), asked_for, limit)
+        key = (tuple(tokens), asked_for, limit, yes_no)
         matches = self._scored.get(key)
         if matches is None:
-            matches = tuple(self._score(tokens, asked_for, limit=limit))
+            matches = tuple(self._score(tokens, asked_for, limit=limit, yes_no=yes_no))
             if len(self._scored) >= ANALYSED_KEPT:
                 self._scored.clear()
             self._scored[key] = matches
@@ -403,11 +417,13 @@ class MatchIndex:
         scale: Mapping[str, float] | None = None,
         optional: frozenset[str] = frozenset(),
         limit: int | None = None,
+        yes_no: bool = False,
     ) -> list[Match]:
         """Matches for analysed tokens. ``asked_for`` (a whole question's, None for a
         follow-up's borrowed reading) lets thin knowledge read the reader's own everyday
         words as paraphrase. With a ``limit``, candidates that cannot reach the best
-        ``limit`` are not scored (they would not be returned)."""
+        ``limit`` are not scored (they would not be returned). ``yes_no``: the question asks
+        whether something holds, so an entry's answer words count YES_NO_CREDIT at least."""
         if all(t.startswith("@") for t in tokens):
             return []  # "how are you?": a question word alone names no topic
         weights = {t: self.weight(t) * (scale.get(t, 1.0) if scale else 1.0) for t in tokens}
@@ -423,15 +439,15 @@ class MatchIndex:
         common_cut = max(COMMON_POSTINGS, len(self._entries) // 5)
         rare = [t for t in weights if 0 < len(self._postings.get(t, ())) <= common_cut]
         common = [t for t in weights if len(self._postings.get(t, ())) > common_cut]
+        credit = self._yes_no_credit if yes_no else self._credit
         scores: dict[int, float] = {}
         for token in rare or common:
             weight = weights[token]
             for number in self._postings.get(token, ()):
-                scores[number] = scores.get(number, 0.0) + weight * self._credits[number][token]
+                scores[number] = scores.get(number, 0.0) + weight * credit(number, token)
         if rare and common:
             for number in scores:
-                credits = self._credits[number]
-                scores[number] += sum(weights[t] * credits.get(t, 0.0) for t in common)
+                scores[number] += sum(weights[t] * credit(number, t) for t in common)
         premises = [t for t in weights if t in self.language.PREMISE_STEMS]
         for number in scores if premises else ():
             # An entry that tells when checks the day or month a reader supposes ("did it
@@ -482,6 +498,14 @@ class MatchIndex:
             reason_missing = asks_why and not entry.gives_reason
             matches.append(Match(entry, min(confidence, 1.0), coverage, closeness, reason_missing))
         return sorted(matches, key=lambda m: -m.confidence) if scale else matches
+
+    def _credit(self, number: int, token: str) -> float:
+        return self._credits[number].get(token, 0.0)
+
+    def _yes_no_credit(self, number: int, token: str) -> float:
+        if token in self._told[number]:
+            return YES_NO_CREDIT
+        return self._credits[number].get(token, 0.0)
 
     def _overlap(self, number: int, weights: Mapping[str, float], total: float) -> float:
         """The best weighted overlap (Dice) of the question with one of the entry's phrasings.

@@ -664,6 +664,18 @@ SMALL_TALK: frozenset[str] = frozenset(
 )
 
 
+# "did he fly?", "is it armored?", "doesn't it stop?": an auxiliary opens a yes/no question.
+_YES_NO = re.compile(
+    r"^\W*(?:do|does|did|is|are|was|were|can|could|will|would|has|have|had|should|shall|must"
+    r"|may|might)(?:n'?t)?\b"
+)
+
+
+def asks_yes_no(text: str) -> bool:
+    """True for a yes/no question ("Did Kim fly?", not "Why did Kim not fly?")."""
+    return bool(_YES_NO.match(fold(text)))
+
+
 def is_small_talk(text: str) -> bool:
     """True for greetings, thanks and chat that asks nothing ("good morning!", "thanks a lot",
     "can you help me?"): nothing to look up."""

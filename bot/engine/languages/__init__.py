@@ -78,6 +78,11 @@ class Analyser(Protocol):
         """The message cut where framing ends: each part, and whether it asks."""
         ...
 
+    def asks_yes_no(self, text: str) -> bool:
+        """True for a question whether something holds ("did he fly?"): it restates what
+        the answer says, so the answer's words count almost as a phrasing's."""
+        ...
+
     def is_small_talk(self, text: str) -> bool:
         """True for greetings, thanks and chat that asks nothing."""
         ...

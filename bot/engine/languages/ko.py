@@ -211,6 +211,15 @@ def chat_kind(text: str) -> str | None:
     return _CHAT.kind(fold(text))
 
 
+# Question words: a question without one ("기차로 갔어요?") asks whether something holds.
+_QUESTION_WORDS = re.compile(r"무엇|뭐|뭘|언제|어디|누가|누구|왜|어떻게|어떤|얼마|몇|어느|무슨")
+
+
+def asks_yes_no(text: str) -> bool:
+    """True for a question that asks no question word ("기차로 갔어요?")."""
+    return "?" in text and not _QUESTION_WORDS.search(text)
+
+
 def is_small_talk(text: str) -> bool:
     """True for greetings and thanks that ask nothing."""
     return chat_kind(text) in ("greeting", "thanks")

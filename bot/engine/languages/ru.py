@@ -215,6 +215,16 @@ def chat_kind(text: str) -> str | None:
     return _CHAT.kind(_fold(text))
 
 
+# "Правда ли, что...?", "Разве он летал?": a question whether something holds (one asked by
+# intonation alone cannot be told from its words).
+_YES_NO = re.compile(r"\bли\b|^\W*(?:разве|неужели)\b")
+
+
+def asks_yes_no(text: str) -> bool:
+    """True for a yes/no question marked by its words (ли, разве, неужели)."""
+    return bool(_YES_NO.search(text.lower()))
+
+
 def is_small_talk(text: str) -> bool:
     """True for greetings and thanks that ask nothing."""
     return chat_kind(text) in ("greeting", "thanks")

@@ -162,6 +162,15 @@ def chat_kind(text: str) -> str | None:
     return _CHAT.kind(fold(text))
 
 
+# "他坐火车去吗？", "是不是很快？": a question whether something holds.
+_YES_NO = re.compile(r"(?:吗|嗎)\W*$|是不是|有没有|有沒有|会不会|會不會|能不能")
+
+
+def asks_yes_no(text: str) -> bool:
+    """True for a yes/no question: 吗 at its end, or an A-not-A verb (是不是)."""
+    return bool(_YES_NO.search(text))
+
+
 def is_small_talk(text: str) -> bool:
     """True for greetings and thanks that ask nothing."""
     return chat_kind(text) in ("greeting", "thanks")
