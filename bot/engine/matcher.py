@@ -439,15 +439,21 @@ class MatchIndex:
         common_cut = max(COMMON_POSTINGS, len(self._entries) // 5)
         rare = [t for t in weights if 0 < len(self._postings.get(t, ())) <= common_cut]
         common = [t for t in weights if len(self._postings.get(t, ())) > common_cut]
-        credit = self._yes_no_credit if yes_no else self._credit
         scores: dict[int, float] = {}
         for token in rare or common:
             weight = weights[token]
             for number in self._postings.get(token, ()):
-                scores[number] = scores.get(number, 0.0) + weight * credit(number, token)
+                scores[number] = scores.get(number, 0.0) + weight * self._credits[number][token]
         if rare and common:
             for number in scores:
-                scores[number] += sum(weights[t] * credit(number, t) for t in common)
+                credits = self._credits[number]
+                scores[number] += sum(weights[t] * credits.get(t, 0.0) for t in common)
+        if yes_no:
+            for number in scores:
+                told = self._told[number]
+                scores[number] += sum(
+                    weights[t] * (YES_NO_CREDIT - ANSWER_WORD_CREDIT) for t in weights if t in told
+                )
         premises = [t for t in weights if t in self.language.PREMISE_STEMS]
         for number in scores if premises else ():
             # An entry that tells when checks the day or month a reader supposes ("did it
@@ -498,14 +504,6 @@ class MatchIndex:
             reason_missing = asks_why and not entry.gives_reason
             matches.append(Match(entry, min(confidence, 1.0), coverage, closeness, reason_missing))
         return sorted(matches, key=lambda m: -m.confidence) if scale else matches
-
-    def _credit(self, number: int, token: str) -> float:
-        return self._credits[number].get(token, 0.0)
-
-    def _yes_no_credit(self, number: int, token: str) -> float:
-        if token in self._told[number]:
-            return YES_NO_CREDIT
-        return self._credits[number].get(token, 0.0)
 
     def _overlap(self, number: int, weights: Mapping[str, float], total: float) -> float:
         """The best weighted overlap (Dice) of the question with one of the entry's phrasings.
