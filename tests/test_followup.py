@@ -460,6 +460,10 @@ BLIND_FLOORS = {
     # follow 38/45, switch 10/12, near miss 12/14. "Other question: ..." then stood alone:
     # switch 11/12.
     "blind_conversations_l.yaml": {"open": 0.96, "follow": 0.84, "switch": 0.91, "nearmiss": 0.85},
+    # M, written the same way in the middle of the tenth session and measured once: open
+    # 26/30, follow 33/45, switch 12/12, near miss 8/14 (the same on the session's starting
+    # engine).
+    "blind_conversations_m.yaml": {"open": 0.86, "follow": 0.73, "switch": 1.0, "nearmiss": 0.57},
 }
 
 

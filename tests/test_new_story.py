@@ -103,6 +103,10 @@ SECOND_FLOORS = {
     # 19/40, 10/10, 9/10 (18/40, 10/10, 9/10 on the session's starting engine); a quoted
     # speaker asked by description ("the Nevada biologist") then gave 20/40.
     "voa-mekong-giant-salmon-carp": {"answerable": 0.5, "unrelated": 1.0, "nearmiss": 0.9},
+    # The technology story's second set (10 unrelated, 10 near misses), written in the middle
+    # of the tenth session and measured once: 22/40, 10/10, 8/10 (the same on the session's
+    # starting engine).
+    "voa-top-tech-stories-2024": {"answerable": 0.55, "unrelated": 1.0, "nearmiss": 0.8},
 }
 
 
