@@ -253,6 +253,11 @@ def test_asking_to_identify_what_the_answer_only_mentions_is_declined(snapshot):
         ("How many other world leaders are attending?", "which ones?"),
         # "the latest high-tech weapons" tells what kind, not which ones by name
         ("What will the parade feature?", "What kind of weapons, which names?"),
+        # "developing countries" are no other countries by name
+        (
+            "What did North Korea say about Xi's vision for the global order?",
+            "which other countries signed on to it?",
+        ),
     ]:
         _, answer = talk(snapshot, opening, near_miss)
         assert not answer.answered, (opening, near_miss, entry(answer))

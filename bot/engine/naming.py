@@ -20,8 +20,8 @@ from bot.engine.text import STOPWORDS, fold
 # "which developing countries?": the words after "which" (up to a function word) name the kind
 # of thing asked for; "which is it?" names none.
 _WHICH = re.compile(r"\bwhich\s+([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2})")
-# "exactly", "specific", "which names/models?": a name is wanted, not a kind.
-_STRICT = re.compile(r"\b(?:exactly|specifically|specific|precisely|names?|models?)\b")
+# "exactly", "specific", "which names/models?", "which other...?": a name is wanted, not a kind.
+_STRICT = re.compile(r"\b(?:exactly|specifically|specific|precisely|names?|models?|other|else)\b")
 # Words after "which" that stand for the last turn's topic ("which ones?", "which names?").
 _REFERENT_HEADS = frozenset("one ones name names".split())
 # Verbs that may follow the thing in "which paper wrote...", "which leader says..." (besides
@@ -97,6 +97,8 @@ def asked_to_name(snapshot: Snapshot, question: str, topic: Iterable[str] = ()) 
             )
         words = []
         for word in match.group(1).split():
+            if word in {"other", "else"} and not words:
+                continue  # "which other countries?" asks for countries
             if word in STOPWORDS:
                 break
             words.append(word)
