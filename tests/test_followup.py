@@ -169,6 +169,13 @@ def test_those_two_point_back_and_ask_no_number(snapshot):
         "have those two always got along?",
     )
     assert entry(along) == "china-nk-relations"
+    # "the two" points back as "those two" does (it was read alone: only a "did you mean")
+    *_, smooth = talk(
+        snapshot,
+        "who is north korea's number one trade partner according to this story",
+        "have things always been smooth between the two?",
+    )
+    assert entry(smooth) == "china-nk-relations" and smooth.followup_of == "trade-partner"
 
 
 def test_earlier_and_previous_mean_before(snapshot):

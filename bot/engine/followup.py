@@ -87,6 +87,8 @@ DEMONSTRATIVES: frozenset[str] = frozenset("this that these those such".split())
 _REFERENCE = re.compile(r"\b(?:" + "|".join(sorted(REFERENCE_WORDS)) + r")\b", re.IGNORECASE)
 # "those two", "the 2 of them": a count of what was talked about
 _COUNTED = re.compile(r"\b(?:the|those|these|all)\s+(\w+)", re.IGNORECASE)
+_COUNTING = frozenset("the those these all".split())
+_COUNTS = frozenset("two three four five 2 3 4 5".split())
 # "what about the train?": the words after it are the topic, "how" asks no manner here.
 _ABOUT = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:what|how)\s+about\b", re.IGNORECASE)
 
@@ -120,8 +122,8 @@ def is_followup_shaped(snapshot: Snapshot, question: str) -> bool:
     folded = fold(question).strip()
     if not folded or is_small_talk(question):
         return False
-    if continues_last_question(question) or _REFERENCE.search(question):
-        return True
+    if continues_last_question(question) or _REFERENCE.search(question) or points_back(question):
+        return True  # (points_back also counts "between the two?")
     return not names_topic(snapshot, own_words(snapshot, question))
 
 
@@ -282,12 +284,17 @@ def points_back(question: str) -> bool:
     still mean the last turn's topic, but can stand alone too."""
     words = _WORD.findall(fold(question))
     for number, word in enumerate(words):
+        following = words[number + 1] if number + 1 < len(words) else None
         if word in DEMONSTRATIVES:
-            following = words[number + 1] if number + 1 < len(words) else None
             if following is None or following in STOPWORDS:
                 return True
         elif word in REFERENCE_WORDS:
             return True
+        elif word in _COUNTING and following in _COUNTS:
+            # "between the two?", "will the three of them meet?" (not "the three countries")
+            after = words[number + 2] if number + 2 < len(words) else None
+            if after is None or after in STOPWORDS:
+                return True
     return False
 
 
