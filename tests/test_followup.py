@@ -178,6 +178,21 @@ def test_those_two_point_back_and_ask_no_number(snapshot):
     assert entry(smooth) == "china-nk-relations" and smooth.followup_of == "trade-partner"
 
 
+def test_everyday_phrases_for_drinking_and_opposing(snapshot):
+    _, drink = talk(
+        snapshot,
+        "so his people are poor but he eats lobster on his train?? seriously?",
+        "and what do they wash it down with",
+    )
+    assert "wine" in (drink.text or "")
+    _, against = talk(
+        snapshot,
+        "Are North Korea, China and Russia getting friendlier?",
+        "who are they lining up against",
+    )
+    assert against.answered and "West" in (against.text or "")
+
+
 def test_earlier_and_previous_mean_before(snapshot):
     _, earlier = talk(
         snapshot,
