@@ -193,6 +193,17 @@ def test_everyday_phrases_for_drinking_and_opposing(snapshot):
     assert against.answered and "West" in (against.text or "")
 
 
+def test_a_comma_does_not_make_the_parade_a_verb(snapshot):
+    # "parade, it" had read as the story's "parade its (weapons)": showing off
+    *_, day = talk(
+        snapshot,
+        "Please, when Kim is arriving to China?",
+        "which newspaper is telling this?",
+        "and the parade, it is which day?",
+    )
+    assert entry(day) == "parade-date"
+
+
 def test_earlier_and_previous_mean_before(snapshot):
     _, earlier = talk(
         snapshot,
