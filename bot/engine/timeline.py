@@ -369,12 +369,21 @@ def in_story_days(question: str, story_date: dt.date) -> str:
     if _DIGIT.search(question):
         question = _ASKED_DATE.sub(lambda m: _weekday_of(m, story_date), question)
     question = _SOURCE_AGE.sub("when was this article published", question)
-    return _DAY_PHRASES.sub(_day_phrase, question)
+    asks_other = bool(_OTHER_QUESTION_WORD.search(question))
+    return _DAY_PHRASES.sub(lambda match: _day_phrase(match, asks_other), question)
 
 
-def _day_phrase(match: re.Match[str]) -> str:
-    # "day of the week" asks the day; "this week" asks when, as the reader sees it
-    return "day" if match.group(0).lower().startswith("day") else "when"
+# "why is he going to China this week?": a question word of its own; "this week" is when it
+# happens, not what is asked
+_OTHER_QUESTION_WORD = re.compile(r"\b(?:why|who|whom|whose|what|which|where|how)\b", re.IGNORECASE)
+
+
+def _day_phrase(match: re.Match[str], asks_other: bool) -> str:
+    # "day of the week" asks the day; "this week" asks when, as the reader sees it, unless
+    # the question asks something else
+    if match.group(0).lower().startswith("day"):
+        return "day"
+    return " " if asks_other else "when"
 
 
 def _weekday_of(match: re.Match[str], story_date: dt.date) -> str:
