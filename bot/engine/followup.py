@@ -85,10 +85,10 @@ _PERSONAL = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IG
 # "this", "that"...: a pronoun alone ("is that a lot?"), a determiner before a noun.
 DEMONSTRATIVES: frozenset[str] = frozenset("this that these those such".split())
 _REFERENCE = re.compile(r"\b(?:" + "|".join(sorted(REFERENCE_WORDS)) + r")\b", re.IGNORECASE)
-# "those two", "the 2 of them": a count of what was talked about
-_COUNTED = re.compile(r"\b(?:the|those|these|all)\s+(\w+)", re.IGNORECASE)
-_COUNTING = frozenset("the those these all".split())
-_COUNTS = frozenset("two three four five 2 3 4 5".split())
+# "those two", "the 3 of them": a count of what was talked about
+_COUNTED = re.compile(
+    r"\b(?:the|those|these|all)\s+(two|three|four|five|six|[2-6])\b(?:\s+(\w+))?", re.IGNORECASE
+)
 # "what about the train?": the words after it are the topic, "how" asks no manner here.
 _ABOUT = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:what|how)\s+about\b", re.IGNORECASE)
 
@@ -110,9 +110,9 @@ def own_words(snapshot: Snapshot, question: str) -> list[str]:
     index = snapshot.index
     pointers = " ".join(_REFERENCE.findall(question))
     stand_for = set(index.analyse(pointers)) if pointers else set()
-    # "have those two always got along?": the count points back too, it asks no number
-    counted = " ".join(_COUNTED.findall(question))
-    stand_for.update(t for t in index.analyse(counted) if t.isdigit())
+    # "have those two always got along?", "the three countries": a count of what was talked
+    # about asks no number
+    stand_for.update(index.analyse(" ".join(count for count, _ in _COUNTED.findall(question))))
     return [t for t in index.analyse(_ABOUT.sub(" ", question)) if t not in stand_for]
 
 
@@ -284,18 +284,20 @@ def points_back(question: str) -> bool:
     still mean the last turn's topic, but can stand alone too."""
     words = _WORD.findall(fold(question))
     for number, word in enumerate(words):
-        following = words[number + 1] if number + 1 < len(words) else None
         if word in DEMONSTRATIVES:
+            following = words[number + 1] if number + 1 < len(words) else None
             if following is None or following in STOPWORDS:
                 return True
         elif word in REFERENCE_WORDS:
             return True
-        elif word in _COUNTING and following in _COUNTS:
-            # "between the two?", "will the three of them meet?" (not "the three countries")
-            after = words[number + 2] if number + 2 < len(words) else None
-            if after is None or after in STOPWORDS:
-                return True
-    return False
+    return bool(_pointing_counts(question))
+
+
+def _pointing_counts(question: str) -> list[str]:
+    """The counts that stand for what was talked about: "between the two?", "will the three
+    of them meet?" (not "the three countries")."""
+    found = _COUNTED.findall(fold(question))
+    return [count for count, after in found if not after or after in STOPWORDS]
 
 
 def means_the_same_alone(snapshot: Snapshot, question: str, borrowed: list[str]) -> bool:
