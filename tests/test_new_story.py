@@ -641,3 +641,15 @@ def test_a_yes_no_question_is_answered_by_the_answer_it_restates():
     # 2040, which Nelson called too far away"): its words count almost as a phrasing's.
     mars = load(STORIES / "nasa-mars-sample-return")
     assert answer_question(mars, "Is 2040 soon enough for Nelson?").answered
+
+
+def test_a_question_in_one_entry_s_own_words_is_answered_below_the_band():
+    # Thin knowledge: every word the entry's, the next entry far behind (a "did you mean"
+    # offering one plain choice at 0.59 before)
+    covid = load(STORIES / "voa-covid-year-2021")
+    answer = answer_question(covid, "What does it mean when a disease is endemic?")
+    assert answer.answered and answer.confidence < 0.6
+    # a word no entry knows that is not everyday English (a name, a term) still declines
+    assert not answer_question(
+        covid, "What does it mean when Omicron is endemic in Gabon?"
+    ).answered

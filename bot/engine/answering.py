@@ -37,6 +37,10 @@ MAX_MESSAGE_CHARS = 4096  # Telegram's limit: no reader's message is longer
 # A longer message is read for the sentences that ask (a letter with one question at its end).
 LONG_MESSAGE_CHARS = 1000
 TIE_BREAK_CLOSENESS = 0.1
+# A question in the closest entry's own words is answered from this confidence when the next
+# entry is at least PLAIN_MARGIN behind (see `_plainly_meant`).
+PLAIN_FLOOR = 0.5
+PLAIN_MARGIN = 0.2
 # An abstention on a why-question reports this share of its closest topic's confidence: the
 # topic is accounted for, the reason is not.
 NO_REASON = 0.5
@@ -373,7 +377,24 @@ def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions
     # dates read as the story's weekdays; "according to the article" names no topic
     plain = in_story_days(without_source_voice(question), snapshot.source_date())
     matches = snapshot.index.search(plain, limit=max_suggestions + 1)
-    return _decide(snapshot, question, matches, bands, max_suggestions)
+    answer = _decide(snapshot, question, matches, bands, max_suggestions)
+    if answer.outcome is Outcome.SUGGESTED and _plainly_meant(snapshot, plain, matches):
+        top = matches[0]
+        return answer_entry(snapshot, top.entry.id, question, top.confidence)
+    return answer
+
+
+def _plainly_meant(snapshot: Snapshot, question: str, matches: list[Match]) -> bool:
+    """True when the closest entry, short of the answer band, is far ahead of the next and the
+    question is in its own words (thin knowledge only): a "did you mean" would offer one
+    plain choice."""
+    top = matches[0]
+    runner_up = matches[1].confidence if len(matches) > 1 else 0.0
+    return (
+        top.confidence >= PLAIN_FLOOR
+        and top.confidence - runner_up >= PLAIN_MARGIN
+        and snapshot.index.only_its_words(question, top.entry.id)
+    )
 
 
 def _decide(

@@ -55,6 +55,8 @@ THIN_FLOOR = 0.35
 # *deadline*?" ask for something the story may not say.
 PARAPHRASE_SHARE = 0.05
 PARAPHRASE_TOPICS = 2
+# Everyday words no entry knows that a question in an entry's own words may still use.
+PLAIN_UNKNOWN = 1
 FOCUS_WEIGHT = 0.8  # question focus ("@when") weighs a little less than a content word
 CANDIDATES = 8
 FEW_SCORES = 64
@@ -329,6 +331,23 @@ class MatchIndex:
         if self._thin < 1.0 and self._is_everyday_unknown(token):
             return weight * self._thin
         return weight
+
+    def only_its_words(self, question: str, entry_id: str) -> bool:
+        """True in thin knowledge when the question is in the entry's own words: it uses no
+        word the entry lacks but at most one everyday word no entry knows, and the thing it
+        asks for ("which *unit*?") is the entry's. (With a few phrasings per entry, such a
+        question can stay below the answer band however plainly it means the entry.)"""
+        if self._thin >= 1.0:
+            return False
+        unknown = 0
+        for token in self.analyse(question):
+            if token.startswith("@") or self.accounts_for(entry_id, token):
+                continue
+            if self.knows(token) or not self._is_everyday_unknown(token):
+                return False  # another entry's word, or a name or term no entry knows
+            unknown += 1
+        asked = self.language.asked_for(question, self.synonyms, self.vocabulary)
+        return unknown <= PLAIN_UNKNOWN and all(self.accounts_for(entry_id, t) for t in asked)
 
     def _is_everyday_unknown(self, token: str) -> bool:
         """An everyday English word no entry uses and no guard names (numbers are premises)."""
