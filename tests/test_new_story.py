@@ -645,11 +645,11 @@ def test_a_yes_no_question_is_answered_by_the_answer_it_restates():
 
 def test_a_question_in_one_entry_s_own_words_is_answered_below_the_band():
     # Thin knowledge: every word the entry's, the next entry far behind (a "did you mean"
-    # offering one plain choice at 0.59 before)
+    # offering one plain choice at 0.60 before)
     covid = load(STORIES / "voa-covid-year-2021")
-    answer = answer_question(covid, "What does it mean when a disease is endemic?")
+    answer = answer_question(covid, "Where did the whole health crisis start spreading from?")
     assert answer.answered and answer.confidence < 0.6
-    # a word no entry knows that is not everyday English (a name, a term) still declines
-    assert not answer_question(
-        covid, "What does it mean when Omicron is endemic in Gabon?"
-    ).answered
+    # a question of a kind the entry never answers ("when", of an entry that never tells
+    # when) still gets the "did you mean"
+    vintage = load(STORIES / "voa-vintage-clothing")
+    assert not answer_question(vintage, "When was the Levis Secondhand program launched?").answered

@@ -334,20 +334,25 @@ class MatchIndex:
 
     def only_its_words(self, question: str, entry_id: str) -> bool:
         """True in thin knowledge when the question is in the entry's own words: it uses no
-        word the entry lacks but at most one everyday word no entry knows, and the thing it
-        asks for ("which *unit*?") is the entry's. (With a few phrasings per entry, such a
+        word the entry lacks but at most one everyday word no entry knows, and what it asks
+        (a time, a place, "which *unit*?") is the entry's. (With a few phrasings per entry, such a
         question can stay below the answer band however plainly it means the entry.)"""
         if self._thin >= 1.0:
             return False
         unknown = 0
+        credits = self._credits[self._numbers[entry_id]]
         for token in self.analyse(question):
-            if token.startswith("@") or self.accounts_for(entry_id, token):
+            if token in STRICT_FOCUS:
+                if not any(kind in credits for kind in ANSWERS_TOO.get(token, (token,))):
+                    return False  # "when was it launched?" of an entry that never tells when
+                continue
+            if token.startswith("@") or token in credits:
                 continue
             if self.knows(token) or not self._is_everyday_unknown(token):
                 return False  # another entry's word, or a name or term no entry knows
             unknown += 1
         asked = self.language.asked_for(question, self.synonyms, self.vocabulary)
-        return unknown <= PLAIN_UNKNOWN and all(self.accounts_for(entry_id, t) for t in asked)
+        return unknown <= PLAIN_UNKNOWN and all(t in credits for t in asked)
 
     def _is_everyday_unknown(self, token: str) -> bool:
         """An everyday English word no entry uses and no guard names (numbers are premises)."""
