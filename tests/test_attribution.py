@@ -112,6 +112,12 @@ def test_without_its_about_an_entry_answers_for_any_subject(tmp_path: Path):
         ("wat does icbm stand for, its in the kim story", "wat does icbm stand for,  "),
         # only at the end: "who is quoted in the article about the train?" keeps it
         ("who is in the story about the train", "who is in the story about the train"),
+        # a roundup, a recap, the news: the source too (not someone whose words are asked)
+        (
+            "what two themes shaped 2024 according to this roundup?",
+            "what two themes shaped 2024  ?",
+        ),
+        ("per the recap, who won?", " , who won?"),
     ],
 )
 def test_the_source_s_voice_names_no_topic(question, plain):

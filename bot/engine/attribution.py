@@ -68,7 +68,10 @@ _SPEAKER_HINTS = frozenset(
     f"{_SPEECH_VERBS}|according|per|reaction|response|comment|statement|view|position".split("|")
 ) | {f"{word}s" for word in "reaction response comment statement view position".split()}
 # The source's own voice: "the article says", "according to the story", "per the author".
-SOURCE_VOICE = "article story piece author writer report text headline highlights bullet title"
+SOURCE_VOICE = (
+    "article story piece author writer report text headline highlights bullet title roundup "
+    "recap summary writeup column post news"
+)
 
 # "who said so?", "by whose account?", "says who?": a follow-up that asks whose claim the last
 # answer was. That answer names its speaker where the story does, and its quote shows the words.
@@ -88,13 +91,16 @@ def asks_whose_claim(folded: str) -> bool:
 
 # The source's own voice framing a question ("according to the article, ...", "what does
 # the story say ... ?") names no topic: matching reads the question without it.
-_VOICE = r"(?:the|this) (?:article|story|piece|report|text|author|writer)"
+_SOURCE_NOUNS = (
+    r"article|story|piece|report|text|roundup|round-up|recap|summary|write-?up|column|post|news"
+)
+_VOICE = rf"(?:the|this) (?:{_SOURCE_NOUNS}|author|writer)"
 _SOURCE_FRAMING = re.compile(
     rf"\b(?:according to|as per|per|going by|based on) {_VOICE}\b"
     rf"|(?:(?<=\bdoes )|(?<=\bdid )){_VOICE} (?:say|claim|estimate|report|mention|state|suggest)\b"
     rf"|\b{_VOICE} (?:says|said|claims|estimates|reports|mentions|states|suggests)(?: that)?\b"
     # "what does ICBM stand for in the story?", "..., its in the kim article"
-    r"|\b(?:(?:it'?s )?in|from) (?:the|this) (?:\w+ )?(?:article|story|piece|report|text)(?=\W*$)",
+    rf"|\b(?:(?:it'?s )?in|from) (?:the|this) (?:\w+ )?(?:{_SOURCE_NOUNS})(?=\W*$)",
     re.IGNORECASE,
 )
 
