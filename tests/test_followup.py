@@ -480,7 +480,7 @@ BLIND_FLOORS = {
     # H, written the same way at the start of the eighth session and measured once: open
     # 25/30, follow 34/45 on the session's starting engine and 35/45 on its engine then,
     # switch 12/12, near miss 12/14.
-    "blind_conversations_h.yaml": {"open": 0.86, "follow": 0.82, "switch": 1.0, "nearmiss": 0.85},
+    "blind_conversations_h.yaml": {"open": 0.86, "follow": 0.84, "switch": 1.0, "nearmiss": 0.85},
     # I, written the same way at the end of the eighth session and measured once on its final
     # engine: open 28/30, follow 33/45 (31/45 on the session's starting engine), switch 12/12,
     # near miss 12/14.
@@ -493,15 +493,17 @@ BLIND_FLOORS = {
     # 9/14). Then "em" for "them", "apart from" as framing, "what did it cost?" needing
     # money, the "taking place" guard fixed and "at what point?" asking when: 30/30, 39/45,
     # 11/12, 10/14.
-    "blind_conversations_k.yaml": {"open": 1.0, "follow": 0.84, "switch": 0.91, "nearmiss": 0.71},
+    "blind_conversations_k.yaml": {"open": 1.0, "follow": 0.88, "switch": 1.0, "nearmiss": 0.71},
     # L, written the same way at the start of the tenth session and measured once: open 29/30,
-    # follow 38/45, switch 10/12, near miss 12/14. "Other question: ..." then stood alone:
-    # switch 11/12.
-    "blind_conversations_l.yaml": {"open": 0.96, "follow": 0.84, "switch": 0.91, "nearmiss": 0.85},
+    # follow 38/45, switch 10/12, near miss 12/14. After that session's changes ("Other
+    # question: ..." stands alone, "those two" points back, "which ones?" answered by a
+    # related entry that names them, "which names?" wants a name): 29/30, 41/45, 12/12, 13/14;
+    # H 38/45 and K 40/45 follow-ups, K 12/12 switches.
+    "blind_conversations_l.yaml": {"open": 0.96, "follow": 0.91, "switch": 1.0, "nearmiss": 0.92},
     # M, written the same way in the middle of the tenth session and measured once: open
     # 26/30, follow 33/45, switch 12/12, near miss 8/14 (the same on the session's starting
-    # engine).
-    "blind_conversations_m.yaml": {"open": 0.86, "follow": 0.73, "switch": 1.0, "nearmiss": 0.57},
+    # engine); at the session's end 27/30, 37/45, 12/12, 9/14.
+    "blind_conversations_m.yaml": {"open": 0.9, "follow": 0.82, "switch": 1.0, "nearmiss": 0.64},
 }
 
 

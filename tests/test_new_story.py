@@ -42,44 +42,47 @@ NEW = [
 # Unrelated questions: 10/10 each, before and after. Everyday words read as the reader's own
 # wording beside the knowledge's (matcher.PARAPHRASE_SHARE) then gave trainer 18/40, NASA
 # 29/40, COVID-19 28/40, vintage unchanged, no near miss or unrelated question lost.
+# Tenth session: yes/no questions credit the answer's words, and a question in one entry's
+# own words is answered below the band in thin knowledge (see notes/newstory.md): the floors
+# below were raised to the figures then.
 FLOORS = {
     "voa-vintage-clothing": {"answerable": 0.85, "unrelated": 1.0, "nearmiss": 0.9},
-    "nasa-mars-sample-return": {"answerable": 0.72, "unrelated": 1.0, "nearmiss": 0.9},
+    "nasa-mars-sample-return": {"answerable": 0.75, "unrelated": 1.0, "nearmiss": 0.9},
     # Irregular past forms read as their verb (eighth session: +8 answered across the sets)
     # took one near miss: "Which Army unit did he work with?" now clears the margin (0.60).
-    "nasa-astronaut-fitness-trainer": {"answerable": 0.45, "unrelated": 1.0, "nearmiss": 0.7},
+    "nasa-astronaut-fitness-trainer": {"answerable": 0.52, "unrelated": 1.0, "nearmiss": 0.7},
     # A count, a share or a price needs that kind of number (ninth session): COVID-19 and the
     # farming story +2 near misses each, microcredentials +1.
-    "voa-covid-year-2021": {"answerable": 0.7, "unrelated": 1.0, "nearmiss": 0.9},
+    "voa-covid-year-2021": {"answerable": 0.75, "unrelated": 1.0, "nearmiss": 0.9},
     # A fifth story (arts), curated and blind-written in the sixth session, first measured on
     # that session's starting engine: 17/40, 10/10, 9/10.
     "voa-english-play": {"answerable": 0.6, "unrelated": 1.0, "nearmiss": 0.9},
     # A sixth (technology), the same way: 20/40, 10/10, 7/10 on the starting engine (which
     # could not load it as curated: "on the ground" read as "on what grounds", a why).
-    "voa-supersonic-jet": {"answerable": 0.6, "unrelated": 1.0, "nearmiss": 0.7},
+    "voa-supersonic-jet": {"answerable": 0.62, "unrelated": 1.0, "nearmiss": 0.7},
     # A seventh (pet care) and an eighth (education), curated and blind-set the same way and
     # measured once at the end of the session: 29/40 and 28/40 (23/40 and 26/40 on the
     # session's starting engine).
     "voa-betta-fish": {"answerable": 0.72, "unrelated": 1.0, "nearmiss": 0.8},
-    "voa-microcredentials": {"answerable": 0.7, "unrelated": 1.0, "nearmiss": 1.0},
+    "voa-microcredentials": {"answerable": 0.72, "unrelated": 1.0, "nearmiss": 1.0},
     # A ninth (sport), curated by a first-time helper from the article alone and blind-set by
     # another in the seventh session, measured once before any engine change: 24/40, 10/10,
     # 7/10. Names-only subjects ("which teams played in 1903?" is not the teams entry's) then
     # gave 29/40, 10/10, 6/10.
-    "voa-world-series": {"answerable": 0.72, "unrelated": 1.0, "nearmiss": 0.7},
+    "voa-world-series": {"answerable": 0.85, "unrelated": 1.0, "nearmiss": 0.7},
     # A tenth (farming technology), curated by a first-time helper from knowledge/README.md
     # and blind-set by another in the eighth session, measured once: 18/40, 10/10, 8/10 (the
     # same on that session's starting engine). "Who carried out the study?" (a verb that only
     # says someone did it) and "who wrote this?" with nothing before it then gave 20/40; lexicon
     # groups for wiping out, funding and pasture 22/40.
-    "voa-virtual-fences-cows": {"answerable": 0.55, "unrelated": 1.0, "nearmiss": 1.0},
+    "voa-virtual-fences-cows": {"answerable": 0.57, "unrelated": 1.0, "nearmiss": 1.0},
     # An eleventh (rivers and wildlife; VOA Learning English, 2024-10-31, public domain, the
     # text from a public GitHub copy), curated by a first-time helper from knowledge/README.md
     # and blind-set by another in the ninth session, measured once: 20/40, 9/10, 8/10 (the
     # same on that session's starting engine). "How much / how many" asking for the noun after
     # them and no two-slip typo correction into a function word ("gorges" read as "goes"):
     # 10/10 unrelated, 9/10 near misses.
-    "voa-mekong-giant-salmon-carp": {"answerable": 0.5, "unrelated": 1.0, "nearmiss": 0.9},
+    "voa-mekong-giant-salmon-carp": {"answerable": 0.57, "unrelated": 1.0, "nearmiss": 0.9},
     # A twelfth (technology year in review; VOA Learning English, 2024-12-20, public domain,
     # the text from a public GitHub copy), curated by a first-time helper from
     # knowledge/README.md and blind-set by another in the tenth session (5 unrelated and 5
@@ -93,9 +96,9 @@ FLOORS = {
 # each.
 SECOND_FLOORS = {
     "nasa-astronaut-fitness-trainer": {"answerable": 0.65, "unrelated": 1.0, "nearmiss": 0.8},
-    "voa-english-play": {"answerable": 0.85, "unrelated": 1.0, "nearmiss": 0.8},
-    "voa-covid-year-2021": {"answerable": 0.6, "unrelated": 1.0, "nearmiss": 0.9},
-    "voa-supersonic-jet": {"answerable": 0.67, "unrelated": 1.0, "nearmiss": 0.9},
+    "voa-english-play": {"answerable": 0.87, "unrelated": 1.0, "nearmiss": 0.8},
+    "voa-covid-year-2021": {"answerable": 0.7, "unrelated": 1.0, "nearmiss": 0.9},
+    "voa-supersonic-jet": {"answerable": 0.7, "unrelated": 1.0, "nearmiss": 0.9},
     # The farming story's second set, written at the end of the eighth session and measured
     # once on its final engine: 27/40, 10/10, 8/10 (23/40 on the session's starting engine).
     "voa-virtual-fences-cows": {"answerable": 0.67, "unrelated": 1.0, "nearmiss": 0.8},
