@@ -37,9 +37,9 @@ MAX_MESSAGE_CHARS = 4096  # Telegram's limit: no reader's message is longer
 # A longer message is read for the sentences that ask (a letter with one question at its end).
 LONG_MESSAGE_CHARS = 1000
 TIE_BREAK_CLOSENESS = 0.1
-# A question in the closest entry's own words is answered from this confidence when the next
-# entry is at least PLAIN_MARGIN behind (see `_plainly_meant`).
-PLAIN_FLOOR = 0.5
+# A question in the closest entry's own words is answered this far below the answer band
+# when the next entry is at least PLAIN_MARGIN behind (see `_plainly_meant`).
+PLAIN_BELOW = 0.1
 PLAIN_MARGIN = 0.2
 # An abstention on a why-question reports this share of its closest topic's confidence: the
 # topic is accounted for, the reason is not.
@@ -378,20 +378,20 @@ def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions
     plain = in_story_days(without_source_voice(question), snapshot.source_date())
     matches = snapshot.index.search(plain, limit=max_suggestions + 1)
     answer = _decide(snapshot, question, matches, bands, max_suggestions)
-    if answer.outcome is Outcome.SUGGESTED and _plainly_meant(snapshot, plain, matches):
+    if answer.outcome is Outcome.SUGGESTED and _plainly_meant(snapshot, plain, matches, bands):
         top = matches[0]
         return answer_entry(snapshot, top.entry.id, question, top.confidence)
     return answer
 
 
-def _plainly_meant(snapshot: Snapshot, question: str, matches: list[Match]) -> bool:
-    """True when the closest entry, short of the answer band, is far ahead of the next and the
-    question is in its own words (thin knowledge only): a "did you mean" would offer one
-    plain choice."""
+def _plainly_meant(snapshot: Snapshot, question: str, matches: list[Match], bands: Bands) -> bool:
+    """True when the closest entry, a little short of the answer band, is far ahead of the
+    next and the question is in its own words (thin knowledge only): a "did you mean" would
+    offer one plain choice."""
     top = matches[0]
     runner_up = matches[1].confidence if len(matches) > 1 else 0.0
     return (
-        top.confidence >= PLAIN_FLOOR
+        top.confidence >= bands.answer - PLAIN_BELOW
         and top.confidence - runner_up >= PLAIN_MARGIN
         and snapshot.index.only_its_words(question, top.entry.id)
     )
