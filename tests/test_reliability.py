@@ -200,6 +200,9 @@ BROKEN = {
 }
 
 
+RELOADS = 8  # good and broken in turn: each kind of damage twice
+
+
 async def test_reloads_during_load_never_serve_broken_knowledge(
     botapi: BotApiEmulator, start_bot: StartBot, knowledge_copy: Path
 ):
@@ -219,7 +222,7 @@ async def test_reloads_during_load_never_serve_broken_knowledge(
 
     flow = asyncio.create_task(keep_asking())
     expected_replies = []
-    for number in range(20):
+    for number in range(RELOADS):
         for name, text in originals.items():
             (knowledge_copy / name).write_text(text, encoding="utf-8")
         if number % 2:
@@ -243,7 +246,7 @@ async def test_reloads_during_load_never_serve_broken_knowledge(
     reports = [
         c.params["text"] for c in botapi.calls_to("sendMessage") if c.params["chat_id"] == ADMIN_ID
     ]
-    assert len(reports) == 20
+    assert len(reports) == RELOADS
     for report, expected in zip(reports, expected_replies, strict=True):
         assert expected in report, report
     assert len(asked) > 100
