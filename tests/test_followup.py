@@ -213,6 +213,13 @@ def test_earlier_and_previous_mean_before(snapshot):
     assert entry(earlier) == "train-tradition"
 
 
+def test_a_guard_holds_with_what_it_stands_for_in_place(snapshot):
+    # "it" is the parade (the entry's `about`): "how many hours does the parade go on for" is
+    # guarded; it had got how long the trip took (0.90)
+    _, hours = talk(snapshot, "What will the parade feature?", "how many hours does it go on for")
+    assert not hours.answered
+
+
 def test_near_miss_follow_ups_are_declined(snapshot):
     for opening, near_miss in [
         ("How does Kim travel to Beijing?", "how heavy is it?"),

@@ -15,6 +15,7 @@ from bot.engine.followup import (
     asks_the_last_question_again,
     continues_last_question,
     did_you_mean,
+    guarded_in_place,
     has_focus,
     is_followup_shaped,
     means_the_same_alone,
@@ -28,7 +29,7 @@ from bot.engine.followup import (
     topic_words,
 )
 from bot.engine.matcher import Match
-from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
+from bot.engine.model import Answer, Entry, Outcome, Snapshot, Suggestion
 from bot.engine.naming import asked_to_name, gives_measure, names_it, tells_what_is_asked
 from bot.engine.text import asking_sentences, fold, without_links
 from bot.engine.timeline import after_story, for_reader, in_story_days
@@ -184,6 +185,10 @@ def _named_or_declined(
     if not answer.answered or answer.entry is None:
         return answer
     entry = answer.entry
+    if answer.followup_of is not None and guarded_in_place(snapshot, question, context):
+        # "how many hours does it go on for?" after the parade: its length, which a guard
+        # marks as something the story does not say
+        return _declined(answer, entry)
     # Only a message read as a follow-up, or one that asks nothing but "which lab?", is
     # checked: "Which newspaper reported the arrival?" asked mid-talk stands alone.
     in_context = answer.followup_of is not None
@@ -229,6 +234,11 @@ def _named_or_declined(
             ):
                 named = answer_entry(snapshot, related.id, question, answer.confidence)
                 return as_followup(named, snapshot, context)
+    return _declined(answer, entry)
+
+
+def _declined(answer: Answer, entry: Entry) -> Answer:
+    """The answer turned into a decline that offers the entry it would have given."""
     return replace(
         answer,
         outcome=Outcome.ABSTAINED,

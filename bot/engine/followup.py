@@ -222,6 +222,25 @@ def read_with(
     return Reading(own, borrowed, fitting, matches)
 
 
+# "it", "they": what an entry's `about` stands in for, read in place ("its" as "X's").
+_STANDS_FOR = re.compile(r"\b(?:it|they|them|its|their)\b", re.IGNORECASE)
+
+
+def guarded_in_place(snapshot: Snapshot, question: str, turn: Turn) -> bool:
+    """True when the follow-up, read with what its "it" stands for in place ("how many hours
+    does it go on for?" after the parade: "...does the parade go on for"), is a question the
+    curators marked as one the story does not say (a guard)."""
+    entry = snapshot.entries.get(turn.entry_id or "")
+    if entry is None or entry.about is None or not _STANDS_FOR.search(question):
+        return False
+    about = entry.about
+    in_place = _STANDS_FOR.sub(
+        lambda m: f"{about}'s" if m.group(0).lower() in {"its", "their"} else about, question
+    )
+    index = snapshot.index
+    return not index.synonyms.guarded.isdisjoint(index.analyse(in_place))
+
+
 def topic_words(snapshot: Snapshot, turn: Turn) -> list[str]:
     """The analysed topic words of the turn: what "them" in "can you name them?" stands for."""
     return sorted(words_of(snapshot, topic_of(snapshot, turn)))
