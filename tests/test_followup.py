@@ -178,39 +178,25 @@ def test_those_two_point_back_and_ask_no_number(snapshot):
     assert entry(smooth) == "china-nk-relations" and smooth.followup_of == "trade-partner"
 
 
-def test_everyday_phrases_for_drinking_and_opposing(snapshot):
-    _, drink = talk(
-        snapshot,
-        "so his people are poor but he eats lobster on his train?? seriously?",
-        "and what do they wash it down with",
-    )
-    assert "wine" in (drink.text or "")
-    _, against = talk(
-        snapshot,
-        "Are North Korea, China and Russia getting friendlier?",
-        "who are they lining up against",
-    )
-    assert against.answered and "West" in (against.text or "")
-
-
-def test_a_comma_does_not_make_the_parade_a_verb(snapshot):
-    # "parade, it" had read as the story's "parade its (weapons)": showing off
-    *_, day = talk(
-        snapshot,
-        "Please, when Kim is arriving to China?",
-        "which newspaper is telling this?",
-        "and the parade, it is which day?",
-    )
-    assert entry(day) == "parade-date"
-
-
-def test_earlier_and_previous_mean_before(snapshot):
-    _, earlier = talk(
-        snapshot,
-        "Is Kim's train protected against attacks?",
-        "have earlier NK leaders used it too?",
-    )
-    assert entry(earlier) == "train-tradition"
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        # earlier / previous mean before
+        (("Is Kim's train protected against attacks?", "have earlier NK leaders used it too?"),
+         "train-tradition"),
+        # washing it down is drinking; lining up against is opposing
+        (("so his people are poor but he eats lobster on his train?? seriously?",
+          "and what do they wash it down with"), "train-perks"),
+        (("Are North Korea, China and Russia getting friendlier?",
+          "who are they lining up against"), "three-countries-ties"),
+        # "parade, it" is no "parade its (weapons)": the bundled story's showing off
+        (("Please, when Kim is arriving to China?", "which newspaper is telling this?",
+          "and the parade, it is which day?"), "parade-date"),
+    ],
+)  # fmt: skip
+def test_everyday_wording_in_follow_ups(snapshot, turns, expected):
+    *_, last = talk(snapshot, *turns)
+    assert entry(last) == expected
 
 
 def test_a_guard_holds_with_what_it_stands_for_in_place(snapshot):
