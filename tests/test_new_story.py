@@ -69,7 +69,7 @@ FLOORS = {
     # another in the seventh session, measured once before any engine change: 24/40, 10/10,
     # 7/10. Names-only subjects ("which teams played in 1903?" is not the teams entry's) then
     # gave 29/40, 10/10, 6/10.
-    "voa-world-series": {"answerable": 0.85, "unrelated": 1.0, "nearmiss": 0.7},
+    "voa-world-series": {"answerable": 0.82, "unrelated": 1.0, "nearmiss": 0.7},
     # A tenth (farming technology), curated by a first-time helper from knowledge/README.md
     # and blind-set by another in the eighth session, measured once: 18/40, 10/10, 8/10 (the
     # same on that session's starting engine). "Who carried out the study?" (a verb that only

@@ -387,11 +387,7 @@ def _answer_one(snapshot: Snapshot, question: str, bands: Bands, max_suggestions
     # dates read as the story's weekdays; "according to the article" names no topic
     plain = in_story_days(without_source_voice(question), snapshot.source_date())
     matches = snapshot.index.search(plain, limit=max_suggestions + 1)
-    answer = _decide(snapshot, question, matches, bands, max_suggestions)
-    if answer.outcome is Outcome.SUGGESTED and _plainly_meant(snapshot, plain, matches, bands):
-        top = matches[0]
-        return answer_entry(snapshot, top.entry.id, question, top.confidence)
-    return answer
+    return _decide(snapshot, question, matches, bands, max_suggestions, plain)
 
 
 def _plainly_meant(snapshot: Snapshot, question: str, matches: list[Match], bands: Bands) -> bool:
@@ -408,9 +404,15 @@ def _plainly_meant(snapshot: Snapshot, question: str, matches: list[Match], band
 
 
 def _decide(
-    snapshot: Snapshot, question: str, matches: list[Match], bands: Bands, max_suggestions: int
+    snapshot: Snapshot,
+    question: str,
+    matches: list[Match],
+    bands: Bands,
+    max_suggestions: int,
+    read_as: str | None = None,
 ) -> Answer:
-    """The answer, "did you mean" or abstention that ranked matches call for."""
+    """The answer, "did you mean" or abstention that ranked matches call for. ``read_as``:
+    the question as it was searched, when it stands alone (not read with a turn before)."""
     if snapshot.declined:
         declined = bool(matches) and matches[0].entry.id in snapshot.declined
         matches = [m for m in matches if m.entry.id not in snapshot.declined]
@@ -442,6 +444,8 @@ def _decide(
             reason_missing=True,
         )
     if top.confidence >= bands.answer and clear_winner and may_answer:
+        return answer_entry(snapshot, top.entry.id, question, top.confidence)
+    if read_as is not None and may_answer and _plainly_meant(snapshot, read_as, matches, bands):
         return answer_entry(snapshot, top.entry.id, question, top.confidence)
     if (
         not clear_winner
