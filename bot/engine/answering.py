@@ -30,7 +30,13 @@ from bot.engine.followup import (
 )
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Entry, Outcome, Snapshot, Suggestion
-from bot.engine.naming import asked_to_name, gives_measure, names_it, tells_what_is_asked
+from bot.engine.naming import (
+    Request,
+    asked_to_name,
+    gives_measure,
+    names_it,
+    tells_what_is_asked,
+)
 from bot.engine.text import asking_sentences, fold, without_links
 from bot.engine.timeline import after_story, for_reader, in_story_days
 
@@ -214,27 +220,24 @@ def _named_or_declined(
         ):
             return as_followup(alone, snapshot, context)
         last = snapshot.entries.get(context.entry_id or "")
-        if (
-            last is not None
-            and last != entry
-            # (an answer about something else "names" nothing asked: the trip's length
-            # is no answer to "which missiles?")
-            and any(snapshot.index.accounts_for(last.id, t) for t in request.things)
-            and names_it(snapshot, last, request)
-        ):
+        if last is not None and last != entry and _speaks_of_and_names(snapshot, last, request):
             # "which ones?" after "The story mentions the Hwasong-19 and Hwasong-20 missiles"
             return as_followup(answer_entry(snapshot, last.id, question), snapshot, context)
         for related in (snapshot.entries.get(r) for r in entry.related):
             # "which ones?" after "a new setup for building ICBMs": the entry its curators
             # relate to it that names them ("the Hwasong-19 and Hwasong-20 missiles")
-            if (
-                related is not None
-                and any(snapshot.index.accounts_for(related.id, t) for t in request.things)
-                and names_it(snapshot, related, request)
-            ):
+            if related is not None and _speaks_of_and_names(snapshot, related, request):
                 named = answer_entry(snapshot, related.id, question, answer.confidence)
                 return as_followup(named, snapshot, context)
     return _declined(answer, entry)
+
+
+def _speaks_of_and_names(snapshot: Snapshot, entry: Entry, request: Request) -> bool:
+    """True when the entry speaks of the thing asked and names it (an answer about something
+    else "names" nothing asked: the trip's length is no answer to "which missiles?")."""
+    return any(snapshot.index.accounts_for(entry.id, t) for t in request.things) and names_it(
+        snapshot, entry, request
+    )
 
 
 def _declined(answer: Answer, entry: Entry) -> Answer:

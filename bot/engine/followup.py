@@ -122,8 +122,10 @@ def is_followup_shaped(snapshot: Snapshot, question: str) -> bool:
     folded = fold(question).strip()
     if not folded or is_small_talk(question):
         return False
-    if continues_last_question(question) or _REFERENCE.search(question) or points_back(question):
-        return True  # (points_back also counts "between the two?")
+    if continues_last_question(question) or _REFERENCE.search(question):
+        return True
+    if _pointing_counts(question):
+        return True  # "have things always been smooth between the two?"
     return not names_topic(snapshot, own_words(snapshot, question))
 
 

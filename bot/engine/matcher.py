@@ -343,7 +343,7 @@ class MatchIndex:
         credits = self._credits[self._numbers[entry_id]]
         for token in self.analyse(question):
             if token in STRICT_FOCUS:
-                if not any(kind in credits for kind in ANSWERS_TOO.get(token, (token,))):
+                if not _answers_kind(credits, token):
                     return False  # "when was it launched?" of an entry that never tells when
                 continue
             if token.startswith("@") or token in credits:
@@ -517,10 +517,7 @@ class MatchIndex:
             # no entry knows ("the speed of *light*"): closeness counts for the known part only.
             closeness *= known_share
             confidence = COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * closeness
-            if focus and not all(
-                any(kind in self._credits[number] for kind in ANSWERS_TOO.get(f, (f,)))
-                for f in focus
-            ):
+            if focus and not all(_answers_kind(self._credits[number], f) for f in focus):
                 confidence *= FOCUS_MISMATCH
             entry = self._entries[number]
             # A why-question asks for a reason: an entry whose answer gives none ("Kim's
@@ -562,6 +559,11 @@ class MatchIndex:
 
     def __len__(self) -> int:
         return sum(len(p) for p in self._phrasings)
+
+
+def _answers_kind(credits: Mapping[str, float], focus: str) -> bool:
+    """True when an entry (its credits) answers the kind of question ``focus`` asks."""
+    return any(kind in credits for kind in ANSWERS_TOO.get(focus, (focus,)))
 
 
 def _idf(total: int, frequency: float) -> float:
