@@ -192,11 +192,27 @@ def test_those_two_point_back_and_ask_no_number(snapshot):
         # "parade, it" is no "parade its (weapons)": the bundled story's showing off
         (("Please, when Kim is arriving to China?", "which newspaper is telling this?",
           "and the parade, it is which day?"), "parade-date"),
+        # "what else?" after an answer that told more than was asked: the rest is in it
+        (("Will there be aircraft at the Beijing parade?", "what else"), "parade-features"),
+        (("my daughter wants to know if there will be planes at the parade",
+          "what else will there be"), "parade-features"),
+        # "please" is no "pleased" (glad), "cool stuff" no cooling relations
+        (("Will there be aircraft at the parade?", "please, which day is it on?"), "parade-date"),
+        (("When is the parade?", "any cool stuff to see there?"), "parade-features"),
     ],
 )  # fmt: skip
 def test_everyday_wording_in_follow_ups(snapshot, turns, expected):
     *_, last = talk(snapshot, *turns)
     assert entry(last) == expected
+
+
+def test_what_else_after_an_answer_that_told_only_what_was_asked_moves_on(snapshot):
+    # "Is it armored?" - "Yes, armored": the rest is elsewhere, not that answer again
+    _, rest = talk(snapshot, "kim train bulletproof?", "what else")
+    assert entry(rest) != "train-armored"
+    # "what else did he do that day?" asks another thing, not the rest of the departure
+    _, day = talk(snapshot, "When did Kim board his train?", "what else did he do that same day")
+    assert day.followup_of == "departure-day" and entry(day) != "parade-features"
 
 
 def test_a_guard_holds_with_what_it_stands_for_in_place(snapshot):
@@ -497,6 +513,10 @@ BLIND_FLOORS = {
     # 26/30, follow 33/45, switch 12/12, near miss 8/14 (the same on the session's starting
     # engine); at the session's end 27/30, 37/45, 12/12, 9/14.
     "blind_conversations_m.yaml": {"open": 0.9, "follow": 0.82, "switch": 1.0, "nearmiss": 0.64},
+    # N, written the same way at the start of the eleventh session and measured once: open
+    # 29/30, follow 40/45, switch 11/12, near miss 13/14. Then "what's the short answer?" as
+    # framing and "what else?" after an answer that told more than was asked: 30/30, 42/45.
+    "blind_conversations_n.yaml": {"open": 1.0, "follow": 0.93, "switch": 0.91, "nearmiss": 0.92},
 }
 
 

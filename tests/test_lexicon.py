@@ -10,7 +10,16 @@ from helpers_knowledge import BUNDLED, SOURCE_FILE, copy_knowledge, edit
 from bot.engine import lexicon
 from bot.engine.answering import answer_question
 from bot.engine.loader import load, validate
-from bot.engine.text import STOPWORDS, Synonyms, analyse, fold, lasting_words, stem, words
+from bot.engine.text import (
+    _STOP_STEMS,
+    STOPWORDS,
+    Synonyms,
+    analyse,
+    fold,
+    lasting_words,
+    stem,
+    words,
+)
 
 
 def test_english_has_a_lexicon_and_an_unknown_language_none():
@@ -24,6 +33,25 @@ def test_no_alias_belongs_to_two_lexicon_groups():
         for alias in (canonical, *aliases):
             key = tuple(stem(w) for w in words(alias))
             assert owner.setdefault(key, canonical) == canonical, (alias, owner[key], canonical)
+
+
+def test_no_lexicon_alias_takes_over_a_chat_word():
+    """An alias that stems like a stopword reads every use of that word as its group: with
+    "pleased" in a group, "please tell me..." asked about being glad, "definition" made
+    "definitely" a question of meaning. Only these mean their group in chat too."""
+    shadowing = {
+        alias
+        for _, *aliases in lexicon.groups("en")
+        for alias in aliases
+        if len(words(alias)) == 1 and alias not in STOPWORDS and stem(alias) in _STOP_STEMS
+    }
+    assert shadowing == {"quickly", "advanced", "information", "help", "assists"}
+    for chat in ("please tell me when", "do you remember", "is that cool", "definitely"):
+        assert analyse(chat, _lexicon_synonyms()) in ([], ["@when"]), chat
+
+
+def _lexicon_synonyms() -> Synonyms:
+    return Synonyms.build((canonical, aliases) for canonical, *aliases in lexicon.groups("en"))
 
 
 def test_general_words_need_no_story_synonyms(tmp_path: Path):

@@ -24,6 +24,7 @@ from bot.engine.followup import (
     owner_said_before,
     points_back,
     read_with,
+    rest_of,
     says_of,
     starts_new_topic,
     topic_words,
@@ -143,6 +144,8 @@ def _answer_question(
         # "whose?" after "...China's efforts to flex its diplomatic clout": that answer again
         last = answer_entry(snapshot, str(context.entry_id), asked)
         answer = as_followup(last, snapshot, context)
+    elif context is not None and (rest := rest_of(snapshot, asked, context)) is not None:
+        answer = as_followup(answer_entry(snapshot, rest, asked), snapshot, context)
     elif asks_whose_claim(fold(asked)):
         # "who said so?": the last answer again, which names its speaker and quotes the words;
         # with no answer before it, it points at nothing, unless the curators wrote it as a

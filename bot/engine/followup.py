@@ -294,6 +294,34 @@ def owner_said_before(snapshot: Snapshot, question: str, turn: Turn) -> bool:
     return bool(_POSSESSIVE_NAME.search(entry.answer))
 
 
+# "what else?", "anything else?", "what else will there be?": more of what was talked about.
+_ELSE = re.compile(r"^\W*(?:(?:and|so|ok|okay)\W+)?(?:what|anything|something)\s+else\b")
+# The last answer tells "the rest" when at least this share of its words were not asked for.
+UNASKED_SHARE = 0.5
+
+
+def rest_of(snapshot: Snapshot, question: str, turn: Turn) -> str | None:
+    """The entry that tells "the rest" when "what else?" follows an answer: that answer again
+    when it told more than its question asked ("Will there be aircraft?" - "troops marching,
+    planes overhead, the latest weapons"), else the first entry the curators relate to it
+    ("Is the train armored?" - "Yes" - "what else?": what the train is like). None when the
+    message names what that answer does not ("what else did they brag about?")."""
+    entry = snapshot.entries.get(turn.entry_id or "")
+    if entry is None or not _ELSE.search(fold(question)):
+        return None
+    index = snapshot.index
+    if any(
+        (t.startswith("@") and t != "@what") or not index.accounts_for(entry.id, t)
+        for t in own_words(snapshot, question)
+    ):
+        return None  # "what else did they brag about?", "...did he do that day?": another thing
+    asked = set(index.analyse(turn.question))
+    told = [t for t in index.analyse_known(entry.answer) if not t.startswith("@")]
+    if sum(t not in asked for t in told) >= UNASKED_SHARE * len(told) > 0:
+        return entry.id
+    return next((r for r in entry.related if r in snapshot.entries), None)
+
+
 def story_voice(snapshot: Snapshot) -> frozenset[str]:
     """The analysed words that name the story itself ("article", "story", "author")."""
     return words_of(snapshot, SOURCE_VOICE)

@@ -299,6 +299,9 @@ _FRAMING = re.compile(
     r"|\b(?:saw|read|seen|heard) (?:this|it|that) on (?:twitter|x|facebook|fb|tiktok|instagram"
     r"|insta|reddit|telegram|whatsapp|youtube|the news|tv)\b"
     r"|\bquick (?:question|q)\b|\breal talk\b|\bfor real\b|\bno big deal\b"
+    # how to answer, not what: "what's the short answer?", "in plain English"
+    r"|\b(?:short|quick|simple|brief|straight|honest) (?:answer|version)\b"
+    r"|\bin (?:short|brief|a word|simple terms|plain (?:english|terms|words))\b"
     # "who's going apart from kim?": "apart" (the stem of "apartment") says no more
     r"|\b(?:apart|aside) from\b"
     r"|\bin the first place\b|\bat all(?=\s*\W*$)"
