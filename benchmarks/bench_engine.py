@@ -351,7 +351,9 @@ def conversation_turns(snapshot: Snapshot) -> list[tuple[str, Turn]]:
             for case in conversation.turns:
                 if context is not None:
                     turns.append((case.question, context))
-                context = next_turn(answer_question(snapshot, case.question, context=context))
+                context = next_turn(
+                    answer_question(snapshot, case.question, context=context), snapshot
+                )
     return turns
 
 

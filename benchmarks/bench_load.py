@@ -346,7 +346,7 @@ def expected_replies(plan: Plan, *, private_context: bool) -> tuple[Expected, Ex
             turns.get((user, group)) if follows or (group is None and private_context) else None
         )
         answer = answer_question(snapshot, question, context=context, today=TODAY)
-        turns[user, group] = next_turn(answer)
+        turns[user, group] = next_turn(answer, snapshot)
         html = render.answer_reply(answer, examples=examples).text
         story.append(parse_html(html)[0])
         echo.append(question if group is None or follows else f"/ask {question}")

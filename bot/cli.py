@@ -145,7 +145,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             snapshot, question, settings.bands, context=context, today=today, language=args.lang
         )
         if args.conversation:
-            context = next_turn(answer)
+            context = next_turn(answer, snapshot)
         if args.json:
             line = answer.to_json()
             if args.conversation:
@@ -188,7 +188,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 today=settings.reader_today(),
                 language=args.lang,
             )
-            context = next_turn(answer)
+            context = next_turn(answer, snapshot)
             examples = _examples(snapshot.in_language(answer.language) or snapshot)
             print(format_answer(answer, examples) + "\n")
 

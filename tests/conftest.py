@@ -122,9 +122,10 @@ def free_port() -> int:
 
 
 async def wait_until_serving(url: str) -> None:
-    """Wait (up to 10 s) until something answers HTTP at ``url``."""
+    """Wait (up to 30 s: a loaded machine starts a bot slowly) until something answers HTTP
+    at ``url``."""
     async with aiohttp.ClientSession() as session:
-        for _ in range(100):
+        for _ in range(300):
             try:
                 async with session.get(url) as response:
                     await response.read()

@@ -33,7 +33,7 @@ def talk(snapshot: Snapshot, *questions: str) -> list[Answer]:
     for question in questions:
         answer = answer_question(snapshot, question, context=context)
         answers.append(answer)
-        context = next_turn(answer)
+        context = next_turn(answer, snapshot)
     return answers
 
 
@@ -196,6 +196,9 @@ def test_those_two_point_back_and_ask_no_number(snapshot):
         (("Will there be aircraft at the Beijing parade?", "what else"), "parade-features"),
         (("my daughter wants to know if there will be planes at the parade",
           "what else will there be"), "parade-features"),
+        # "it" is what the reader named that an entry is about, though another entry answered
+        (("is putin going to the beijing parade too", "what day is it"), "parade-date"),
+        (("what's the occasion of the Beijing parade?", "what day is it?"), "parade-date"),
         # "please" is no "pleased" (glad), "cool stuff" no cooling relations
         (("Will there be aircraft at the parade?", "please, which day is it on?"), "parade-date"),
         (("When is the parade?", "any cool stuff to see there?"), "parade-features"),
@@ -377,7 +380,7 @@ def test_he_after_a_who_question_is_that_person(snapshot):
 def test_a_follow_up_that_fails_keeps_the_topic_for_the_next(snapshot):
     _, heavy, fast = talk(snapshot, "Did Kim fly to China?", "how heavy is it?", "how fast is it?")
     assert not heavy.answered
-    assert next_turn(heavy).entry_id == "did-kim-fly"
+    assert next_turn(heavy, snapshot).entry_id == "did-kim-fly"
     assert entry(fast) == "train-speed"
 
 
@@ -537,7 +540,7 @@ def test_follow_ups_never_fail_and_render_as_valid_telegram_html(
     check_reply(reply, echo(answer))
     if answer.about:  # the reading is shown, escaped and clipped like the reader's words
         assert answer.about[: render.MAX_ECHO] in parse_html(reply.text)[0]
-    next_turn(answer)  # and the conversation can go on from it
+    next_turn(answer, SNAPSHOT)  # and the conversation can go on from it
 
 
 def test_a_bare_question_the_last_answer_tells_is_answered_by_it(snapshot):

@@ -205,7 +205,7 @@ def test_chat_is_told_in_each_language(snapshot):
 
 def test_follow_ups_work_within_a_language(snapshot):
     first = answer_question(snapshot, "Когда начнётся парад?")
-    follow = answer_question(snapshot, "а где?", context=next_turn(first))
+    follow = answer_question(snapshot, "а где?", context=next_turn(first, snapshot))
     assert follow.language == "ru"
     assert follow.followup_of == "parade-date"
 

@@ -139,10 +139,11 @@ class Services:
         return self.settings.conversation_minutes * 60
 
     async def remember(
-        self, chat: Chat, user: User | None, turn: Turn, reply_id: int | None = None
+        self, chat: Chat, user: User | None, answer: Answer, reply_id: int | None = None
     ) -> None:
-        """The reader's conversation goes on from ``turn``, and bot message ``reply_id`` (once
-        sent) answers it."""
+        """The reader's conversation goes on from ``answer``, and bot message ``reply_id``
+        (once sent) answers it."""
+        turn = next_turn(answer, self.holder.snapshot)
         await conversation.remember_reader(
             self.conversations, chat, user, turn, self.reader_seconds
         )
@@ -150,10 +151,12 @@ class Services:
             await conversation.remember_answer(self.conversations, chat, reply_id, turn)
 
     async def remember_dispatched(
-        self, chat: Chat, user: User | None, turn: Turn, reply_id: int | None
+        self, chat: Chat, user: User | None, answer: Answer, reply_id: int | None
     ) -> None:
         """A dispatched job's ``remember``: before its answer is sent (``reply_id`` None) the
-        reader's conversation goes on from ``turn``; after, bot message ``reply_id`` answers it."""
+        reader's conversation goes on from ``answer``; after, bot message ``reply_id`` answers
+        it."""
+        turn = next_turn(answer, self.holder.snapshot)
         if reply_id is None:
             await conversation.remember_reader(
                 self.conversations, chat, user, turn, self.reader_seconds
@@ -311,7 +314,7 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
 
     async def answered(reply_id: int | None, answer: Answer) -> None:
         # The reader's next question follows this one up; a reply to the answer does too.
-        await svc.remember_dispatched(message.chat, message.from_user, next_turn(answer), reply_id)
+        await svc.remember_dispatched(message.chat, message.from_user, answer, reply_id)
         if reply_id is not None:
             _remember(context, message.message_id, reply_id)
 
@@ -429,7 +432,7 @@ async def edited_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
-    await svc.remember(message.chat, message.from_user, next_turn(answer), reply_id)
+    await svc.remember(message.chat, message.from_user, answer, reply_id)
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -460,7 +463,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
         async def chosen(reply_id: int | None, answer: Answer) -> None:
             # The chosen entry is what the reader's next question follows up.
-            await svc.remember_dispatched(chat, query.from_user, next_turn(answer), reply_id)
+            await svc.remember_dispatched(chat, query.from_user, answer, reply_id)
 
         question = snapshot.entries[args[0]].question
         job = job_for(update, question, entry_id=args[0], language=language, remember=chosen)
@@ -474,7 +477,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     # The chosen entry is what the reader's next question follows up.
     if isinstance(sent, Message):
-        await svc.remember(sent.chat, query.from_user, next_turn(answer), sent.message_id)
+        await svc.remember(sent.chat, query.from_user, answer, sent.message_id)
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -17,6 +17,7 @@ from bot.engine.followup import (
     did_you_mean,
     guarded_in_place,
     has_focus,
+    in_place,
     is_followup_shaped,
     means_the_same_alone,
     names_topic,
@@ -271,6 +272,13 @@ def _answer_followup(
         answer = _decide(snapshot, question, by_answer.fitting, bands, max_suggestions)
         if answer.answered:
             reading, contextual = by_answer, answer
+    unsure = not contextual.answered or contextual.confidence < bands.together
+    if unsure and (read := in_place(snapshot, question, context)):
+        # "what day is it?" after a turn about the parade: "what day is the parade?"
+        alone = _answer_message(snapshot, read, bands, max_suggestions)
+        margin = CLEARLY_BETTER if contextual.answered else 0.0
+        if alone.answered and alone.confidence - contextual.confidence > margin:
+            return as_followup(replace(alone, question=question), snapshot, context)
     if not contextual.answered and not reading.fitting:
         # A near miss in context: abstain, naming the closest topics as any abstention does.
         contextual = _abstain(question, reading.close, bands, max_suggestions)

@@ -229,6 +229,6 @@ def evaluate_conversations(
             answer = answer_question(
                 snapshot, case.question, bands or Bands(), context=context, today=today
             )
-            context = next_turn(answer)
+            context = next_turn(answer, snapshot)
             report.results.append((case, answer, case.judge(answer)))
     return report

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from bot.engine import timeline
 from bot.engine.attribution import SOURCE_VOICE, words_of
 from bot.engine.matcher import Match
-from bot.engine.model import Answer, Outcome, Snapshot, Suggestion
+from bot.engine.model import Answer, Entry, Outcome, Snapshot, Suggestion
 from bot.engine.naming import tells_kind
 from bot.engine.text import STOPWORDS, STRICT_FOCUS, fold, is_small_talk
 
@@ -228,19 +228,43 @@ def read_with(
 _STANDS_FOR = re.compile(r"\b(?:it|they|them|its|their)\b", re.IGNORECASE)
 
 
+def in_place(snapshot: Snapshot, question: str, turn: Turn) -> str | None:
+    """The follow-up with what its "it" stands for in place ("what day is it?" after a turn
+    about the parade: "what day is the parade?"): the last entry's `about`, else the one
+    thing with an `about` the turn's question named. None when it has no "it" or the turn
+    stands for nothing curated."""
+    if not _STANDS_FOR.search(question):
+        return None
+    entry = snapshot.entries.get(turn.entry_id or "")
+    about = entry.about if entry is not None else None
+    if about is None:
+        index = snapshot.index
+        asked = set(index.analyse(turn.question))
+        named = {
+            other.about
+            for other in snapshot.entries.values()
+            if other.about is not None
+            and (words := {t for t in index.analyse_known(other.about) if t[0] != "@"})
+            and words <= asked
+        }
+        if len(named) != 1:
+            return None
+        (about,) = named
+    return _STANDS_FOR.sub(
+        lambda m: f"{about}'s" if m.group(0).lower() in {"its", "their"} else about, question
+    )
+
+
 def guarded_in_place(snapshot: Snapshot, question: str, turn: Turn) -> bool:
     """True when the follow-up, read with what its "it" stands for in place ("how many hours
     does it go on for?" after the parade: "...does the parade go on for"), is a question the
     curators marked as one the story does not say (a guard)."""
     entry = snapshot.entries.get(turn.entry_id or "")
-    if entry is None or entry.about is None or not _STANDS_FOR.search(question):
+    if entry is None or entry.about is None:
         return False
-    about = entry.about
-    in_place = _STANDS_FOR.sub(
-        lambda m: f"{about}'s" if m.group(0).lower() in {"its", "their"} else about, question
-    )
+    read = in_place(snapshot, question, turn)
     index = snapshot.index
-    return not index.synonyms.guarded.isdisjoint(index.analyse(in_place))
+    return read is not None and not index.synonyms.guarded.isdisjoint(index.analyse(read))
 
 
 def topic_words(snapshot: Snapshot, turn: Turn) -> list[str]:
@@ -436,14 +460,18 @@ def did_you_mean(question: str, first: Answer, second: Answer, limit: int) -> An
     return Answer(question, Outcome.SUGGESTED, confidence, suggestions=tuple(offered[:limit]))
 
 
-def next_turn(answer: Answer) -> Turn:
+def next_turn(answer: Answer, snapshot: Snapshot) -> Turn:
     """The context the reader's next message is read with, after ``answer``.
 
     An answered turn is about what its entry asks (a follow-up's own words are often only
-    "when?", and the reader's words measured worse as a topic); a follow-up that found no
-    answer keeps the topic it was read with.
+    "when?", and the reader's words measured worse as a topic), unless the reader named a
+    thing the curators gave an entry `about` that the entry's question does not name ("Where
+    is the WWII parade being held?" - "Beijing" - "which day?": the parade's); a follow-up
+    that found no answer keeps the topic it was read with.
     """
     if answer.answered and answer.entry:
+        if _names_another_about(snapshot, answer.question, answer.entry):
+            return Turn(answer.question, answer.entry.id)
         return Turn(answer.entry.question, answer.entry.id)
     if answer.about:
         return Turn(answer.about, answer.followup_of)
@@ -453,3 +481,18 @@ def next_turn(answer: Answer) -> Turn:
 def has_focus(own: list[str]) -> bool:
     """True when the analysed words ask a kind of answer of their own ("when", "who")."""
     return any(t.startswith("@") for t in own)
+
+
+def _names_another_about(snapshot: Snapshot, question: str, entry: Entry) -> bool:
+    """True when ``question`` names what some entry is `about` ("the parade") and the
+    question of ``entry``, which answered it, does not."""
+    index = snapshot.index
+    asked = set(index.analyse(question))
+    own = set(index.analyse_known(entry.question))
+    for other in snapshot.entries.values():
+        if other.about is None or other.id == entry.id:
+            continue
+        about = {t for t in index.analyse_known(other.about) if not t.startswith("@")}
+        if about and about <= asked and not about <= own:
+            return True
+    return False
