@@ -73,6 +73,21 @@ def test_typos(snapshot: Snapshot, question: str, entry: str):
     assert entry_of(snapshot, question) == entry
 
 
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        # what will happen at an event is its lineup, not anything about it
+        ("What's going to happen at the parade in Beijing?", "parade-features"),
+        ("whats gonna happen at the beijing parade", "parade-features"),
+        # how to answer is no topic
+        ("My son asks why Kim went to China. What's the short answer?", "trip-purpose"),
+        ("in plain english, how fast is the train", "train-speed"),
+    ],
+)
+def test_everyday_framing(snapshot: Snapshot, question: str, entry: str):
+    assert entry_of(snapshot, question) == entry
+
+
 def test_word_order_does_not_matter(snapshot: Snapshot):
     first, second = (answer_question(snapshot, q) for q in ("kim train speed", "train speed kim"))
     assert first.answered and first.entry == second.entry
