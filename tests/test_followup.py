@@ -199,6 +199,8 @@ def test_those_two_point_back_and_ask_no_number(snapshot):
         # "it" is what the reader named that an entry is about, though another entry answered
         (("is putin going to the beijing parade too", "what day is it"), "parade-date"),
         (("what's the occasion of the Beijing parade?", "what day is it?"), "parade-date"),
+        (("How many years since Japan's surrender does the parade mark?", "where is it?",
+          "when?"), "parade-date"),
         # "please" is no "pleased" (glad), "cool stuff" no cooling relations
         (("Will there be aircraft at the parade?", "please, which day is it on?"), "parade-date"),
         (("When is the parade?", "any cool stuff to see there?"), "parade-features"),

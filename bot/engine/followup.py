@@ -470,8 +470,12 @@ def next_turn(answer: Answer, snapshot: Snapshot) -> Turn:
     that found no answer keeps the topic it was read with.
     """
     if answer.answered and answer.entry:
-        if _names_another_about(snapshot, answer.question, answer.entry):
-            return Turn(answer.question, answer.entry.id)
+        asked = answer.question
+        if answer.followup_of is not None and answer.about is not None:
+            # "where is it?" about the parade: "where is the parade?"
+            asked = in_place(snapshot, asked, Turn(answer.about, answer.followup_of)) or asked
+        if _names_another_about(snapshot, asked, answer.entry):
+            return Turn(asked, answer.entry.id)
         return Turn(answer.entry.question, answer.entry.id)
     if answer.about:
         return Turn(answer.about, answer.followup_of)
