@@ -8,7 +8,7 @@ from helpers_knowledge import BUNDLED
 from bot.engine.answering import answer_question
 from bot.engine.loader import load
 from bot.engine.model import Snapshot
-from bot.engine.text import asking_part, question_clauses, words
+from bot.engine.text import asking_part, chat_kind, question_clauses, words
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +101,16 @@ def test_who_the_reader_is_names_no_topic():
 
 def test_whats_the_reason_asks_why():
     assert "@why" in words("what's the official reason he went?")
+
+
+def test_bare_follow_up_questions_are_no_small_talk():
+    for follow_up in ("how much?", "how so?", "how?"):
+        assert chat_kind(follow_up) is None, follow_up
+    assert chat_kind("how are you") == "greeting" and chat_kind("thanks so much") == "thanks"
+
+
+def test_whats_his_name_asks_a_name():
+    assert "@name" in words("whats his name?") and "@name" in words("what's her full name")
 
 
 # Written for these tests (not taken from any question set): chat around questions of the

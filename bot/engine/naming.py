@@ -310,7 +310,8 @@ def tells_what_is_asked(snapshot: Snapshot, question: str, entry: Entry) -> bool
 
 def tells_kind(snapshot: Snapshot, question: str, entry: Entry, kind: str) -> bool:
     """True when the entry's answer tells the kind of thing a focus asks: a reason (@why), a
-    number with the unit a measure needs, a place (@where), a name (@who). Other kinds: no."""
+    number with the unit a measure needs, a place (@where), a name (@who, @name). Other kinds:
+    no."""
     if kind == "@why":
         return entry.gives_reason
     text = _told(snapshot, entry)
@@ -319,7 +320,7 @@ def tells_kind(snapshot: Snapshot, question: str, entry: Entry, kind: str) -> bo
         return language.states_amount(text) and gives_measure(snapshot, question, entry)
     if kind == "@where":
         return bool(_PLACE.search(text))
-    if kind == "@who":
+    if kind in ("@who", "@name"):
         words = _TOKEN.findall(text)
         return any(_capitalised(words, number) for number in range(len(words)))
     return False

@@ -49,6 +49,7 @@ _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     # "what's the lab called", "the name of the train", "...what is it called?": asks a name
     (
         r"\bnames? of\b|\bwhat(?: is| are| was|s)?(?= (?:\w+ ){1,4}called\b)"
+        r"|\bwhat(?: is| are| was| were|s|re)? (?:his|her|their|its) (?:full |real )?names?\b"
         r"|(?<=\w )called(?=\W*$)",
         " @name ",
     ),
@@ -684,8 +685,9 @@ def is_small_talk(text: str) -> bool:
     "can you help me?"): nothing to look up."""
     folded = fold(text)
     written = _split(folded)
-    if written == ["how"]:
-        return False  # "how?" after an answer asks the manner; "how are you" is chat
+    if written[:1] == ["how"] and written[1:] in ([], ["much"], ["so"]):
+        # "how?", "how much?", "how so?" after an answer ask about it; "how are you" is chat
+        return False
     return bool(written) and (
         all(word in SMALL_TALK for word in written) or not _split(_FRAMING.sub(" ", folded))
     )
