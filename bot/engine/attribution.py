@@ -279,7 +279,8 @@ def _about_any(snapshot: Snapshot, entry: Entry, named: frozenset[str]) -> bool:
     phrasings' claims name it; an entry that does not say what it is about is about every
     word it uses anywhere (phrasings, answer, quotes)."""
     if entry.about:
-        return bool(named & (words_of(snapshot, entry.about) | _asked_by(snapshot.index, entry)))
+        spoken = words_of(snapshot, entry.about) | _asked_by(snapshot.index, entry)
+        return bool(named & (spoken | words_of(snapshot, entry.answer)))
     return any(any(e is entry for e in snapshot.index.entries_using(w)) for w in named)
 
 
