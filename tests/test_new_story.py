@@ -24,6 +24,7 @@ from bot.engine.evaluation import (
     load_cases,
     load_conversations,
 )
+from bot.engine.followup import next_turn
 from bot.engine.loader import load, validate
 from bot.engine.model import Outcome
 from bot.engine.text import analyse, asked_for
@@ -402,6 +403,17 @@ def test_test_story_conversation_floors(story: str):
     for kind, floor in CONVERSATION_FLOORS[story].items():
         correct, total = report.rate(kind)
         assert correct / total >= floor, (kind, correct, total)
+
+
+def test_follow_ups_about_another_story_read_the_turn_before():
+    snapshot = load(STORIES / "voa-world-series")
+    titles = answer_question(snapshot, "how many world seires have the yankees won")
+    most = answer_question(snapshot, "is that the most?", context=next_turn(titles, snapshot))
+    assert most.entry is not None and most.entry.id == titles.entry.id == "most-titles"
+    fences = load(STORIES / "voa-virtual-fences-cows")
+    rancher = answer_question(fences, "How does that rancher in Florida keep an eye on his cattle?")
+    name = answer_question(fences, "whats his name?", context=next_turn(rancher, fences))
+    assert name.answered and name.entry is not None and "Jim Strickland" in name.entry.answer
 
 
 def test_thin_knowledge_weighs_an_everyday_word_it_lacks_less_than_a_rare_one():

@@ -19,6 +19,7 @@ from bot.engine.followup import (
     has_focus,
     in_place,
     is_followup_shaped,
+    judges_the_last_answer,
     means_the_same_alone,
     names_topic,
     new_subject,
@@ -147,6 +148,10 @@ def _answer_question(
         answer = as_followup(last, snapshot, context)
     elif context is not None and (rest := rest_of(snapshot, asked, context)) is not None:
         answer = as_followup(answer_entry(snapshot, rest, asked), snapshot, context)
+    elif context is not None and judges_the_last_answer(snapshot, asked, context):
+        answer = as_followup(
+            answer_entry(snapshot, str(context.entry_id), asked), snapshot, context
+        )
     elif asks_whose_claim(fold(asked)):
         # "who said so?": the last answer again, which names its speaker and quotes the words;
         # with no answer before it, it points at nothing, unless the curators wrote it as a

@@ -346,6 +346,15 @@ def rest_of(snapshot: Snapshot, question: str, turn: Turn) -> str | None:
     return next((r for r in entry.related if r in snapshot.entries), None)
 
 
+def judges_the_last_answer(snapshot: Snapshot, question: str, turn: Turn) -> bool:
+    """True for a yes/no question about what was just said that names nothing of its own
+    ("is that the most?", "is it?"): the last answer is what it asks about."""
+    if turn.entry_id not in snapshot.entries or not points_back(question):
+        return False
+    language = snapshot.index.language
+    return language.asks_yes_no(question) and not own_words(snapshot, question)
+
+
 def story_voice(snapshot: Snapshot) -> frozenset[str]:
     """The analysed words that name the story itself ("article", "story", "author")."""
     return words_of(snapshot, SOURCE_VOICE)
