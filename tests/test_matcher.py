@@ -82,6 +82,7 @@ def test_typos(snapshot: Snapshot, question: str, entry: str):
         # how to answer is no topic
         ("My son asks why Kim went to China. What's the short answer?", "trip-purpose"),
         ("in plain english, how fast is the train", "train-speed"),
+        ("North Korea backed Xi's new global setup: who is it meant to help?", "global-order"),
     ],
 )
 def test_everyday_framing(snapshot: Snapshot, question: str, entry: str):

@@ -303,6 +303,8 @@ _FRAMING = re.compile(
     # how to answer, not what: "what's the short answer?", "in plain English"
     r"|\b(?:short|quick|simple|brief|straight|honest) (?:answer|version)\b"
     r"|\bin (?:short|brief|a word|simple terms|plain (?:english|terms|words))\b"
+    # "who is it meant to help?" asks who it helps, not what it means
+    r"|\b(?:meant|supposed|intended) to\b"
     # "who's going apart from kim?": "apart" (the stem of "apartment") says no more
     r"|\b(?:apart|aside) from\b"
     r"|\bin the first place\b|\bat all(?=\s*\W*$)"
