@@ -83,6 +83,8 @@ def test_typos(snapshot: Snapshot, question: str, entry: str):
         ("My son asks why Kim went to China. What's the short answer?", "trip-purpose"),
         ("in plain english, how fast is the train", "train-speed"),
         ("North Korea backed Xi's new global setup: who is it meant to help?", "global-order"),
+        # a number the story does not give is checked by the entry that counts the same thing
+        ("are there like 50 leaders going", "other-leaders"),
     ],
 )
 def test_everyday_framing(snapshot: Snapshot, question: str, entry: str):

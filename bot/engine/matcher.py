@@ -487,6 +487,17 @@ class MatchIndex:
                 scores[number] += sum(
                     weights[t] * ANSWER_WORD_CREDIT for t in premises if t not in credits
                 )
+        # "are there like 50 leaders going?": an entry that gives a number of that thing (the
+        # word after the number) checks the one a reader supposes, as a time checks a day
+        supposed = _supposed_counts(tokens, self._weights) if yes_no else {}
+        for number in scores if supposed else ():
+            credits = self._credits[number]
+            if any(t.isdigit() for t in credits):
+                scores[number] += sum(
+                    weights[t] * ANSWER_WORD_CREDIT
+                    for t, thing in supposed.items()
+                    if thing in credits
+                )
         best = (
             # (what heapq.nlargest is defined as, and faster on a few dozen scores)
             sorted(scores.items(), key=itemgetter(1), reverse=True)[:CANDIDATES]
@@ -559,6 +570,16 @@ class MatchIndex:
 
     def __len__(self) -> int:
         return sum(len(p) for p in self._phrasings)
+
+
+def _supposed_counts(tokens: list[str], known: Mapping[str, float]) -> dict[str, str]:
+    """The numbers the knowledge does not use in a question, each with the word after it (what
+    it counts): "are there like 50 leaders going?" supposes 50 leaders."""
+    return {
+        token: following
+        for token, following in zip(tokens, tokens[1:])
+        if token.isdigit() and token not in known and not following.startswith("@")
+    }
 
 
 def _answers_kind(credits: Mapping[str, float], focus: str) -> bool:
