@@ -577,7 +577,7 @@ def _supposed_counts(tokens: list[str], known: Mapping[str, float]) -> dict[str,
     it counts): "are there like 50 leaders going?" supposes 50 leaders."""
     return {
         token: following
-        for token, following in zip(tokens, tokens[1:])
+        for token, following in pairwise(tokens)
         if token.isdigit() and token not in known and not following.startswith("@")
     }
 
