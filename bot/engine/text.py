@@ -61,7 +61,11 @@ _FOCUS_RULES: tuple[tuple[str, str], ...] = (
     ),
     # "arrival day", "parade date": a trailing day asks when (but "a day" is a duration).
     (r"(?<!\ba )(?<!\bone )\b(?:day|date)\W*$", " @when "),
-    (r"\b(?:what|which) (?:city|place|country)\b|\bwhere\b", " @where "),
+    (
+        r"\b(?:what|which) (?:(?:us|u s|american) )?(?:city|town|place|country|state|province"
+        r"|region|county|continent)\b|\bwhere\b",
+        " @where ",
+    ),
     (r"\bwho(?:m|se)?\b", " @who "),
     # "what for?", "for what?" and "what is it for" ask a purpose; "what's for dinner" does not.
     (
