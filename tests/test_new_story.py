@@ -416,6 +416,12 @@ def test_follow_ups_about_another_story_read_the_turn_before():
     assert name.answered and name.entry is not None and "Jim Strickland" in name.entry.answer
 
 
+def test_an_answer_with_a_sum_of_money_is_about_money():
+    fences = load(STORIES / "voa-virtual-fences-cows")  # "...gave $9.9 million to Cornell"
+    answer = answer_question(fences, "Which university got money from the Bezos Earth Fund?")
+    assert answer.answered and answer.entry is not None and answer.entry.id == "cornell-bezos"
+
+
 def test_thin_knowledge_weighs_an_everyday_word_it_lacks_less_than_a_rare_one():
     thin = load(STORIES / "voa-vintage-clothing").index  # about 10 phrasings per entry
     dense = load(Path(__file__).parents[1] / "knowledge").index  # about 55

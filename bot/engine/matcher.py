@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from bot.engine.model import Entry
 from bot.engine.text import STRICT_FOCUS, Synonyms, Vocabulary, english_stems, without_links
 
 ANSWER_WORD_CREDIT = 0.6
+_MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:dollars|euros|pounds|yuan|yen)\b")
 # A yes/no question restates what the answer says ("do air taxis run on electric power?" -
 # "they generally operate on electric power"): the answer's words count this much for it.
 YES_NO_CREDIT = 0.8
@@ -227,6 +229,8 @@ class MatchIndex:
             written = surface_words(f"{entry.answer} {evidence.get(entry.id, '')}")
             surface.update(written)
             credits = dict.fromkeys(analyse_surface(written, synonyms), ANSWER_WORD_CREDIT)
+            if _MONEY.search(entry.answer):  # "got money from...?": "$9.9 million" is money
+                credits.setdefault("money", ANSWER_WORD_CREDIT)
             told.append(frozenset(t for t in credits if t not in uses))
             for token, count in uses.items():
                 credits[token] = 1.0 - (1.0 - ANSWER_WORD_CREDIT) * max(
