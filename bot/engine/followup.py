@@ -238,15 +238,7 @@ def in_place(snapshot: Snapshot, question: str, turn: Turn) -> str | None:
     entry = snapshot.entries.get(turn.entry_id or "")
     about = entry.about if entry is not None else None
     if about is None:
-        index = snapshot.index
-        asked = set(index.analyse(turn.question))
-        named = {
-            other.about
-            for other in snapshot.entries.values()
-            if other.about is not None
-            and (words := {t for t in index.analyse_known(other.about) if t[0] != "@"})
-            and words <= asked
-        }
+        named = _abouts_named(snapshot, set(snapshot.index.analyse(turn.question)))
         if len(named) != 1:
             return None
         (about,) = named
@@ -497,15 +489,25 @@ def has_focus(own: list[str]) -> bool:
 
 
 def _names_another_about(snapshot: Snapshot, question: str, entry: Entry) -> bool:
-    """True when ``question`` names what some entry is `about` ("the parade") and the
+    """True when ``question`` names what some other entry is `about` ("the parade") and the
     question of ``entry``, which answered it, does not."""
     index = snapshot.index
-    asked = set(index.analyse(question))
     own = set(index.analyse_known(entry.question))
+    named = _abouts_named(snapshot, set(index.analyse(question)), besides=entry.id)
+    return any(not words <= own for words in named.values())
+
+
+def _abouts_named(
+    snapshot: Snapshot, asked: set[str], besides: str | None = None
+) -> dict[str, set[str]]:
+    """What the entries (other than ``besides``) are `about` that the analysed words ``asked``
+    name, each with its words."""
+    index = snapshot.index
+    named = {}
     for other in snapshot.entries.values():
-        if other.about is None or other.id == entry.id:
+        if other.about is None or other.id == besides:
             continue
-        about = {t for t in index.analyse_known(other.about) if not t.startswith("@")}
-        if about and about <= asked and not about <= own:
-            return True
-    return False
+        words = {t for t in index.analyse_known(other.about) if not t.startswith("@")}
+        if words and words <= asked:
+            named[other.about] = words
+    return named
