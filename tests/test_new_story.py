@@ -410,6 +410,9 @@ def test_follow_ups_about_another_story_read_the_turn_before():
     titles = answer_question(snapshot, "how many world seires have the yankees won")
     most = answer_question(snapshot, "is that the most?", context=next_turn(titles, snapshot))
     assert most.entry is not None and most.entry.id == titles.entry.id == "most-titles"
+    quote = answer_question(snapshot, "I'm writing a piece: what did Judge say about Ohtani?")
+    said = answer_question(snapshot, "when did he say that?", context=next_turn(quote, snapshot))
+    assert said.entry is not None and "22 October" in said.entry.answer
     fences = load(STORIES / "voa-virtual-fences-cows")
     rancher = answer_question(fences, "How does that rancher in Florida keep an eye on his cattle?")
     name = answer_question(fences, "whats his name?", context=next_turn(rancher, fences))

@@ -7,7 +7,13 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.engine import languages
-from bot.engine.attribution import answers_for, asks_whose_claim, read, without_source_voice
+from bot.engine.attribution import (
+    answers_for,
+    asks_when_said,
+    asks_whose_claim,
+    read,
+    without_source_voice,
+)
 from bot.engine.followup import (
     CLEARLY_BETTER,
     Turn,
@@ -152,6 +158,14 @@ def _answer_question(
         answer = as_followup(
             answer_entry(snapshot, str(context.entry_id), asked), snapshot, context
         )
+    elif (
+        context is not None
+        and context.entry_id in snapshot.entries
+        and asks_when_said(fold(asked))
+        and snapshot.index.tells_when(context.entry_id)
+    ):
+        # "when did he say that?" after an answer that tells when it was said
+        answer = as_followup(answer_entry(snapshot, context.entry_id, asked), snapshot, context)
     elif asks_whose_claim(fold(asked)):
         # "who said so?": the last answer again, which names its speaker and quotes the words;
         # with no answer before it, it points at nothing, unless the curators wrote it as a

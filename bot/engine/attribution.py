@@ -89,6 +89,18 @@ def asks_whose_claim(folded: str) -> bool:
     return bool(_WHOSE_CLAIM.match(folded.strip()))
 
 
+# "when did he say that?", "when was that said?": when the last answer's words were said.
+_WHEN_SAID = re.compile(
+    rf"^(?:(?:and|but|so|ok|okay)\s+)?when\s+(?:did|was|were|had|has)\s+"
+    rf"(?:(?:he|she|they|it|that|this)\s+)?(?:{_SPEECH_VERBS})(?:\s+(?:so|that|this|it))?\W*$"
+)
+
+
+def asks_when_said(folded: str) -> bool:
+    """True when a (folded) message only asks when what the last answer said was said."""
+    return bool(_WHEN_SAID.match(folded.strip()))
+
+
 # The source's own voice framing a question ("according to the article, ...", "what does
 # the story say ... ?") names no topic: matching reads the question without it.
 _SOURCE_NOUNS = (

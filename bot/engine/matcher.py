@@ -337,6 +337,11 @@ class MatchIndex:
             return weight * self._thin
         return weight
 
+    def tells_when(self, entry_id: str) -> bool:
+        """True when the entry's answer tells a time (a day, a month, a date)."""
+        number = self._numbers.get(entry_id)
+        return number is not None and self._timed[number]
+
     def only_its_words(self, question: str, entry_id: str) -> bool:
         """True in thin knowledge when the question is in the entry's own words: it uses no
         word the entry lacks but at most one everyday word no entry knows, and what it asks
