@@ -413,6 +413,9 @@ def test_follow_ups_about_another_story_read_the_turn_before():
     quote = answer_question(snapshot, "I'm writing a piece: what did Judge say about Ohtani?")
     said = answer_question(snapshot, "when did he say that?", context=next_turn(quote, snapshot))
     assert said.entry is not None and "22 October" in said.entry.answer
+    record = answer_question(snapshot, "What home run record does Aaron Judge hold?")
+    year = answer_question(snapshot, "which year?", context=next_turn(record, snapshot))
+    assert year.entry is not None and "2022" in year.entry.answer
     fences = load(STORIES / "voa-virtual-fences-cows")
     rancher = answer_question(fences, "How does that rancher in Florida keep an eye on his cattle?")
     name = answer_question(fences, "whats his name?", context=next_turn(rancher, fences))

@@ -19,6 +19,7 @@ from bot.engine.followup import (
     Turn,
     as_followup,
     asks_the_last_question_again,
+    asks_the_year_told,
     continues_last_question,
     did_you_mean,
     guarded_in_place,
@@ -154,7 +155,10 @@ def _answer_question(
         answer = as_followup(last, snapshot, context)
     elif context is not None and (rest := rest_of(snapshot, asked, context)) is not None:
         answer = as_followup(answer_entry(snapshot, rest, asked), snapshot, context)
-    elif context is not None and judges_the_last_answer(snapshot, asked, context):
+    elif context is not None and (
+        judges_the_last_answer(snapshot, asked, context)
+        or asks_the_year_told(snapshot, asked, context)
+    ):
         answer = as_followup(
             answer_entry(snapshot, str(context.entry_id), asked), snapshot, context
         )

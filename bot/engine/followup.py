@@ -22,7 +22,7 @@ from bot.engine import timeline
 from bot.engine.attribution import SOURCE_VOICE, words_of
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Entry, Outcome, Snapshot, Suggestion
-from bot.engine.naming import tells_kind
+from bot.engine.naming import YEAR, tells_kind
 from bot.engine.text import STOPWORDS, STRICT_FOCUS, fold, is_small_talk
 
 # English words that point back at something said before (the engine's language rules; a
@@ -345,6 +345,16 @@ def judges_the_last_answer(snapshot: Snapshot, question: str, turn: Turn) -> boo
         return False
     language = snapshot.index.language
     return language.asks_yes_no(question) and not own_words(snapshot, question)
+
+
+def asks_the_year_told(snapshot: Snapshot, question: str, turn: Turn) -> bool:
+    """True for "which year?", "what year was that?" after an answer that gives a year:
+    the answer before says it (another entry's date would answer another event)."""
+    entry = snapshot.entries.get(turn.entry_id or "")
+    if entry is None or not YEAR.search(entry.answer):
+        return False
+    own = set(own_words(snapshot, question))
+    return "year" in own and own <= {"@when", "year"}
 
 
 def story_voice(snapshot: Snapshot) -> frozenset[str]:

@@ -133,6 +133,8 @@ def names_it(snapshot: Snapshot, entry: Entry, request: Request) -> bool:
     index = snapshot.index
     if request.place and "@where" in index.analyse_known(entry.question):
         return True  # "Where is Kim going?" tells a place
+    if request.things == {"year"} and YEAR.search(entry.answer):
+        return True  # "which year?": "set in 2022" names it
     tokens, stems, runs = _read(index, entry.answer)
 
     def analysed(start: int, end: int) -> frozenset[str] | None:
@@ -289,6 +291,8 @@ def gives_measure(snapshot: Snapshot, question: str, entry: Entry) -> bool:
 
 
 # "...travelled to Beijing", "...at the Palmdale plant": a place named after a preposition.
+# A year as written ("in 2022", "since 1903").
+YEAR = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 _PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|outside)\s+(?:the\s+)?[A-Z][\w-]+")
 
 
