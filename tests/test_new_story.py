@@ -123,7 +123,7 @@ SECOND_FLOORS = {
 # session's starting engine); virtual fences 11/20, 16/30, 5/8, 9/10 (14/30 follow-ups on the
 # starting engine). Follow-ups lean on thin knowledge answering the opener first.
 CONVERSATION_FLOORS = {
-    "voa-world-series": {"open": 0.8, "follow": 0.43, "switch": 0.62, "nearmiss": 0.5},
+    "voa-world-series": {"open": 0.8, "follow": 0.5, "switch": 0.62, "nearmiss": 0.5},
     "voa-virtual-fences-cows": {"open": 0.55, "follow": 0.56, "switch": 0.62, "nearmiss": 0.9},
 }
 
