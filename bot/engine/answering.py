@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from bot.engine import languages
 from bot.engine.attribution import (
     answers_for,
-    asks_when_said,
     asks_whose_claim,
     read,
     without_source_voice,
@@ -18,19 +17,17 @@ from bot.engine.followup import (
     CLEARLY_BETTER,
     Turn,
     as_followup,
+    asks_the_last_answer,
     asks_the_last_question_again,
-    asks_the_year_told,
     continues_last_question,
     did_you_mean,
     guarded_in_place,
     has_focus,
     in_place,
     is_followup_shaped,
-    judges_the_last_answer,
     means_the_same_alone,
     names_topic,
     new_subject,
-    owner_said_before,
     points_back,
     read_with,
     rest_of,
@@ -149,27 +146,14 @@ def _answer_question(
         asked = asking_sentences(message, LONG_MESSAGE_CHARS)
     if context is not None and starts_new_topic(asked):
         context = None  # "Other question: ...": the reader says the talk before is not meant
-    if context is not None and owner_said_before(snapshot, asked, context):
-        # "whose?" after "...China's efforts to flex its diplomatic clout": that answer again
+    if context is not None and (rest := rest_of(snapshot, asked, context)) is not None:
+        # "what else?": the rest of the last answer, or the entry related to it
+        answer = as_followup(answer_entry(snapshot, rest, asked), snapshot, context)
+    elif context is not None and asks_the_last_answer(snapshot, asked, context):
+        # "whose?" after "...China's efforts to flex its diplomatic clout", "is that the
+        # most?", "which year?", "when did he say that?": that answer again
         last = answer_entry(snapshot, str(context.entry_id), asked)
         answer = as_followup(last, snapshot, context)
-    elif context is not None and (rest := rest_of(snapshot, asked, context)) is not None:
-        answer = as_followup(answer_entry(snapshot, rest, asked), snapshot, context)
-    elif context is not None and (
-        judges_the_last_answer(snapshot, asked, context)
-        or asks_the_year_told(snapshot, asked, context)
-    ):
-        answer = as_followup(
-            answer_entry(snapshot, str(context.entry_id), asked), snapshot, context
-        )
-    elif (
-        context is not None
-        and context.entry_id in snapshot.entries
-        and asks_when_said(fold(asked))
-        and snapshot.index.tells_when(context.entry_id)
-    ):
-        # "when did he say that?" after an answer that tells when it was said
-        answer = as_followup(answer_entry(snapshot, context.entry_id, asked), snapshot, context)
     elif asks_whose_claim(fold(asked)):
         # "who said so?": the last answer again, which names its speaker and quotes the words;
         # with no answer before it, it points at nothing, unless the curators wrote it as a

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.engine import timeline
-from bot.engine.attribution import SOURCE_VOICE, words_of
+from bot.engine.attribution import SOURCE_VOICE, asks_when_said, words_of
 from bot.engine.matcher import Match
 from bot.engine.model import Answer, Entry, Outcome, Snapshot, Suggestion
 from bot.engine.naming import YEAR, tells_kind
@@ -301,7 +301,24 @@ _WHOSE = re.compile(
 _POSSESSIVE_NAME = re.compile(r"\b[A-Z][\w-]*['’]s\b")
 
 
-def owner_said_before(snapshot: Snapshot, question: str, turn: Turn) -> bool:
+def asks_the_last_answer(snapshot: Snapshot, question: str, turn: Turn) -> bool:
+    """True when the message asks about the last answer itself, which says it: a bare
+    "whose?" after an answer naming an owner, a yes/no question naming nothing ("is that the
+    most?"), "which year?" after an answer giving one, "when did he say that?" after an
+    answer telling when."""
+    return (
+        _owner_said_before(snapshot, question, turn)
+        or _judges_the_last_answer(snapshot, question, turn)
+        or _asks_the_year_told(snapshot, question, turn)
+        or (
+            turn.entry_id in snapshot.entries
+            and asks_when_said(fold(question))
+            and snapshot.index.tells_when(str(turn.entry_id))
+        )
+    )
+
+
+def _owner_said_before(snapshot: Snapshot, question: str, turn: Turn) -> bool:
     """True when a bare "whose?" follows an answer that names an owner ("China's efforts
     to flex its diplomatic clout"): that answer says whose."""
     entry = snapshot.entries.get(turn.entry_id or "")
@@ -338,7 +355,7 @@ def rest_of(snapshot: Snapshot, question: str, turn: Turn) -> str | None:
     return next((r for r in entry.related if r in snapshot.entries), None)
 
 
-def judges_the_last_answer(snapshot: Snapshot, question: str, turn: Turn) -> bool:
+def _judges_the_last_answer(snapshot: Snapshot, question: str, turn: Turn) -> bool:
     """True for a yes/no question about what was just said that names nothing of its own
     ("is that the most?", "is it?"): the last answer is what it asks about."""
     if turn.entry_id not in snapshot.entries or not points_back(question):
@@ -347,7 +364,7 @@ def judges_the_last_answer(snapshot: Snapshot, question: str, turn: Turn) -> boo
     return language.asks_yes_no(question) and not own_words(snapshot, question)
 
 
-def asks_the_year_told(snapshot: Snapshot, question: str, turn: Turn) -> bool:
+def _asks_the_year_told(snapshot: Snapshot, question: str, turn: Turn) -> bool:
     """True for "which year?", "what year was that?" after an answer that gives a year:
     the answer before says it (another entry's date would answer another event)."""
     entry = snapshot.entries.get(turn.entry_id or "")

@@ -290,9 +290,9 @@ def gives_measure(snapshot: Snapshot, question: str, entry: Entry) -> bool:
     return units is None or bool(units.search(text.lower()))
 
 
-# "...travelled to Beijing", "...at the Palmdale plant": a place named after a preposition.
 # A year as written ("in 2022", "since 1903").
 YEAR = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
+# "...travelled to Beijing", "...at the Palmdale plant": a place named after a preposition.
 _PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|outside)\s+(?:the\s+)?[A-Z][\w-]+")
 
 
