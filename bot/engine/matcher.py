@@ -321,7 +321,7 @@ class MatchIndex:
         """Entries ranked for analysed tokens, each weighed times ``scale`` (default 1): a
         follow-up's words count fully, the words it borrows from the turn before less. An
         ``optional`` word an entry lacks costs it only OPTIONAL_SHARE of its weight."""
-        return self._score(tokens, None, scale, optional)[:limit]
+        return self._score(tokens, None, scale, optional, limit=limit)[:limit]
 
     def weight(self, token: str) -> float:
         """How much a stem says about which entry is meant (unknown stems weigh most)."""
@@ -519,32 +519,39 @@ class MatchIndex:
         focus = {t for t in tokens if t in STRICT_FOCUS}
         asks_why = "@why" in focus
         matches: list[Match] = []
+        # The best ``limit`` confidences so far (a min-heap): a candidate whose bound cannot
+        # reach the lowest of them would not be returned, so it is not scored in full.
+        leaders: list[float] = []
+        # coverage is at most what it would be with every optional word missing
+        least_total = total - (1 - OPTIONAL_SHARE) * sum(weights.get(t, 0.0) for t in optional)
         for number, covered in best:
-            if limit and not optional and len(matches) >= limit:
-                # closeness is at most the known share: a candidate with less coverage than
-                # this one cannot beat the limit-th best
-                bound = COVERAGE_SHARE * covered / total + (1 - COVERAGE_SHARE) * known_share
-                if bound < sorted(m.confidence for m in matches)[-limit]:
-                    break
+            full = bool(limit) and len(leaders) >= limit
+            # closeness is at most the known share: a candidate with less coverage than this
+            # one cannot beat the limit-th best
+            if full and _bound(covered / least_total, known_share) < leaders[0]:
+                break
             overlap = self._overlap(number, weights, total)
-            texts = self._phrasing_texts[number]
-            fuzzy = process.extractOne(query_text, texts, scorer=fuzz.ratio)[1] / 100
-            closeness = (OVERLAP_SHARE * overlap + FUZZY_SHARE * fuzzy) / (
-                OVERLAP_SHARE + FUZZY_SHARE
-            )
             missing = sum(weights[t] for t in optional if t not in self._credits[number])
             coverage = covered / (total - (1 - OPTIONAL_SHARE) * missing)
+            # nor can one whose overlap leaves it short even if it read like a phrasing
+            if full and _bound(coverage, known_share * _closeness(overlap, 1.0)) < leaders[0]:
+                continue
+            texts = self._phrasing_texts[number]
+            fuzzy = process.extractOne(query_text, texts, scorer=fuzz.ratio)[1] / 100
             # Reading like a phrasing says little when part of the question is about something
             # no entry knows ("the speed of *light*"): closeness counts for the known part only.
-            closeness *= known_share
-            confidence = COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * closeness
+            closeness = _closeness(overlap, fuzzy) * known_share
+            confidence = _bound(coverage, closeness)
             if focus and not all(_answers_kind(self._credits[number], f) for f in focus):
                 confidence *= FOCUS_MISMATCH
             entry = self._entries[number]
             # A why-question asks for a reason: an entry whose answer gives none ("Kim's
             # train is green") names its topic but cannot answer it.
             reason_missing = asks_why and not entry.gives_reason
-            matches.append(Match(entry, min(confidence, 1.0), coverage, closeness, reason_missing))
+            confidence = min(confidence, 1.0)
+            matches.append(Match(entry, confidence, coverage, closeness, reason_missing))
+            if limit:
+                (heapq.heappushpop if full else heapq.heappush)(leaders, confidence)
         return sorted(matches, key=lambda m: -m.confidence) if scale else matches
 
     def _overlap(self, number: int, weights: Mapping[str, float], total: float) -> float:
@@ -580,6 +587,16 @@ class MatchIndex:
 
     def __len__(self) -> int:
         return sum(len(p) for p in self._phrasings)
+
+
+def _closeness(overlap: float, fuzzy: float) -> float:
+    """How closely a question reads like an entry's best phrasing, from its overlap and ratio."""
+    return (OVERLAP_SHARE * overlap + FUZZY_SHARE * fuzzy) / (OVERLAP_SHARE + FUZZY_SHARE)
+
+
+def _bound(coverage: float, closeness: float) -> float:
+    """The confidence of a coverage and a closeness (before any focus mismatch)."""
+    return COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * closeness
 
 
 def _supposed_counts(tokens: list[str], known: Mapping[str, float]) -> dict[str, str]:
