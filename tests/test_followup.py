@@ -204,6 +204,11 @@ def test_those_two_point_back_and_ask_no_number(snapshot):
         # "please" is no "pleased" (glad), "cool stuff" no cooling relations
         (("Will there be aircraft at the parade?", "please, which day is it on?"), "parade-date"),
         (("When is the parade?", "any cool stuff to see there?"), "parade-features"),
+        # "no, I meant the parade": a correction frames what is asked, it means nothing
+        (("When did Kim arrive in China?", "no i meant the parade, when is that"),
+         "parade-date"),
+        # more about what was just said: the last answer is still the likeliest one
+        (("Will China show off weapons at the parade?", "what kind?"), "parade-features"),
     ],
 )  # fmt: skip
 def test_everyday_wording_in_follow_ups(snapshot, turns, expected):

@@ -290,13 +290,14 @@ def _bare_letter(char: str) -> str:
 
 
 # Chat that frames a question without naming a topic: "thanks in advance", "can you help me
-# out?", "my dad asked me" (whose dad is the reader's, not Kim's father).
+# out?", "my dad asked me" (whose dad is the reader's, not Kim's father), "I meant".
 _FRAMING = re.compile(
     r"\b(?:thanks|thank you|thx|ty) in advance\b"
     r"|\b(?:can|could|would|will) (?:you|u) (?:please |pls )?help(?: me)?(?: out)?\b"
     r"|\b(?:you|u) can help(?: me)?\b|\bhelp (?:me )?with (?:this|that)\b"
     r"|\bhelp me (?:out|understand)\b|\bany (?:idea|ideas|clue)\b|\bif (?:you|u) know\b"
     r"|\bgood (?:morning|afternoon|evening|night|day)\b|\basking for a friend\b"
+    r"|\bi mean(?:t)?\b"  # "no, I meant the parade": a correction says what is asked
     r"|\b(?:in|from) the (?:(?:first|second|third|fourth|last|final|middle|next|opening|closing)"
     r" )?(?:paragraph|sentence|line|section|part|bit)(?: of (?:the|this) (?:article|story))?\b"
     r"|\bin the middle of (?:the|this) (?:article|story|page)\b"
