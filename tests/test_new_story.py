@@ -592,6 +592,9 @@ def test_a_count_a_share_a_price_or_a_named_unit_needs_that_kind_of_number():
     assert not price.search("bought shots for poor countries")
     assert english.measure_units("what's the price of a ticket?") is not None
     assert english.measure_units("so what did the whole trip cost?") is not None
+    assert english.measure_units("how much is China spending on it?") is not None
+    # time spent is a duration, not a sum
+    assert english.measure_units("how much time did he spend on the train?") is None
     # a unit asked outright
     volts = english.measure_units("How strong is the shock, in volts?")
     assert volts.search("about 800 volts") and not volts.search("a mild electric shock")

@@ -1110,10 +1110,12 @@ _MEASURES = (
         r"%|\bper ?cent|\bhalf\b|\bthirds?\b|\bquarters?\b|\bfifths?\b|\btenths?\b"
         r"|\bmajority\b|\bmost\b|\bout of\b|\b(?:one|1) in\b",
     ),
-    # A price or a sum spent: a number of other things does not say it.
+    # A price or a sum spent: a number of other things does not say it. (Time spent is a
+    # duration: "how much time did he spend on the train?")
     (
         re.compile(
-            r"\bhow much (?:\w+ )*(?:costs?|spen[dt]s?|pa(?:y|ys|id)|charges?d?|earn(?:s|ed)?"
+            r"\bhow much (?:(?!time\b)\w+ )*(?:cost(?:s|ing)?|spen(?:d|ds|t|ding)"
+            r"|pa(?:y|ys|id|ying)|charg(?:e|es|ed|ing)|earn(?:s|ed|ing)?"
             r"|worth|money|budget|funding)\b|\bwhat(?: is| was)? the (?:price|cost)\b"
             r"|\bwhat (?:does|did|do|will|would)(?: \w+){1,4} cost\b"
         ),
