@@ -359,6 +359,17 @@ def test_synonyms_apply_longest_match_first():
     stems = [stem(w) for w in words("the capital of china is chinese")]
     assert capital.apply(stems) == ["the", stem("beijing"), "is", "china"]
     assert Synonyms.build([]).apply(["a", "b"]) == ["a", "b"]
+    # an alias after an article ("the north") leaves a longer one its first word
+    north = Synonyms.build([("dprk", ["the north", "north korea"]), ("first", ["first time"])])
+    assert north.apply(["that", "north", "korea"]) == ["that", "dprk"]
+    assert north.apply(["the", "north", "said"]) == ["dprk", "said"]
+    assert north.apply(["the", "first", "time"]) == ["the", "first"]
+
+
+def test_is_it_accurate_frames_a_fact_check_as_is_it_true_does():
+    assert analyse("Is it accurate that North Korea builds ICBMs from carbon fiber?") == analyse(
+        "Is it true that North Korea builds ICBMs from carbon fiber?"
+    )
 
 
 def test_numbers_read_alike_in_digits_and_words():

@@ -298,6 +298,7 @@ _FRAMING = re.compile(
     r"|\bhelp me (?:out|understand)\b|\bany (?:idea|ideas|clue)\b|\bif (?:you|u) know\b"
     r"|\bgood (?:morning|afternoon|evening|night|day)\b|\basking for a friend\b"
     r"|\bi mean(?:t)?\b"  # "no, I meant the parade": a correction says what is asked
+    r"|\b(?:is|was) it (?:accurate|fair) (?:that|to say)\b"  # a fact check, as "is it true"
     r"|\b(?:in|from) the (?:(?:first|second|third|fourth|last|final|middle|next|opening|closing)"
     r" )?(?:paragraph|sentence|line|section|part|bit)(?: of (?:the|this) (?:article|story))?\b"
     r"|\bin the middle of (?:the|this) (?:article|story|page)\b"
@@ -490,16 +491,30 @@ class Synonyms:
         out: list[str] = []
         i = 0
         while i < len(stems):
-            for size in self.lengths.get(alike[i], ()):
-                canonical = self.phrases.get(tuple(alike[i : i + size]))
-                if canonical is not None:
-                    out.append(canonical)
-                    i += size
-                    break
+            size, canonical = self._alias_at(alike, i)
+            # "that north korea": the alias "the north" must not take the first word of a
+            # longer one after its article ("north korea")
+            if canonical is not None and alike[i] == "the":
+                after, _ = self._alias_at(alike, i + 1)
+                if after >= size:
+                    size, canonical = 0, None
+            if canonical is not None:
+                out.append(canonical)
+                i += size
             else:
                 out.append(stems[i])
                 i += 1
         return out
+
+    def _alias_at(self, alike: list[str], start: int) -> tuple[int, str | None]:
+        """The longest alias at ``start``: its length in words and canonical stem (0, None
+        when none starts there)."""
+        if start < len(alike):
+            for size in self.lengths.get(alike[start], ()):
+                canonical = self.phrases.get(tuple(alike[start : start + size]))
+                if canonical is not None:
+                    return size, canonical
+        return 0, None
 
 
 # "where is that lab" is the alias "where is the lab": a phrase reads alike with any of these.
