@@ -556,6 +556,11 @@ def test_a_bare_question_the_last_answer_tells_is_answered_by_it(snapshot):
     for follow_up in ("where?", "how big?"):
         _, answer = talk(snapshot, "what's the also read link in the article about?", follow_up)
         assert entry(answer) == "also-read", follow_up
+    # a kind of place tells where too: "a bigger role in the region"
+    _, where = talk(
+        snapshot, "What is China trying to achieve by hosting them?", "where, just in asia?"
+    )
+    assert entry(where) == "china-gains"
     # ...but a number of another measure does not answer: the speed is not a weight
     _, heavy = talk(snapshot, "How fast is Kim's train?", "how heavy")
     assert not heavy.answered

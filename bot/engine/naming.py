@@ -292,8 +292,16 @@ def gives_measure(snapshot: Snapshot, question: str, entry: Entry) -> bool:
 
 # A year as written ("in 2022", "since 1903").
 YEAR = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
-# "...travelled to Beijing", "...at the Palmdale plant": a place named after a preposition.
-_PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|outside)\s+(?:the\s+)?[A-Z][\w-]+")
+# "...travelled to Beijing", "...at the Palmdale plant": a place named after a preposition;
+# or a kind of place ("a bigger role in the region", "swung by a missile lab").
+_PLACE = re.compile(
+    r"\b(?:in|at|to|from|near|inside|outside)\s+(?:the\s+)?[A-Z][\w-]+"
+    r"|\b(?:in|at|to|from|near|inside|outside|by|across|around|throughout)\s+(?:the|a|an|its|their"
+    r"|his|her)\s+(?:[\w-]+\s+)?(?:regions?|area|world|countryside|city|town|village|capital"
+    r"|continent|border|lab|laboratory|factory|plant|base|station|site|facility|river|sea|ocean"
+    r"|coast|island|province|county|district|neighbou?rhood|farm|ranch|port|airport|stadium"
+    r"|museum|hospital|school|university|campus|headquarters|office|home)\b"
+)
 
 
 def tells_what_is_asked(snapshot: Snapshot, question: str, entry: Entry) -> bool:
