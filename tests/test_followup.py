@@ -283,6 +283,12 @@ def test_whose_after_an_answer_naming_an_owner_is_that_answer(snapshot):
     assert entry(other) != "military-buildup"
 
 
+def test_why_that_one_after_an_answer_giving_a_reason_is_that_answer(snapshot):
+    # "...using lightweight carbon fiber": the material's reason is in that answer
+    _, why = talk(snapshot, "what material are the new north korean icbms built with", "why that?")
+    assert entry(why) == "carbon-fiber-icbm" and why.followup_of == "carbon-fiber-icbm"
+
+
 def test_a_pointing_message_naming_its_topic_with_nothing_in_context_is_read_alone(snapshot):
     # "it" points back, but the message names the missiles: alone it is surely answered
     _, answer = talk(

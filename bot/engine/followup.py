@@ -306,11 +306,12 @@ _POSSESSIVE_NAME = re.compile(r"\b[A-Z][\w-]*['’]s\b")
 
 def asks_the_last_answer(snapshot: Snapshot, question: str, turn: Turn) -> bool:
     """True when the message asks about the last answer itself, which says it: a bare
-    "whose?" after an answer naming an owner, a yes/no question naming nothing ("is that the
-    most?"), "which year?" after an answer giving one, "when did he say that?" after an
-    answer telling when."""
+    "whose?" after an answer naming an owner, "why that one?" after an answer giving a
+    reason, a yes/no question naming nothing ("is that the most?"), "which year?" after an
+    answer giving one, "when did he say that?" after an answer telling when."""
     return (
         _owner_said_before(snapshot, question, turn)
+        or _reason_told_before(snapshot, question, turn)
         or _judges_the_last_answer(snapshot, question, turn)
         or _asks_the_year_told(snapshot, question, turn)
         or (
@@ -328,6 +329,19 @@ def _owner_said_before(snapshot: Snapshot, question: str, turn: Turn) -> bool:
     if entry is None or not _WHOSE.match(fold(question).strip()):
         return False
     return bool(_POSSESSIVE_NAME.search(entry.answer))
+
+
+# "why that?", "why this one?": the reason for what the last answer named.
+_WHY_THAT = re.compile(
+    r"^(?:(?:and|but|so|ok|okay)\s+)?why\s+(?:that|this|those|these)(?:\s+ones?)?\W*$"
+)
+
+
+def _reason_told_before(snapshot: Snapshot, question: str, turn: Turn) -> bool:
+    """True when a bare "why that one?" follows an answer that gives a reason ("...using
+    lightweight carbon fiber"): that answer says why."""
+    entry = snapshot.entries.get(turn.entry_id or "")
+    return entry is not None and entry.gives_reason and bool(_WHY_THAT.match(fold(question)))
 
 
 # "what else?", "anything else?", "what else will there be?": more of what was talked about.
