@@ -225,6 +225,22 @@ def test_what_else_after_an_answer_that_told_only_what_was_asked_moves_on(snapsh
     assert day.followup_of == "departure-day" and entry(day) != "parade-features"
 
 
+def test_a_day_counted_from_the_last_answer_asks_that_day_s_other_events(snapshot):
+    # Monday: the departure, and the missile lab visit
+    _, same = talk(snapshot, "When did Kim board his train?", "what else did he do that same day")
+    assert entry(same) == "missile-lab-visit" and same.followup_of == "departure-day"
+    # the parade is on Wednesday: two days before is Monday, the day before Tuesday
+    _, monday = talk(snapshot, "When is the parade?", "what did kim do two days before?")
+    assert entry(monday) == "missile-lab-visit"
+    _, tuesday = talk(snapshot, "When is the parade?", "what happened the day before?")
+    assert entry(tuesday) == "arrival-time"
+    _, next_day = talk(snapshot, "When did Kim arrive in China?", "and the next day?")
+    assert entry(next_day) == "parade-date"
+    # what no entry of that day knows is not about them
+    _, rain = talk(snapshot, "When did Kim leave?", "did it rain that day?")
+    assert entry(rain) != "missile-lab-visit"
+
+
 def test_a_guard_holds_with_what_it_stands_for_in_place(snapshot):
     # "it" is the parade (the entry's `about`): "how many hours does the parade go on for" is
     # guarded; it had got how long the trip took (0.90)

@@ -28,6 +28,7 @@ from bot.engine.followup import (
     means_the_same_alone,
     names_topic,
     new_subject,
+    on_another_day,
     points_back,
     read_with,
     rest_of,
@@ -149,6 +150,9 @@ def _answer_question(
     if context is not None and (rest := rest_of(snapshot, asked, context)) is not None:
         # "what else?": the rest of the last answer, or the entry related to it
         answer = as_followup(answer_entry(snapshot, rest, asked), snapshot, context)
+    elif context is not None and (dated := on_another_day(snapshot, asked, context)) is not None:
+        # "what else did he do that same day?", "what did Kim do two days before?"
+        answer = as_followup(answer_entry(snapshot, dated, asked), snapshot, context)
     elif context is not None and asks_the_last_answer(snapshot, asked, context):
         # "whose?" after "...China's efforts to flex its diplomatic clout", "is that the
         # most?", "which year?", "when did he say that?": that answer again

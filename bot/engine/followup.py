@@ -15,6 +15,7 @@ be built?") is a near miss, abstained on as any other.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
@@ -342,6 +343,70 @@ def _reason_told_before(snapshot: Snapshot, question: str, turn: Turn) -> bool:
     lightweight carbon fiber"): that answer says why."""
     entry = snapshot.entries.get(turn.entry_id or "")
     return entry is not None and entry.gives_reason and bool(_WHY_THAT.match(fold(question)))
+
+
+# "that same day", "the day before", "two days later": a day counted from the last answer's.
+_ANY_EVENT = "what happened what happens what went on what occurred what took place"
+_DAYS = {"a": 1, "one": 1, "1": 1, "two": 2, "2": 2, "three": 3, "3": 3, "four": 4, "4": 4}
+_DAY_SHIFT = re.compile(
+    r"\b(?:(?:the|a)\s+day\s+(?P<one>before|after|earlier|later|prior)"
+    r"|the\s+(?P<next>next|following|previous)\s+day"
+    r"|(?P<count>a|one|two|three|four|[1-4])\s+days?\s+(?P<way>before|after|earlier|later|prior)"
+    r"|(?:on\s+)?(?:that|the)\s+(?:same\s+)?day|same\s+day)"
+    r"(?:\s+that)?\b"
+)
+
+
+def on_another_day(snapshot: Snapshot, question: str, turn: Turn) -> str | None:
+    """The entry that tells what happened on a day counted from the last answer's ("what else
+    did he do that same day?", "what did Kim do two days before?"): one whose facts happen on
+    that day, other than the last answer, that knows every word the message names besides
+    the day. None when the message counts no day, the last answer has no dated fact, or no
+    entry of that day fits."""
+    entry = snapshot.entries.get(turn.entry_id or "")
+    shift = _DAY_SHIFT.search(fold(question))
+    if entry is None or shift is None:
+        return None
+    day = snapshot.event_date(entry)
+    if day is None:
+        return None
+    if shift["one"] or shift["count"]:
+        days = _DAYS[shift["count"]] if shift["count"] else 1
+        later = (shift["one"] or shift["way"]) in ("after", "later")
+        day += dt.timedelta(days=days if later else -days)
+    elif shift["next"]:
+        day += dt.timedelta(days=-1 if shift["next"] == "previous" else 1)
+    index = snapshot.index
+    rest = fold(question)[: shift.start()] + " " + fold(question)[shift.end() :]
+    # "what happened / went on": whatever the words read as, they ask for any event
+    events = set(index.analyse(_ANY_EVENT))
+    asked = [t for t in own_words(snapshot, rest) if not t.startswith("@") and t not in events]
+    told = set(entry.fact_ids)
+    # another event of that day: a fact of it the last answer did not already tell
+    dated = [
+        other.id
+        for other in snapshot.entries.values()
+        if other.id != entry.id
+        and any(snapshot.facts[f].when == day and f not in told for f in other.fact_ids)
+    ]
+    # those that know what else the message names ("what did he inspect that day?"): one
+    # naming what none of them knows ("did it rain that day?") is not about them
+    dated = [i for i in dated if all(index.accounts_for(i, t) for t in asked)]
+    if not dated:
+        return None
+    ranked = [m.entry.id for m in index.search(rest, limit=len(snapshot.entries))]
+
+    weekday = day.strftime("%A").lower()
+
+    def closest(entry_id: str) -> tuple[float, bool, int]:
+        # of several, the one most about that day's events (not one citing it in passing),
+        # then one whose answer names the day, then the one the message reads most like
+        other = snapshot.entries[entry_id]
+        share = sum(snapshot.facts[f].when == day for f in other.fact_ids) / len(other.fact_ids)
+        named = weekday in fold(other.answer)
+        return (-share, not named, ranked.index(entry_id) if entry_id in ranked else len(ranked))
+
+    return min(dated, key=closest)
 
 
 # "what else?", "anything else?", "what else will there be?": more of what was talked about.
