@@ -50,6 +50,21 @@ def test_no_lexicon_alias_takes_over_a_chat_word():
         assert analyse(chat, _lexicon_synonyms()) in ([], ["@when"]), chat
 
 
+def test_words_keep_their_own_meaning():
+    lexicon_words = _lexicon_synonyms()
+    # Snowball cuts "department" to "depart" and "organization" to "organ"
+    assert analyse("the Department of Labor", lexicon_words) == ["department", "labor"]
+    assert stem("organization") != stem("organ") and stem("business") != stem("busy")
+    # "ran the school" is no publishing ("ran the story" is)
+    assert analyse("who ran the school", lexicon_words) != analyse("who published the school")
+    assert analyse("which site ran the story", lexicon_words) == analyse(
+        "which site published", lexicon_words
+    )
+    # former prisoners are inmates, graduates grads
+    assert analyse("inmates", lexicon_words) == analyse("prisoners", lexicon_words)
+    assert analyse("grads", lexicon_words) == analyse("graduates", lexicon_words)
+
+
 def _lexicon_synonyms() -> Synonyms:
     return Synonyms.build((canonical, aliases) for canonical, *aliases in lexicon.groups("en"))
 

@@ -193,6 +193,21 @@ _IRREGULAR_PAST = dict(
 )
 
 
+# Words Snowball cuts down to another word's stem: a Department of Labor is no departure, an
+# organization no organ, a business no "busy".
+_OWN_STEMS = {
+    word: own
+    for own, forms in {
+        "department": "department departments",
+        "apartment": "apartment apartments",
+        "organization": "organization organizations organisation organisations",
+        "business": "business businesses",
+        "executive": "executive executives",
+    }.items()
+    for word in forms.split()
+}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Snowball stem of one lowercase word; focus tokens and numbers pass unchanged."""
@@ -200,6 +215,8 @@ def stem(word: str) -> str:
         return word
     if word in _DIGITS:
         return _DIGITS[word]
+    if word in _OWN_STEMS:
+        return _OWN_STEMS[word]
     word = _IRREGULAR_PAST.get(word, word)
     if len(word) >= 3 and word[-1] == "s" and not _VOWELS.intersection(word[:-1]):
         return word[:-1]  # an acronym's plural ("MVPs", "ICBMs"), which Snowball keeps
