@@ -195,8 +195,8 @@ def test_new_sets_headings_and_sign_offs_aside(tmp_path: Path, capsys):
     out = capsys.readouterr().out
     assert "not quoted by any fact" not in out
     # each uncited sentence is listed once, not again as its fact, and not at all when an
-    # entry still to write cites it: only the headline is left
-    assert "no entry cites it" not in out and out.count("no FAQ entry cites") == 1
+    # entry still to write cites it (the "who published" one cites the headline)
+    assert "no entry cites it" not in out and "no FAQ entry cites" not in out
     assert f"{len(facts)} not cited by an entry" in out
 
 
@@ -209,7 +209,8 @@ def test_the_dateline_draft_says_who_published_the_story_and_when(tmp_path: Path
     assert facts[1]["quote"] == "By Global Leaders Insights Team | Sep 02, 2025"
     assert facts[1]["statement"] == "GLI published the story on 2 September 2025."
     faq = yaml.safe_load((folder / "faq.yaml").read_text(encoding="utf-8"))["entries"]
-    assert faq[1]["facts"] == [facts[1]["id"]]  # who published it, and when: the dateline
+    # who published it, and when: the dateline; under what title: the headline
+    assert faq[1]["facts"] == [facts[1]["id"], facts[0]["id"]]
 
 
 def test_a_lead_sentence_naming_the_year_is_no_dateline(tmp_path: Path):
@@ -240,8 +241,9 @@ def test_a_byline_without_a_date_says_only_whose_story_it_is(tmp_path: Path):
     assert main([*argv, "--publisher", "NASA", "--date", "2024-02-13"]) == 0
     snapshot = load(folder)
     (source,) = [todo for todo in snapshot.todo if todo.id == "story-source"]
-    (byline,) = [snapshot.facts[fact_id] for fact_id in source.fact_ids]
+    byline, *headline = [snapshot.facts[fact_id] for fact_id in source.fact_ids]
     assert (byline.quote, byline.statement) == ("By NASA", "The story is by NASA.")
+    assert len(headline) == 1  # and the headline: under what title
 
 
 @pytest.mark.parametrize(
@@ -265,9 +267,13 @@ def test_new_recognises_a_credit_line(tmp_path: Path, credit: str):
     assert main([*argv, "--publisher", "Example News", "--date", "2025-03-03"]) == 0
     snapshot = load(folder)
     (source,) = [todo for todo in snapshot.todo if todo.id == "story-source"]
-    assert [snapshot.facts[fact_id].quote for fact_id in source.fact_ids] == [credit]
+    # the credit line says who published it, the headline under what title
+    quotes = [snapshot.facts[fact_id].quote for fact_id in source.fact_ids]
+    assert quotes == [credit, "Town Opens New Library"]
     (summary,) = [todo for todo in snapshot.todo if todo.id == "story-summary"]
     assert snapshot.facts[summary.fact_ids[0]].quote == "The town opened a new library on Monday."
+    # every drafted fact is cited by an entry to write: the first check lists only those
+    assert main(["check", str(folder)]) == 0
 
 
 def test_check_shows_what_two_phrasings_of_different_entries_both_read_as(tmp_path: Path, capsys):

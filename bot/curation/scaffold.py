@@ -169,9 +169,13 @@ def _todo_entries(
     # the lead's facts, less a dateline or credit line: those tell who published it
     lead = body[0][1] if body else head
     summary = [fid for fid in lead if fid not in dateline and fid not in credit][:3] or lead[:1]
+    # who published it and when, and under what headline (every drafted fact is cited, so a
+    # fresh folder's first check lists only the entries to write)
+    told = dateline or credit
+    source = list(dict.fromkeys([*told, *(head if titled else [])])) or head[:1]
     drafts = [
         ("story-summary", "What is the story about?", summary),
-        ("story-source", f"Who published {title!r}, and when?", dateline or credit or head[:1]),
+        ("story-source", f"Who published {title!r}, and when?", source),
     ]
     for number, (block, ids) in enumerate(body, 1):
         if set(ids) <= set(summary):  # a lead the summary's draft already cites whole
