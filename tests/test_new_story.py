@@ -309,6 +309,39 @@ def test_lexicon_shows_the_reading_and_the_groups_holding_a_word(capsys):
     assert "'the' reads as nothing" in out
 
 
+def test_a_guard_a_phrasing_uses_names_the_word_and_lexicon_reads_the_broken_folder(
+    tmp_path: Path, capsys
+):
+    # a guard with a lexicon word's alias: "armed" reads as a weapon, so as the guard
+    folder = tmp_path / "tech"
+    shutil.copytree(STORIES / "voa-top-tech-stories-2024", folder)
+    synonyms = folder / "synonyms.yaml"
+    synonyms.write_text(
+        synonyms.read_text(encoding="utf-8")
+        + "  - canonical: weapons_guard\n    guard: true\n    aliases: [weapon]\n",
+        encoding="utf-8",
+    )
+    faq = folder / "faq.yaml"
+    text = faq.read_text(encoding="utf-8")
+    faq.write_text(
+        text.replace(
+            "      - faa air taxi rules\n", "      - faa air taxi rules\n      - armed drones\n"
+        ),
+        encoding="utf-8",
+    )
+    assert main(["check", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "phrasing 'armed drones' of entry faa-air-taxis uses its words ('armed' reads as it" in out
+    )
+    # the curator asks the lexicon why, while the folder is broken
+    assert main(["lexicon", "--knowledge", str(folder), "armed"]) == 0
+    captured = capsys.readouterr()
+    assert "'armed' reads as: weapons_guard" in captured.out
+    assert "synonyms.yaml guard weapons_guard: [weapon]" in captured.out
+    assert "reading with its synonyms.yaml and the lexicon only" in captured.err
+
+
 def test_once_an_entry_is_written_ask_answers_from_it(tmp_path: Path, capsys):
     folder = tmp_path / "mars"
     assert main(["new", str(folder), *NEW]) == 0

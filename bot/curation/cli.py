@@ -28,9 +28,9 @@ from bot.curation.scaffold import new_story
 from bot.curation.store import LoggedQuestion, MissingLogError, QuestionLog
 from bot.curation.teach import UNDO, TeachStore, export_overlay
 from bot.curation.yamledit import EditError
-from bot.engine.loader import FAQ_FILE, load, validate
+from bot.engine.loader import FAQ_FILE, load, validate, words_only
 from bot.engine.matcher import MatchIndex
-from bot.engine.model import Outcome, Snapshot
+from bot.engine.model import KnowledgeError, Outcome, Snapshot
 from bot.engine.text import STOPWORDS
 from bot.settings import Settings
 
@@ -350,7 +350,17 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_lexicon(args: argparse.Namespace) -> int:
     """Print how the story's index reads each argument and the groups holding its tokens."""
     settings = Settings.from_env(knowledge_dir=args.knowledge)
-    snapshot = load(settings.knowledge_dir)
+    try:
+        snapshot = load(settings.knowledge_dir)
+    except KnowledgeError as error:
+        # a curator mending the folder needs the reading most: read with its synonyms alone
+        print(
+            f"storybot lexicon: {settings.knowledge_dir} has {len(error.problems)} problem(s) "
+            "(storybot check lists them): reading with its synonyms.yaml and the lexicon only, "
+            "so no entry is known",
+            file=sys.stderr,
+        )
+        snapshot = words_only(settings.knowledge_dir)
     if args.knowledge is None and not os.environ.get("STORYBOT_KNOWLEDGE"):
         # the story's groups and words change the reading: say whose they are
         print(

@@ -16,7 +16,7 @@ from typing import Any
 
 from rapidfuzz import process
 
-from bot.engine import lexicon, timeline
+from bot.engine import languages, lexicon, timeline
 from bot.engine.matcher import MatchIndex
 from bot.engine.model import Entry, Fact, KnowledgeError, Problem, Snapshot, Source, Todo
 from bot.engine.overlay import DECLINED_PREFIX, EMPTY_OVERLAY, Overlay, declined_id
@@ -720,13 +720,21 @@ def _guard_leaks(
                 written = surfaces.get(text) or surface_words(text)
                 if token not in analyse_surface(written, index.synonyms):
                     continue
+                # which of the phrasing's words read as the guard ("armed" as a weapon)
+                culprits = [w for w in written if token in analyse_surface([w], index.synonyms)]
+                named = (
+                    f" ({', '.join(map(repr, culprits))} reads as it: `storybot lexicon "
+                    f"{culprits[0]}` shows why)"
+                    if culprits
+                    else ""
+                )
                 problems.append(
                     Problem(
                         SYNONYMS_FILE,
                         line,
-                        f"guard {canonical}: phrasing {text!r} of entry {entry.id} uses its words, "
-                        "so that entry would answer what the story does not say: reword the "
-                        "phrasing, or drop 'guard' if the story now answers it",
+                        f"guard {canonical}: phrasing {text!r} of entry {entry.id} uses its "
+                        f"words{named}, so that entry would answer what the story does not say: "
+                        "reword the phrasing, or drop 'guard' if the story now answers it",
                     )
                 )
     return problems
@@ -913,6 +921,18 @@ def load(directory: Path, overlay: Overlay = EMPTY_OVERLAY) -> Snapshot:
     if snapshot is None:
         raise KnowledgeError(problems)
     return snapshot
+
+
+def words_only(directory: Path) -> Snapshot:
+    """The story's reading of words, for a folder that does not load: its synonyms (the groups
+    that read) over the lexicon of its language, with no entries. What `storybot lexicon`
+    shows while a curator mends the folder; never answers anyone."""
+    directory = Path(directory)
+    sources, _ = _load_sources(directory, _Checker(SOURCES_FILE))
+    language = story_language(sources.values())
+    synonyms, _ = _load_synonyms(directory, _Checker(SYNONYMS_FILE), language, frozenset())
+    index = MatchIndex.build([], synonyms, language=languages.get(language))
+    return Snapshot(directory, MappingProxyType(sources), {}, {}, index, "", 0.0)
 
 
 def coverage_gaps(snapshot: Snapshot) -> list[tuple[Source, str]]:
