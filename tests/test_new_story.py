@@ -632,6 +632,11 @@ def test_a_count_a_share_a_price_or_a_named_unit_needs_that_kind_of_number():
     assert english.measure_units("what's the price of a ticket?") is not None
     assert english.measure_units("so what did the whole trip cost?") is not None
     assert english.measure_units("how much is China spending on it?") is not None
+    # an age needs an age, not any number ("in 2020"); the story's own age is its date
+    age = english.measure_units("how old was she then?")
+    assert age.search("she was 34 years old") and age.search("a 34-year-old mother")
+    assert not age.search("she was charged in 2020 and served four years")
+    assert english.measure_units("how old is this news") is None
     # time spent is a duration, not a sum
     assert english.measure_units("how much time did he spend on the train?") is None
     # a unit asked outright

@@ -1116,7 +1116,15 @@ _MEASURES = (
     (re.compile(r"\bhow heavy\b|\bweigh"), r"kilo|\bkg\b|pound|\blbs?\b|\btons?\b|tonne|gram"),
     (re.compile(r"\bhow (?:tall|high)\b|\baltitude\b"), rf"\b{_LENGTH}|altitude|stor(?:e?y|ies)"),
     (re.compile(r"\bhow (?:wide|far)\b|\bdistance\b"), rf"\b{_LENGTH}"),
-    (re.compile(r"\bhow old\b"), r"\byears? old\b|\baged?\b|\bborn\b|\d"),
+    # (an age, not any number: "in 2020" or "three years" is no one's age; the story's own
+    # age, "how old is this news?", is its date)
+    (
+        re.compile(
+            r"\bhow old\b(?! (?:is|are|was) (?:this|the|that) (?:news|article|story|report"
+            r"|piece|post|info|information)\b)"
+        ),
+        r"\byears?[ -]old\b|\baged?\b|\bborn\b|\bages?\b",
+    ),
     # A time of day: "what time does it start?" is not answered by the day alone.
     (
         re.compile(r"\b(?:what|which) (?:time|hour)\b(?! (?:of (?:the )?(?:year|day|month)|zone))"),
