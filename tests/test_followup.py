@@ -439,7 +439,15 @@ def test_context_from_an_unanswered_turn_still_gives_the_topic(snapshot):
 
 
 @pytest.mark.parametrize(
-    "asked", ["who said so?", "by whose account?", "says who?", "Who reported that?"]
+    "asked",
+    [
+        "who said so?",
+        "by whose account?",
+        "says who?",
+        "Who reported that?",
+        "who gave those numbers?",
+        "where do these figures come from?",
+    ],
 )
 def test_who_said_so_gets_the_last_answer_with_its_speaker(snapshot, asked):
     thrust, whose = talk(snapshot, "How much thrust do the missile engines have?", asked)

@@ -75,11 +75,20 @@ SOURCE_VOICE = (
 
 # "who said so?", "by whose account?", "says who?": a follow-up that asks whose claim the last
 # answer was. That answer names its speaker where the story does, and its quote shows the words.
+# What a reader asks the source of: the numbers the last answer gave.
+_FIGURES = (
+    r"(?:those|these|the|that|this)\s+(?:numbers?|figures?|stats|statistics|data|estimates?|count)"
+)
 _WHOSE_CLAIM = re.compile(
     rf"^(?:(?:and|but|so|ok|okay|wait)\s+)?(?:"
     rf"(?:who|whom)\s+(?:(?:has|had|did)\s+)?(?:(?:{_SPEECH_VERBS})s?|saying|claiming|reporting)"
     rf"(?:\s+(?:you|us|me))?(?:\s+(?:so|that|this|it))?"
     rf"|says\s+who|according\s+to\s+(?:whom|who)|(?:by|on)\s+whose\s+(?:account|word|say)"
+    # "who gave those numbers?", "where do these figures come from?"
+    rf"|(?:who|which\s+\w+)\s+(?:gave|gives|give|provided|provides|put\s+out|came\s+up\s+with)"
+    rf"\s+{_FIGURES}"
+    rf"|where\s+(?:do|did|does)\s+{_FIGURES}\s+come\s+from"
+    rf"|(?:what(?:\s+is|'s)|whats)\s+the\s+source\s+(?:of|for)\s+(?:that|this|those|these|it)"
     rf")\W*$"
 )
 
