@@ -557,6 +557,11 @@ BLIND_FLOORS = {
     # 29/30, follow 40/45, switch 11/12, near miss 13/14. Then "what's the short answer?" as
     # framing and "what else?" after an answer that told more than was asked: 30/30, 42/45.
     "blind_conversations_n.yaml": {"open": 1.0, "follow": 0.93, "switch": 0.91, "nearmiss": 0.92},
+    # O, written the same way at the start of the twelfth session and measured once: open
+    # 27/30, follow 36/45, switch 11/12, near miss 13/14. After that session's changes ("is it
+    # accurate that" as framing, a kind of place telling where, "why that one?" after an
+    # answer giving a reason): 28/30, 38/45.
+    "blind_conversations_o.yaml": {"open": 0.93, "follow": 0.84, "switch": 0.91, "nearmiss": 0.92},
 }
 
 

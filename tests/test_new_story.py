@@ -95,6 +95,12 @@ FLOORS = {
     # near misses), measured once: 23/40, 5/5, 4/5 (the same on that session's starting
     # engine).
     "voa-top-tech-stories-2024": {"answerable": 0.57, "unrelated": 1.0, "nearmiss": 0.8},
+    # A thirteenth (education and work: a cooking school for people leaving prison; VOA
+    # Learning English, 2024-02-20, public domain, the text from a public GitHub copy),
+    # curated by a first-time helper from knowledge/README.md in about 30 minutes and
+    # blind-set by another in the twelfth session, measured once: 21/40, 10/10, 8/10 (the same
+    # on that session's starting engine).
+    "voa-cooking-school-hope": {"answerable": 0.52, "unrelated": 1.0, "nearmiss": 0.8},
 }
 # Second blind sets of four stories (seventh session: other helpers, the article alone),
 # measured once before that session's engine changes: trainer 26/40 answered, 8/10 near
@@ -122,9 +128,12 @@ SECOND_FLOORS = {
 # Series open 16/20, follow-ups 13/30, switches 5/8, near misses 5/10 (the same on the
 # session's starting engine); virtual fences 11/20, 16/30, 5/8, 9/10 (14/30 follow-ups on the
 # starting engine). Follow-ups lean on thin knowledge answering the opener first.
+# The cooking-school story's (twelfth session): 15/20, 23/30, 6/8, 5/10, the same on that
+# session's starting engine.
 CONVERSATION_FLOORS = {
-    "voa-world-series": {"open": 0.8, "follow": 0.5, "switch": 0.62, "nearmiss": 0.5},
+    "voa-world-series": {"open": 0.8, "follow": 0.53, "switch": 0.62, "nearmiss": 0.5},
     "voa-virtual-fences-cows": {"open": 0.55, "follow": 0.56, "switch": 0.62, "nearmiss": 0.9},
+    "voa-cooking-school-hope": {"open": 0.75, "follow": 0.8, "switch": 0.75, "nearmiss": 0.6},
 }
 
 
