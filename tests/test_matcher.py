@@ -366,6 +366,13 @@ def test_synonyms_apply_longest_match_first():
     assert north.apply(["the", "first", "time"]) == ["the", "first"]
 
 
+def test_back_in_a_year_is_that_year():
+    assert analyse("What was she charged with back in 2020?") == analyse(
+        "What was she charged with in 2020?"
+    )
+    assert analyse("did china back the plan") != analyse("did china the plan")
+
+
 def test_is_it_accurate_frames_a_fact_check_as_is_it_true_does():
     assert analyse("Is it accurate that North Korea builds ICBMs from carbon fiber?") == analyse(
         "Is it true that North Korea builds ICBMs from carbon fiber?"

@@ -316,6 +316,8 @@ _FRAMING = re.compile(
     r"|\bgood (?:morning|afternoon|evening|night|day)\b|\basking for a friend\b"
     r"|\bi mean(?:t)?\b"  # "no, I meant the parade": a correction says what is asked
     r"|\b(?:is|was) it (?:accurate|fair) (?:that|to say)\b"  # a fact check, as "is it true"
+    # "back in 2020" is in 2020, no support ("back then" stays: it asks about the past)
+    r"|\b(?:way )?back(?= in\b)"
     r"|\b(?:in|from) the (?:(?:first|second|third|fourth|last|final|middle|next|opening|closing)"
     r" )?(?:paragraph|sentence|line|section|part|bit)(?: of (?:the|this) (?:article|story))?\b"
     r"|\bin the middle of (?:the|this) (?:article|story|page)\b"
