@@ -183,6 +183,15 @@ def test_near_misses_and_other_topics_in_chat_are_declined(snapshot: Snapshot, m
             "so china and nk, pure friendship or have there been bumps along the way?",
             ["pure friendship", "have there been bumps along the way"],
         ),
+        # a name set before the question is what its "he" or "it" stands for
+        ("Rob Gifford — what's his position?", ["what rob gifford position"]),
+        ("the train, how fast is it?", ["how fast is the train"]),
+        # ...but "that" after it may be a conjunction, and a greeting names nobody
+        (
+            "Fact-checking a post: which outlet reported that Kim had arrived?",
+            ["which outlet reported that kim had arrived"],
+        ),
+        ("hey, when did he leave?", ["when did he leave"]),
     ],
 )
 def test_a_list_s_commas_do_not_split_a_question(message: str, clauses: list[str]):

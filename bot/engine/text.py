@@ -820,12 +820,16 @@ def question_clauses(text: str) -> list[str]:
     clauses = []
     context = ""  # the last part that names its own topic
     topic = ""  # what the last question names ("the parade" of "what is the parade for")
-    for part, joined in parts:
+    named = False  # the topic is a name set before the question ("the train, how fast is it?")
+    for number, (part, joined) in enumerate(parts):
         asks = bool(_QUESTION_START.match(part))
-        fragment = joined and len(part.split()) <= MAX_FRAGMENT_WORDS and not _TELLING.match(part)
+        short = len(part.split()) <= MAX_FRAGMENT_WORDS and not _TELLING.match(part)
+        fragment = joined and short
         ellipsis = bool(_ELLIPSIS.match(part))
-        pronoun = _PRONOUN.search(part)
-        if (asks or fragment) and topic and pronoun and not _names_something(part):
+        # (after a name set before the question, only a personal "it"/"he": "that" there is
+        # more often a conjunction, "which outlet reported that Kim...")
+        pronoun = (_PERSONAL if named else _PRONOUN).search(part)
+        if (asks or fragment) and topic and pronoun and (named or not _names_something(part)):
             # "...and when is it?": "it" is what the question before names.
             clauses.append(f"{part[: pronoun.start()]}{topic}{part[pronoun.end() :]}")
         elif asks or fragment:
@@ -835,7 +839,9 @@ def question_clauses(text: str) -> list[str]:
         if not ellipsis:
             context = part
             asking = _ASKING_WORDS.sub("", _TRAILING_PREPOSITIONS.sub("", part)).strip()
-            topic = asking if (asks or fragment) and _names_something(asking) else ""
+            # a name set before the question ("Rob Gifford - what's his position?") is its topic
+            named = number == 0 and short and not asks
+            topic = asking if (asks or fragment or named) and _names_something(asking) else ""
     return clauses
 
 
@@ -852,6 +858,7 @@ _ASKING_WORDS = re.compile(
 )
 _TRAILING_PREPOSITIONS = re.compile(r"(?:\s+(?:for|about|to|from|with|of|on|at|in|by))+\s*$")
 _PRONOUN = re.compile(r"\b(?:it|they|them|this|that)\b")
+_PERSONAL = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her)\b")
 
 
 def _names_something(part: str) -> bool:
