@@ -60,6 +60,10 @@ def test_words_keep_their_own_meaning():
     assert analyse("which site ran the story", lexicon_words) == analyse(
         "which site published", lexicon_words
     )
+    # a government is no world order ("governance" stems like it)
+    assert analyse("the US government", lexicon_words) != analyse(
+        "global governance", lexicon_words
+    )
     # former prisoners are inmates, graduates grads
     assert analyse("inmates", lexicon_words) == analyse("prisoners", lexicon_words)
     assert analyse("grads", lexicon_words) == analyse("graduates", lexicon_words)
