@@ -60,6 +60,19 @@ def test_words_keep_their_own_meaning():
     assert analyse("which site ran the story", lexicon_words) == analyse(
         "which site published", lexicon_words
     )
+    # words that stem like an alias of another meaning: "following" is no fan ("follower"),
+    # "the public" no publication, "experience" no experiment, "lights" no lightness, a race
+    # no speed, "according to" no deal ("accord"), "time management" no boss ("manager")
+    for word, other in [
+        ("following", "follower"),
+        ("public", "publication"),
+        ("experience", "experiment"),
+        ("lights", "lightweight"),
+        ("race", "fast"),
+        ("manage", "boss"),
+        ("stand", "influence"),
+    ]:
+        assert analyse(word, lexicon_words) != analyse(other, lexicon_words), word
     # a government is no world order ("governance" stems like it)
     assert analyse("the US government", lexicon_words) != analyse(
         "global governance", lexicon_words
