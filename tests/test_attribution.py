@@ -233,3 +233,12 @@ def test_what_a_named_party_agreed_to_is_what_the_story_tells_of_it():
     asked = read(snapshot, question, [*snapshot.entries.values()])
     assert asked.speaker == {"pfizer", "merck"} and not asked.words  # "merk": a typo of Merck
     assert answers_for(snapshot, snapshot.entries["why-pills-matter"], asked)
+
+
+def test_a_pronoun_is_no_speaker_a_synonym_names():
+    # "her" is Haglid by the story's synonyms, but "according to her" after McDermott's words
+    # on soft skills means McDermott: a pronoun names whoever the talk is about
+    cooking = load(Path(__file__).parent / "data/stories/voa-cooking-school-hope")
+    answer = answer_question(cooking, "what is the hard part, according to her?")
+    assert answer.answered and answer.entry is not None and answer.entry.id == "soft-skills"
+    assert read(cooking, "what is the hard part, according to her?").speaker is None

@@ -62,7 +62,8 @@ def test_words_keep_their_own_meaning():
     )
     # words that stem like an alias of another meaning: "following" is no fan ("follower"),
     # "the public" no publication, "experience" no experiment, "lights" no lightness, a race
-    # no speed, "according to" no deal ("accord"), "time management" no boss ("manager")
+    # no speed, "according to" no deal ("accord"), "time management" no boss ("manager").
+    # ("standing" stays influence, though "stand" reads so too: "its standing in the world")
     for word, group in [
         ("following", "fan"),
         ("public", "publish"),
@@ -70,7 +71,6 @@ def test_words_keep_their_own_meaning():
         ("lights", "lightweight"),
         ("race", "fast"),
         ("manage", "boss"),
-        ("stand", "influence"),
         ("according", "deal"),
     ]:
         assert analyse(word, lexicon_words) != analyse(group, lexicon_words), word

@@ -63,6 +63,7 @@ _SPEAKER = (
         r"statement|view|position)s?\b"
     ),
 )
+_PRONOUNS = frozenset("he him she her they them it".split())
 # Every speaker pattern needs one of these words: most questions skip them all at once.
 _SPEAKER_HINTS = frozenset(
     f"{_SPEECH_VERBS}|according|per|reaction|response|comment|statement|view|position".split("|")
@@ -184,6 +185,9 @@ def read(snapshot: Snapshot, question: str, candidates: Iterable[Entry] = ()) ->
     speaker, says = None, True
     for pattern in _SPEAKER if _SPEAKER_HINTS.intersection(written) else ():
         found = pattern.search(text)
+        if found and found.group("speaker").strip() in _PRONOUNS:
+            # "according to her": whoever the talk is about, not whom a synonym makes "her"
+            break
         if found:
             words = words_of(snapshot, found.group("speaker"))
             if words:
